@@ -1,0 +1,96 @@
+import type { Effect, Option } from "effect"
+import { Context, Data } from "effect"
+import type { Email, EmailPage } from "./Email"
+import type { EmailId, JobId, UserId } from "./Ids"
+import type { Job, JobStatus, NewJob, QueueEntry } from "./Job"
+import type { PipelineStep, StepTimings } from "./PipelineStep"
+import type { AuthUser } from "./User"
+
+/** The store could not be reached or refused an operation. */
+export class RepoError extends Data.TaggedError("RepoError")<{
+  readonly operation: string
+  readonly cause: unknown
+}> {}
+
+export type CancelOutcome =
+  | { readonly _tag: "Cancelled" }
+  | { readonly _tag: "NotFound" }
+  | { readonly _tag: "NotCancellable"; readonly status: JobStatus }
+
+/** Who holds a job and until when. A worker's writes to a job count only while it holds the lease. */
+export interface Lease {
+  readonly jobId: JobId
+  readonly workerId: string
+}
+
+export interface JobFailure {
+  readonly message: string
+  readonly type: string
+  readonly failedStep: PipelineStep | null
+}
+
+/**
+ * Durable state of users, jobs and emails. Every method is atomic on its own.
+ * Job timestamps come from the caller (Effect's `Clock`), never from the store.
+ */
+export class Repo extends Context.Tag("@scribe/core/Repo")<
+  Repo,
+  {
+    /** Creates the user on first sight; refreshes the email otherwise. */
+    readonly upsertUser: (user: AuthUser, now: Date) => Effect.Effect<void, RepoError>
+    /** Inserts jobs, all or none, in array order (which becomes their take order). */
+    readonly insertJobs: (jobs: ReadonlyArray<NewJob>) => Effect.Effect<ReadonlyArray<Job>, RepoError>
+    readonly findJob: (userId: UserId, id: JobId) => Effect.Effect<Option.Option<Job>, RepoError>
+    /** The user's jobs created at or after `since`, oldest first, each with its position among all pending jobs. */
+    readonly listQueue: (userId: UserId, since: Date) => Effect.Effect<ReadonlyArray<QueueEntry>, RepoError>
+    /** Deletes the user's job if, at that instant, it is still pending. */
+    readonly cancelPending: (userId: UserId, id: JobId) => Effect.Effect<CancelOutcome, RepoError>
+
+    /**
+     * Takes the first job in line that is pending and due, or processing with an expired lease, moving it to
+     * `processing` under a lease to `workerId` and counting the attempt.
+     */
+    readonly claimNext: (options: {
+      readonly workerId: string
+      readonly now: Date
+      readonly leaseUntil: Date
+    }) => Effect.Effect<Option.Option<Job>, RepoError>
+    /** Extends a held lease; false when the lease was lost (expired and taken, or the job is gone). */
+    readonly renewLease: (lease: Lease, leaseUntil: Date) => Effect.Effect<boolean, RepoError>
+    readonly recordProgress: (
+      lease: Lease,
+      progress: { readonly step: PipelineStep; readonly stepStatus: string | null; readonly stepTimings: StepTimings }
+    ) => Effect.Effect<boolean, RepoError>
+    /**
+     * Stores the job's one email and marks the job completed, in one transaction. `false` (and nothing written) when
+     * the lease is no longer held or the job already has an email.
+     */
+    readonly completeJob: (
+      lease: Lease,
+      result: {
+        readonly email: Email
+        readonly generationTime: number
+        readonly stepTimings: StepTimings
+        readonly now: Date
+      }
+    ) => Effect.Effect<boolean, RepoError>
+    readonly failJob: (
+      lease: Lease,
+      failure: JobFailure & { readonly stepTimings: StepTimings; readonly now: Date }
+    ) => Effect.Effect<boolean, RepoError>
+    /** Puts a held job back in line at its original place, due again at `availableAt`. */
+    readonly releaseJob: (
+      lease: Lease,
+      retry: { readonly availableAt: Date; readonly lastError: JobFailure | null }
+    ) => Effect.Effect<boolean, RepoError>
+
+    readonly findEmail: (userId: UserId, id: EmailId) => Effect.Effect<Option.Option<Email>, RepoError>
+    /** The user's emails, newest first; discarded ones (`displayed = false`) only when asked. */
+    readonly listEmails: (userId: UserId, page: EmailPage) => Effect.Effect<ReadonlyArray<Email>, RepoError>
+    readonly setDisplayed: (
+      userId: UserId,
+      id: EmailId,
+      displayed: boolean
+    ) => Effect.Effect<Option.Option<Email>, RepoError>
+  }
+>() {}

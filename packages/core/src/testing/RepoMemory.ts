@@ -1,0 +1,241 @@
+import { Effect, Layer, Option, Ref } from "effect"
+import type { Email } from "../Email"
+import type { EmailId, JobId, UserId } from "../Ids"
+import { Job, positions, type QueueEntry } from "../Job"
+import { type CancelOutcome, type Lease, Repo } from "../Repo"
+import type { AuthUser } from "../User"
+
+interface Held {
+  readonly workerId: string
+  readonly until: number
+}
+
+interface State {
+  readonly users: ReadonlyMap<UserId, { readonly email: string | null; readonly createdAt: Date }>
+  readonly jobs: ReadonlyMap<JobId, Job>
+  readonly leases: ReadonlyMap<JobId, Held>
+  readonly availableAt: ReadonlyMap<JobId, number>
+  readonly emails: ReadonlyMap<EmailId, Email>
+  readonly nextSeq: number
+}
+
+const empty: State = {
+  users: new Map(),
+  jobs: new Map(),
+  leases: new Map(),
+  availableAt: new Map(),
+  emails: new Map(),
+  nextSeq: 1
+}
+
+/** An in-memory Repo with the same semantics as the SQL adapters, for unit tests and the contract suite. */
+export const make = Effect.gen(function* () {
+  const state = yield* Ref.make(empty)
+  const set = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V) => new Map(map).set(key, value)
+  const without = <K, V>(map: ReadonlyMap<K, V>, key: K) => {
+    const next = new Map(map)
+    next.delete(key)
+    return next
+  }
+  const holds = (s: State, lease: Lease) => {
+    const job = s.jobs.get(lease.jobId)
+    const held = s.leases.get(lease.jobId)
+    return job !== undefined && job.status === "processing" && held?.workerId === lease.workerId ? job : undefined
+  }
+  /** Applies `f` to the job when the lease is held; reports whether it was. */
+  const withLease = (lease: Lease, f: (s: State, job: Job) => State) =>
+    Ref.modify(state, (s) => {
+      const job = holds(s, lease)
+      return job === undefined ? [false, s] : [true, f(s, job)]
+    })
+
+  return Repo.of({
+    upsertUser: (user: AuthUser, now: Date) =>
+      Ref.update(state, (s) => {
+        const existing = s.users.get(user.id)
+        return { ...s, users: set(s.users, user.id, { email: user.email, createdAt: existing?.createdAt ?? now }) }
+      }),
+    insertJobs: (jobs) =>
+      Ref.modify(state, (s) => {
+        let seq = s.nextSeq
+        let map = new Map(s.jobs)
+        const inserted = jobs.map(
+          (j) =>
+            new Job({
+              ...j,
+              seq: seq++,
+              status: "pending",
+              currentStep: null,
+              stepStatus: null,
+              stepTimings: {},
+              attempts: 0,
+              errorMessage: null,
+              errorType: null,
+              failedStep: null,
+              emailId: null,
+              generationTime: null,
+              startedAt: null,
+              finishedAt: null
+            })
+        )
+        for (const j of inserted) map = map.set(j.id, j)
+        return [inserted, { ...s, jobs: map, nextSeq: seq }]
+      }),
+    findJob: (userId, id) =>
+      Ref.get(state).pipe(
+        Effect.map((s) => Option.fromNullable(s.jobs.get(id)).pipe(Option.filter((j) => j.userId === userId)))
+      ),
+    listQueue: (userId, since) =>
+      Ref.get(state).pipe(
+        Effect.map((s) => {
+          const all = [...s.jobs.values()]
+          const ranks = positions(all)
+          return all
+            .filter((j) => j.userId === userId && j.createdAt.getTime() >= since.getTime())
+            .sort((a, b) => a.seq - b.seq)
+            .map((job): QueueEntry => ({ job, position: ranks.get(job.id) ?? null }))
+        })
+      ),
+    cancelPending: (userId, id) =>
+      Ref.modify(state, (s): readonly [CancelOutcome, State] => {
+        const job = s.jobs.get(id)
+        if (job === undefined || job.userId !== userId) return [{ _tag: "NotFound" as const }, s]
+        if (job.status !== "pending") return [{ _tag: "NotCancellable" as const, status: job.status }, s]
+        return [
+          { _tag: "Cancelled" as const },
+          { ...s, jobs: without(s.jobs, id), availableAt: without(s.availableAt, id) }
+        ]
+      }),
+    claimNext: ({ workerId, now, leaseUntil }) =>
+      Ref.modify(state, (s) => {
+        const t = now.getTime()
+        const next = [...s.jobs.values()]
+          .filter(
+            (j) =>
+              (j.status === "pending" && (s.availableAt.get(j.id) ?? 0) <= t) ||
+              (j.status === "processing" && (s.leases.get(j.id)?.until ?? 0) < t)
+          )
+          .sort((a, b) => a.seq - b.seq)[0]
+        if (next === undefined) return [Option.none(), s]
+        const claimed = new Job({
+          ...next,
+          status: "processing",
+          attempts: next.attempts + 1,
+          startedAt: next.startedAt ?? now
+        })
+        return [
+          Option.some(claimed),
+          {
+            ...s,
+            jobs: set(s.jobs, claimed.id, claimed),
+            leases: set(s.leases, claimed.id, { workerId, until: leaseUntil.getTime() })
+          }
+        ]
+      }),
+    renewLease: (lease, leaseUntil) =>
+      withLease(lease, (s) => ({
+        ...s,
+        leases: set(s.leases, lease.jobId, { workerId: lease.workerId, until: leaseUntil.getTime() })
+      })),
+    recordProgress: (lease, progress) =>
+      withLease(lease, (s, job) => ({
+        ...s,
+        jobs: set(
+          s.jobs,
+          job.id,
+          new Job({
+            ...job,
+            currentStep: progress.step,
+            stepStatus: progress.stepStatus,
+            stepTimings: progress.stepTimings
+          })
+        )
+      })),
+    completeJob: (lease, result) =>
+      Ref.modify(state, (s) => {
+        const job = holds(s, lease)
+        const taken = [...s.emails.values()].some((e) => e.jobId === lease.jobId)
+        if (job === undefined || taken) return [false, s]
+        const done = new Job({
+          ...job,
+          status: "completed",
+          currentStep: null,
+          stepStatus: null,
+          stepTimings: result.stepTimings,
+          emailId: result.email.id,
+          generationTime: result.generationTime,
+          finishedAt: result.now
+        })
+        return [
+          true,
+          {
+            ...s,
+            jobs: set(s.jobs, job.id, done),
+            leases: without(s.leases, job.id),
+            emails: set(s.emails, result.email.id, result.email)
+          }
+        ]
+      }),
+    failJob: (lease, failure) =>
+      withLease(lease, (s, job) => ({
+        ...s,
+        leases: without(s.leases, job.id),
+        jobs: set(
+          s.jobs,
+          job.id,
+          new Job({
+            ...job,
+            status: "failed",
+            currentStep: null,
+            stepStatus: null,
+            stepTimings: failure.stepTimings,
+            errorMessage: failure.message,
+            errorType: failure.type,
+            failedStep: failure.failedStep,
+            finishedAt: failure.now
+          })
+        )
+      })),
+    releaseJob: (lease, retry) =>
+      withLease(lease, (s, job) => ({
+        ...s,
+        leases: without(s.leases, job.id),
+        availableAt: set(s.availableAt, job.id, retry.availableAt.getTime()),
+        jobs: set(
+          s.jobs,
+          job.id,
+          new Job({
+            ...job,
+            status: "pending",
+            currentStep: null,
+            stepStatus: null,
+            errorMessage: retry.lastError?.message ?? job.errorMessage,
+            errorType: retry.lastError?.type ?? job.errorType,
+            failedStep: retry.lastError?.failedStep ?? job.failedStep
+          })
+        )
+      })),
+    findEmail: (userId, id) =>
+      Ref.get(state).pipe(
+        Effect.map((s) => Option.fromNullable(s.emails.get(id)).pipe(Option.filter((e) => e.userId === userId)))
+      ),
+    listEmails: (userId, page) =>
+      Ref.get(state).pipe(
+        Effect.map((s) =>
+          [...s.emails.values()]
+            .filter((e) => e.userId === userId && (page.includeDiscarded || e.displayed))
+            .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+            .slice(page.offset, page.offset + page.limit)
+        )
+      ),
+    setDisplayed: (userId, id, displayed) =>
+      Ref.modify(state, (s) => {
+        const email = s.emails.get(id)
+        if (email === undefined || email.userId !== userId) return [Option.none(), s]
+        const updated = { ...email, displayed } as Email
+        return [Option.some(updated), { ...s, emails: set(s.emails, id, updated) }]
+      })
+  })
+})
+
+export const layer = Layer.effect(Repo, make)
