@@ -141,8 +141,8 @@ export class TaskNotFound extends Schema.TaggedError<TaskNotFound>()("TaskNotFou
   id: Schema.String
 }) {}
 
+/** Only a pending job can be cancelled. */
 export class CannotCancel extends Schema.TaggedError<CannotCancel>()("CannotCancel", {
-  id: JobId,
   status: JobStatus
 }) {}
 
@@ -151,6 +151,9 @@ export class InvalidQueueItemId extends Schema.TaggedError<InvalidQueueItemId>()
   reason: Schema.String
 }) {}
 
-export class BatchSizeInvalid extends Schema.TaggedError<BatchSizeInvalid>()("BatchSizeInvalid", {
-  size: Schema.Number
+/** A batch asked for more than `maxBatchItems` jobs. */
+export class BatchTooLarge extends Schema.TaggedError<BatchTooLarge>()("BatchTooLarge", {
+  max: Schema.Number
 }) {}
+
+export class BatchEmpty extends Schema.TaggedError<BatchEmpty>()("BatchEmpty", {}) {}

@@ -1,7 +1,8 @@
 import { Effect } from "effect"
 import { BatchId, JobId, parseUuid } from "./Ids"
 import {
-  BatchSizeInvalid,
+  BatchEmpty,
+  BatchTooLarge,
   CannotCancel,
   InvalidQueueItemId,
   maxBatchItems,
@@ -20,9 +21,8 @@ export interface BatchRequest {
 
 /** Queues 1–100 jobs, all or none, in request order. */
 export const submitBatch = Effect.fn("Queue.submitBatch")(function* (user: AuthUser, request: BatchRequest) {
-  if (request.items.length < 1 || request.items.length > maxBatchItems) {
-    return yield* new BatchSizeInvalid({ size: request.items.length })
-  }
+  if (request.items.length === 0) return yield* new BatchEmpty()
+  if (request.items.length > maxBatchItems) return yield* new BatchTooLarge({ max: maxBatchItems })
   const repo = yield* Repo
   const batchId = BatchId.make(yield* randomUuid)
   const createdAt = yield* currentDate
@@ -63,6 +63,6 @@ export const cancel = Effect.fn("Queue.cancel")(function* (user: AuthUser, queue
     case "NotFound":
       return yield* new QueueItemNotFound({ id })
     case "NotCancellable":
-      return yield* new CannotCancel({ id, status: outcome.status })
+      return yield* new CannotCancel({ status: outcome.status })
   }
 })

@@ -1,0 +1,55 @@
+/** The hexagon's dependency rule: dependencies point inward. Checked in CI (`pnpm lint`). */
+module.exports = {
+  forbidden: [
+    {
+      name: "core-imports-only-effect",
+      comment: "packages/core is the domain: it may import only `effect` and itself.",
+      severity: "error",
+      from: { path: "^packages/core/src" },
+      to: { pathNot: ["^packages/core/src", "node_modules/effect/", "node_modules/\\.pnpm/effect@"] }
+    },
+    {
+      name: "client-is-browser-safe",
+      comment: "packages/client is the contract and SDK: effect, @effect/platform and core schemas only, no Node or server code.",
+      severity: "error",
+      from: { path: "^packages/client/src" },
+      to: {
+        pathNot: [
+          "^packages/client/src",
+          "^packages/core/src",
+          "node_modules/effect/",
+          "node_modules/\\.pnpm/effect@",
+          "node_modules/@effect/platform/",
+          "node_modules/\\.pnpm/@effect\\+platform@"
+        ]
+      }
+    },
+    {
+      name: "client-no-node-builtins",
+      severity: "error",
+      from: { path: "^packages/client/src" },
+      to: { dependencyTypes: ["core"] }
+    },
+    {
+      name: "adapters-point-inward",
+      comment: "adapters implement core's ports; they never reach into the composition roots or the client.",
+      severity: "error",
+      from: { path: "^packages/adapters/src" },
+      to: { path: "^packages/(http|worker|client)/" }
+    },
+    {
+      name: "roots-are-leaves",
+      comment: "nothing imports the composition roots.",
+      severity: "error",
+      from: { pathNot: "^packages/(http|worker)/" },
+      to: { path: "^packages/(http|worker)/src" }
+    }
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
+    exclude: { path: "(^|/)test/" }
+  }
+}

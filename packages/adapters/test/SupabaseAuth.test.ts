@@ -1,0 +1,442 @@
+import * as Http from "node:http"
+import { describe, expect, it, layer } from "@effect/vitest"
+import { TokenVerifier } from "@scribe/core/Auth"
+import { Clock, ConfigProvider, Context, Effect, Layer, Option, Redacted, TestClock } from "effect"
+import * as Jose from "jose"
+import * as SupabaseAuth from "../src/SupabaseAuth"
+
+type Verifier = Context.Tag.Service<TokenVerifier>
+
+const secret = "super-secret-jwt-token-with-at-least-32-characters-long"
+const kid = "test-es256"
+const edKid = "test-eddsa"
+
+/** A local Supabase stand-in serving a JWKS; `${url}/broken` answers the JWKS path with a 500. */
+class JwksServer extends Context.Tag("@scribe/adapters/test/SupabaseAuth/JwksServer")<
+  JwksServer,
+  {
+    readonly url: string
+    readonly privateKey: Jose.CryptoKey
+    readonly publicKey: Jose.CryptoKey
+    readonly edPrivateKey: Jose.CryptoKey
+  }
+>() {
+  static readonly layer = Layer.scoped(
+    JwksServer,
+    Effect.gen(function* () {
+      const { privateKey, publicKey } = yield* Effect.promise(() => Jose.generateKeyPair("ES256"))
+      const ed = yield* Effect.promise(() => Jose.generateKeyPair("EdDSA"))
+      const jwk = yield* Effect.promise(() => Jose.exportJWK(publicKey))
+      const edJwk = yield* Effect.promise(() => Jose.exportJWK(ed.publicKey))
+      const jwks = JSON.stringify({
+        keys: [
+          { ...jwk, kid, alg: "ES256", use: "sig" },
+          { ...edJwk, kid: edKid, alg: "EdDSA", use: "sig" }
+        ]
+      })
+      const server = yield* Effect.acquireRelease(
+        Effect.async<Http.Server>((resume) => {
+          const server = Http.createServer((req, res) => {
+            if (req.url === "/auth/v1/.well-known/jwks.json") {
+              res.writeHead(200, { "content-type": "application/json" }).end(jwks)
+            } else if (req.url === "/broken/auth/v1/.well-known/jwks.json") {
+              res.writeHead(500).end("boom")
+            } else {
+              res.writeHead(404).end()
+            }
+          })
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) =>
+          Effect.async<void>((resume) => {
+            server.closeAllConnections()
+            server.close(() => resume(Effect.void))
+          })
+      )
+      const address = server.address()
+      if (address === null || typeof address === "string") return yield* Effect.dieMessage("server has no port")
+      return { url: `http://127.0.0.1:${address.port}`, privateKey, publicKey, edPrivateKey: ed.privateKey }
+    })
+  )
+}
+
+/** Verifiers built once against the server: every configuration the matrix needs. */
+class Verifiers extends Context.Tag("@scribe/adapters/test/SupabaseAuth/Verifiers")<
+  Verifiers,
+  {
+    readonly full: Verifier
+    readonly jwksOnly: Verifier
+    readonly secretOnly: Verifier
+    readonly brokenJwks: Verifier
+  }
+>() {
+  static readonly layer = Layer.effect(
+    Verifiers,
+    Effect.gen(function* () {
+      const { url } = yield* JwksServer
+      const audience = "authenticated"
+      const jwtSecret = Option.some(Redacted.make(secret))
+      return {
+        full: yield* SupabaseAuth.make({ jwtSecret, supabaseUrl: Option.some(url), audience }),
+        jwksOnly: yield* SupabaseAuth.make({ jwtSecret: Option.none(), supabaseUrl: Option.some(`${url}/`), audience }),
+        secretOnly: yield* SupabaseAuth.make({ jwtSecret, supabaseUrl: Option.none(), audience }),
+        brokenJwks: yield* SupabaseAuth.make({
+          jwtSecret: Option.none(),
+          supabaseUrl: Option.some(url),
+          jwksUrl: `${url}/broken/auth/v1/.well-known/jwks.json`,
+          audience
+        })
+      }
+    })
+  ).pipe(Layer.provideMerge(JwksServer.layer))
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+const userClaims = (issuer: string | undefined): Jose.JWTPayload => ({
+  sub: "user-123",
+  email: "ada@example.com",
+  aud: "authenticated",
+  role: "authenticated",
+  ...(issuer !== undefined ? { iss: issuer } : {}),
+  iat: nowSeconds(),
+  exp: nowSeconds() + 3600
+})
+
+const without = (claims: Jose.JWTPayload, key: string): Jose.JWTPayload =>
+  Object.fromEntries(Object.entries(claims).filter(([k]) => k !== key))
+
+const signWith = (key: Jose.CryptoKey | Uint8Array, header: Jose.JWTHeaderParameters, claims: Jose.JWTPayload) =>
+  Effect.promise(() => new Jose.SignJWT(claims).setProtectedHeader({ typ: "JWT", ...header }).sign(key))
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
+
+const accept = (verifier: Verifier, token: string) => verifier.verify(Redacted.make(token))
+
+const refuse = (verifier: Verifier, token: string) =>
+  verifier.verify(Redacted.make(token)).pipe(
+    Effect.flip,
+    Effect.map((error) => {
+      expect(error._tag).toBe("Unauthenticated")
+      return error.reason
+    })
+  )
+
+// Declared before the `layer(...)` suite: in @effect/vitest 0.30 `layer` reassigns the shared `it.effect`, so
+// `it.effect` tests declared after it in this file would run in that suite's runtime (real clock, no TestClock).
+describe("SupabaseAuth", () => {
+  it.effect("uses Effect's Clock for expiry", () =>
+    Effect.gen(function* () {
+      const verifier = yield* SupabaseAuth.make({
+        jwtSecret: Option.some(Redacted.make(secret)),
+        supabaseUrl: Option.none(),
+        audience: "authenticated"
+      })
+      const token = yield* SupabaseAuth.signHs256(secret, { ...userClaims(undefined), iat: 0, exp: 60 })
+      expect((yield* accept(verifier, token)).id).toBe("user-123")
+      yield* TestClock.adjust("2 minutes")
+      expect(yield* refuse(verifier, token)).toBe("Token expired")
+    })
+  )
+
+  it.effect("make refuses a configuration that verifies nothing", () =>
+    Effect.gen(function* () {
+      const error = yield* SupabaseAuth.make({
+        jwtSecret: Option.some(Redacted.make("")),
+        supabaseUrl: Option.none(),
+        audience: "authenticated"
+      }).pipe(Effect.flip)
+      expect(String(error)).toContain("SUPABASE_JWT_SECRET")
+    })
+  )
+
+  describe("layerConfig", () => {
+    const build = (env: Record<string, string>) =>
+      Effect.gen(function* () {
+        return { verifier: yield* TokenVerifier, devAuth: yield* SupabaseAuth.DevAuth }
+      }).pipe(
+        Effect.provide(
+          SupabaseAuth.layerConfig.pipe(
+            Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
+          )
+        )
+      )
+
+    it.effect("generates a dev secret when nothing is configured, and its dev token verifies", () =>
+      Effect.gen(function* () {
+        const { verifier, devAuth } = yield* build({ NODE_ENV: "development" })
+        const mint = Option.getOrThrow(devAuth.mintToken)
+        const token = yield* mint({ id: "dev-user", email: "dev@localhost" })
+        expect(yield* verifier.verify(Redacted.make(token))).toEqual({ id: "dev-user", email: "dev@localhost" })
+        const claims = Jose.decodeJwt(token)
+        expect(claims).toMatchObject({ aud: "authenticated", role: "authenticated", sub: "dev-user" })
+        expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(30 * 24 * 60 * 60)
+
+        // A second start gets another secret: its tokens are worthless elsewhere.
+        const other = yield* build({})
+        expect(yield* refuse(other.verifier, token)).toBe("Invalid token")
+      })
+    )
+
+    it.effect("fails at start in production when nothing is configured, naming the variables", () =>
+      Effect.gen(function* () {
+        for (const env of [
+          { NODE_ENV: "production" },
+          { NODE_ENV: "production", SUPABASE_JWT_SECRET: "", SUPABASE_URL: " " }
+        ]) {
+          const error = yield* build(env).pipe(Effect.flip)
+          expect(String(error)).toContain("SUPABASE_JWT_SECRET")
+          expect(String(error)).toContain("SUPABASE_URL")
+        }
+      })
+    )
+
+    it.effect("uses the configured secret and audience, without a dev token", () =>
+      Effect.gen(function* () {
+        const { verifier, devAuth } = yield* build({
+          NODE_ENV: "production",
+          SUPABASE_JWT_SECRET: secret,
+          SUPABASE_JWT_AUDIENCE: "my-app"
+        })
+        expect(Option.isNone(devAuth.mintToken)).toBe(true)
+        const now = yield* Clock.currentTimeMillis
+        const claims = { ...userClaims(undefined), aud: "my-app", iat: 0, exp: Math.floor(now / 1000) + 60 }
+        expect((yield* verifier.verify(Redacted.make(yield* SupabaseAuth.signHs256(secret, claims)))).id).toBe(
+          "user-123"
+        )
+        const defaultAud = yield* SupabaseAuth.signHs256(secret, { ...claims, aud: "authenticated" })
+        expect(yield* refuse(verifier, defaultAud)).toBe("Invalid audience")
+      })
+    )
+
+    it.effect("fails at start on an invalid SUPABASE_URL", () =>
+      Effect.gen(function* () {
+        const error = yield* build({ SUPABASE_URL: "not a url" }).pipe(Effect.flip)
+        expect(String(error)).toContain("SUPABASE_URL")
+      })
+    )
+  })
+})
+
+layer(Verifiers.layer, { excludeTestServices: true })("SupabaseAuth against a local JWKS", (it) => {
+  const setup = Effect.gen(function* () {
+    const server = yield* JwksServer
+    const verifiers = yield* Verifiers
+    return { ...server, ...verifiers, issuer: `${server.url}/auth/v1` }
+  })
+
+  it.effect("accepts an HS256 user token signed with the secret", () =>
+    Effect.gen(function* () {
+      const { full, secretOnly, issuer } = yield* setup
+      const user = yield* accept(full, yield* SupabaseAuth.signHs256(Redacted.make(secret), userClaims(issuer)))
+      expect(user).toEqual({ id: "user-123", email: "ada@example.com" })
+      const noIss = yield* accept(secretOnly, yield* SupabaseAuth.signHs256(secret, userClaims(undefined)))
+      expect(noIss.id).toBe("user-123")
+    })
+  )
+
+  it.effect("accepts an ES256 token whose key is in the JWKS", () =>
+    Effect.gen(function* () {
+      const { full, jwksOnly, privateKey, issuer } = yield* setup
+      const token = yield* signWith(privateKey, { alg: "ES256", kid }, userClaims(issuer))
+      expect(yield* accept(full, token)).toEqual({ id: "user-123", email: "ada@example.com" })
+      expect((yield* accept(jwksOnly, token)).id).toBe("user-123")
+    })
+  )
+
+  it.effect("accepts an EdDSA token whose key is in the JWKS", () =>
+    Effect.gen(function* () {
+      const { full, edPrivateKey, issuer } = yield* setup
+      const token = yield* signWith(edPrivateKey, { alg: "EdDSA", kid: edKid }, userClaims(issuer))
+      expect((yield* accept(full, token)).id).toBe("user-123")
+    })
+  )
+
+  it.effect("maps a missing or empty email to null and tolerates small clock skew", () =>
+    Effect.gen(function* () {
+      const { full, issuer } = yield* setup
+      const noEmail = yield* SupabaseAuth.signHs256(secret, without(userClaims(issuer), "email"))
+      expect((yield* accept(full, noEmail)).email).toBeNull()
+      const emptyEmail = yield* SupabaseAuth.signHs256(secret, { ...userClaims(issuer), email: "" })
+      expect((yield* accept(full, emptyEmail)).email).toBeNull()
+      const justExpired = yield* SupabaseAuth.signHs256(secret, { ...userClaims(issuer), exp: nowSeconds() - 10 })
+      expect((yield* accept(full, justExpired)).id).toBe("user-123")
+    })
+  )
+
+  it.effect("refuses a missing token", () =>
+    Effect.gen(function* () {
+      const { full } = yield* setup
+      expect(yield* refuse(full, "")).toBe("Not authenticated")
+      expect(yield* refuse(full, "   ")).toBe("Not authenticated")
+    })
+  )
+
+  it.effect("refuses garbage", () =>
+    Effect.gen(function* () {
+      const { full } = yield* setup
+      for (const token of ["not-a-jwt", "a.b.c", "....", `${base64url({ alg: "HS256" })}.e30`, "x".repeat(20_000)]) {
+        expect(yield* refuse(full, token)).toBe("Invalid token")
+      }
+    })
+  )
+
+  it.effect("refuses a token signed with another secret", () =>
+    Effect.gen(function* () {
+      const { full, issuer } = yield* setup
+      const token = yield* SupabaseAuth.signHs256("another-secret-of-sufficient-length-1234567890", userClaims(issuer))
+      expect(yield* refuse(full, token)).toBe("Invalid token")
+    })
+  )
+
+  it.effect("refuses an expired token", () =>
+    Effect.gen(function* () {
+      const { full, privateKey, issuer } = yield* setup
+      const claims = { ...userClaims(issuer), iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }
+      expect(yield* refuse(full, yield* SupabaseAuth.signHs256(secret, claims))).toBe("Token expired")
+      expect(yield* refuse(full, yield* signWith(privateKey, { alg: "ES256", kid }, claims))).toBe("Token expired")
+    })
+  )
+
+  it.effect("refuses a token without exp or not yet valid", () =>
+    Effect.gen(function* () {
+      const { full, issuer } = yield* setup
+      const noExp = yield* SupabaseAuth.signHs256(secret, without(userClaims(issuer), "exp"))
+      expect(yield* refuse(full, noExp)).toBe("Invalid token claims")
+      const future = yield* SupabaseAuth.signHs256(secret, { ...userClaims(issuer), nbf: nowSeconds() + 3600 })
+      expect(yield* refuse(full, future)).toBe("Invalid token claims")
+    })
+  )
+
+  it.effect("refuses alg none", () =>
+    Effect.gen(function* () {
+      const { full, secretOnly, jwksOnly, issuer } = yield* setup
+      const unsigned = `${base64url({ alg: "none", typ: "JWT" })}.${base64url(userClaims(issuer))}.`
+      for (const verifier of [full, secretOnly, jwksOnly]) {
+        expect(yield* refuse(verifier, unsigned)).toBe("Invalid token")
+        expect(yield* refuse(verifier, unsigned.slice(0, -1))).toBe("Invalid token")
+      }
+    })
+  )
+
+  it.effect("refuses a token without a usable sub", () =>
+    Effect.gen(function* () {
+      const { full, issuer } = yield* setup
+      for (const claims of [
+        without(userClaims(issuer), "sub"),
+        { ...userClaims(issuer), sub: "" },
+        { ...userClaims(issuer), sub: "  " },
+        { ...userClaims(issuer), sub: "x".repeat(256) }
+      ]) {
+        expect(yield* refuse(full, yield* SupabaseAuth.signHs256(secret, claims))).toBe("Invalid subject")
+      }
+    })
+  )
+
+  it.effect("refuses a wrong or missing audience", () =>
+    Effect.gen(function* () {
+      const { full, issuer } = yield* setup
+      const wrong = yield* SupabaseAuth.signHs256(secret, { ...userClaims(issuer), aud: "other" })
+      expect(yield* refuse(full, wrong)).toBe("Invalid audience")
+      const missing = yield* SupabaseAuth.signHs256(secret, without(userClaims(issuer), "aud"))
+      expect(yield* refuse(full, missing)).toBe("Invalid audience")
+    })
+  )
+
+  it.effect("refuses a role other than authenticated", () =>
+    Effect.gen(function* () {
+      const { full, issuer } = yield* setup
+      for (const claims of [
+        { ...userClaims(issuer), role: "service_role" },
+        { ...userClaims(issuer), role: "anon" },
+        without(userClaims(issuer), "role")
+      ]) {
+        expect(yield* refuse(full, yield* SupabaseAuth.signHs256(secret, claims))).toBe("Invalid role")
+      }
+    })
+  )
+
+  it.effect("refuses the Supabase anon key", () =>
+    Effect.gen(function* () {
+      const { full, secretOnly } = yield* setup
+      const anon = {
+        iss: "supabase",
+        ref: "abcdefghijklmnop",
+        role: "anon",
+        iat: nowSeconds(),
+        exp: nowSeconds() + 3600
+      }
+      const anonKey = yield* SupabaseAuth.signHs256(secret, anon)
+      expect(yield* refuse(full, anonKey)).toBe("Invalid audience")
+      expect(yield* refuse(secretOnly, anonKey)).toBe("Invalid audience")
+      // Even with the right audience it is not a user's session.
+      const withAud = yield* SupabaseAuth.signHs256(secret, { ...anon, aud: "authenticated" })
+      expect(yield* refuse(full, withAud)).toBe("Invalid issuer")
+      expect(yield* refuse(secretOnly, withAud)).toBe("Invalid role")
+    })
+  )
+
+  it.effect("refuses a wrong or missing issuer when SUPABASE_URL is set", () =>
+    Effect.gen(function* () {
+      const { full, issuer } = yield* setup
+      const wrong = yield* SupabaseAuth.signHs256(secret, {
+        ...userClaims(issuer),
+        iss: "https://evil.example/auth/v1"
+      })
+      expect(yield* refuse(full, wrong)).toBe("Invalid issuer")
+      const missing = yield* SupabaseAuth.signHs256(secret, without(userClaims(issuer), "iss"))
+      expect(yield* refuse(full, missing)).toBe("Invalid issuer")
+    })
+  )
+
+  it.effect("refuses HS256 tokens keyed with the JWKS public key (algorithm confusion)", () =>
+    Effect.gen(function* () {
+      const { full, jwksOnly, publicKey, issuer } = yield* setup
+      const pem = yield* Effect.promise(() => Jose.exportSPKI(publicKey))
+      const jwk = yield* Effect.promise(() => Jose.exportJWK(publicKey))
+      for (const hmacKey of [pem, JSON.stringify(jwk), JSON.stringify({ ...jwk, kid, alg: "ES256", use: "sig" })]) {
+        const token = yield* signWith(new TextEncoder().encode(hmacKey), { alg: "HS256", kid }, userClaims(issuer))
+        expect(yield* refuse(full, token)).toBe("Invalid token")
+        expect(yield* refuse(jwksOnly, token)).toBe("Invalid token")
+      }
+    })
+  )
+
+  it.effect("refuses HMAC algorithms other than HS256, even with the right secret", () =>
+    Effect.gen(function* () {
+      const { full, issuer } = yield* setup
+      const token = yield* signWith(new TextEncoder().encode(secret), { alg: "HS384" }, userClaims(issuer))
+      expect(yield* refuse(full, token)).toBe("Invalid token")
+    })
+  )
+
+  it.effect("refuses asymmetric tokens signed by keys not in the JWKS", () =>
+    Effect.gen(function* () {
+      const { full, issuer } = yield* setup
+      const es = yield* Effect.promise(() => Jose.generateKeyPair("ES256"))
+      const rs = yield* Effect.promise(() => Jose.generateKeyPair("RS256"))
+      const forgedSameKid = yield* signWith(es.privateKey, { alg: "ES256", kid }, userClaims(issuer))
+      expect(yield* refuse(full, forgedSameKid)).toBe("Invalid token")
+      const unknownKid = yield* signWith(es.privateKey, { alg: "ES256", kid: "unknown" }, userClaims(issuer))
+      expect(yield* refuse(full, unknownKid)).toBe("Invalid token")
+      const rsa = yield* signWith(rs.privateKey, { alg: "RS256", kid: "rsa" }, userClaims(issuer))
+      expect(yield* refuse(full, rsa)).toBe("Invalid token")
+    })
+  )
+
+  it.effect("refuses asymmetric tokens when only a secret is configured", () =>
+    Effect.gen(function* () {
+      const { secretOnly, privateKey } = yield* setup
+      const token = yield* signWith(privateKey, { alg: "ES256", kid }, userClaims(undefined))
+      expect(yield* refuse(secretOnly, token)).toBe("Invalid token")
+    })
+  )
+
+  it.effect("refuses, without a defect, when the JWKS cannot be fetched", () =>
+    Effect.gen(function* () {
+      const { brokenJwks, privateKey, issuer } = yield* setup
+      const token = yield* signWith(privateKey, { alg: "ES256", kid }, userClaims(issuer))
+      expect(yield* refuse(brokenJwks, token)).toBe("Invalid token")
+    })
+  )
+})

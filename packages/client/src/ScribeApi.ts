@@ -1,0 +1,12 @@
+import { HttpApi, OpenApi } from "@effect/platform"
+import { EmailApi } from "./EmailApi"
+import { HealthApi } from "./HealthApi"
+import { QueueApi } from "./QueueApi"
+
+/** The whole HTTP contract: one definition drives the server, the OpenAPI document and the typed client. */
+export class ScribeApi extends HttpApi.make("scribe")
+  .add(HealthApi)
+  .add(EmailApi)
+  .add(QueueApi)
+  .annotate(OpenApi.Title, "Scribe")
+  .annotate(OpenApi.Description, "Personalised academic outreach emails, grounded in the recipient's real work") {}

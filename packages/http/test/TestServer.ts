@@ -1,0 +1,69 @@
+import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import * as SupabaseAuth from "@scribe/adapters/SupabaseAuth"
+import type { HealthProbe } from "@scribe/core/HealthProbe"
+import type { Repo } from "@scribe/core/Repo"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { HttpAppLive } from "../src/Server"
+
+export const jwtSecret = "scribe-test-secret-0123456789abcdef0123456789"
+
+/** The real API on a real port (random), with real HS256 verification, over the given stores. */
+export const layerServer = <E>(stores: Layer.Layer<Repo | HealthProbe, E>) =>
+  HttpAppLive.pipe(
+    Layer.provide(
+      SupabaseAuth.layer({
+        jwtSecret: Option.some(Redacted.make(jwtSecret)),
+        supabaseUrl: Option.none(),
+        audience: "authenticated"
+      })
+    ),
+    Layer.provide(stores),
+    Layer.provideMerge(NodeHttpServer.layerTest)
+  )
+
+/** A token as Supabase issues it to a signed-in user. */
+export const tokenFor = (sub: string, overrides: Record<string, unknown> = {}) =>
+  SupabaseAuth.signHs256(jwtSecret, {
+    sub,
+    email: `${sub}@uni.edu`,
+    aud: "authenticated",
+    role: "authenticated",
+    exp: Math.floor(Date.now() / 1000) + 3600,
+    ...overrides
+  })
+
+export interface Reply {
+  readonly status: number
+  readonly body: unknown
+}
+
+const read = (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.map(response.text, (text): Reply => {
+    try {
+      return { status: response.status, body: text === "" ? null : JSON.parse(text) }
+    } catch {
+      return { status: response.status, body: text }
+    }
+  })
+
+/** Sends a raw request (any body, any header) and returns status and parsed JSON body. */
+export const call = (
+  method: "GET" | "POST" | "PATCH" | "DELETE",
+  path: string,
+  options: {
+    readonly token?: string
+    readonly json?: unknown
+    readonly raw?: string
+    readonly authorization?: string
+  } = {}
+) =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    let request = HttpClientRequest.make(method)(path)
+    const authorization = options.authorization ?? (options.token === undefined ? undefined : `Bearer ${options.token}`)
+    if (authorization !== undefined) request = HttpClientRequest.setHeader(request, "authorization", authorization)
+    if (options.raw !== undefined) request = HttpClientRequest.bodyText(request, options.raw, "application/json")
+    else if (options.json !== undefined) request = yield* HttpClientRequest.bodyJson(request, options.json)
+    return yield* Effect.flatMap(client.execute(request), read)
+  }).pipe(Effect.scoped, Effect.orDie)
