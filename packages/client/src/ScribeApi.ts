@@ -1,6 +1,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { EmailApi } from "./EmailApi"
 import { HealthApi } from "./HealthApi"
+import { withoutDefaultDecodeError } from "./OpenApiErrors"
 import { QueueApi } from "./QueueApi"
 
 /** The whole HTTP contract: one definition drives the server, the OpenAPI document and the typed client. */
@@ -9,4 +10,5 @@ export class ScribeApi extends HttpApi.make("scribe")
   .add(EmailApi)
   .add(QueueApi)
   .annotate(OpenApi.Title, "Scribe")
-  .annotate(OpenApi.Description, "Personalised academic outreach emails, grounded in the recipient's real work") {}
+  .annotate(OpenApi.Description, "Personalised academic outreach emails, grounded in the recipient's real work")
+  .annotate(OpenApi.Transform, withoutDefaultDecodeError) {}

@@ -81,18 +81,32 @@ export const ListEmailsParams = Schema.Struct({
   limit: Schema.optionalWith(
     QueryInt("limit").pipe(
       Schema.greaterThanOrEqualTo(1, { message: () => "Input should be greater than or equal to 1" }),
-      Schema.lessThanOrEqualTo(100, { message: () => "Input should be less than or equal to 100" })
+      Schema.lessThanOrEqualTo(100, { message: () => "Input should be less than or equal to 100" }),
+      Schema.annotations({
+        description: "Page size, 1–100",
+        jsonSchema: { type: "integer", minimum: 1, maximum: 100, default: 20 }
+      })
     ),
     { default: () => 20 }
   ),
   offset: Schema.optionalWith(
     QueryInt("offset").pipe(
-      Schema.greaterThanOrEqualTo(0, { message: () => "Input should be greater than or equal to 0" })
+      Schema.greaterThanOrEqualTo(0, { message: () => "Input should be greater than or equal to 0" }),
+      Schema.annotations({
+        description: "Emails to skip",
+        jsonSchema: { type: "integer", minimum: 0, default: 0 }
+      })
     ),
     { default: () => 0 }
   ),
-  include_discarded: Schema.optionalWith(QueryBoolean, { default: () => false })
-}).annotations({ identifier: "ListEmailsParams", ...allErrors })
+  include_discarded: Schema.optionalWith(
+    QueryBoolean.annotations({
+      description: "Also list discarded emails (displayed = false)",
+      jsonSchema: { type: "boolean", default: false }
+    }),
+    { default: () => false }
+  )
+}).annotations(allErrors) // no identifier: query parameters must be documented inline
 
 export const UpdateEmailRequest = Schema.Struct({
   displayed: Schema.Boolean
