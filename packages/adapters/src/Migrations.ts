@@ -1,0 +1,26 @@
+import type { SqlClient, SqlError } from "@effect/sql"
+import * as Migrator from "@effect/sql/Migrator"
+import { Effect, Layer, Schedule } from "effect"
+import initial from "./migrations/0001_initial"
+
+/** The numbered migrations, statically imported so they load the same under tsx, vitest and a bundle. */
+export const loader = Migrator.fromRecord({
+  "0001_initial": initial
+})
+
+/**
+ * Brings the schema up to date on any Postgres `SqlClient` (node-postgres or PGlite). Two processes starting at
+ * once can race to create the migrations table; the loser retries and finds it.
+ */
+export const run: Effect.Effect<
+  ReadonlyArray<readonly [id: number, name: string]>,
+  Migrator.MigrationError | SqlError.SqlError,
+  SqlClient.SqlClient
+> = Migrator.make({})({ loader }).pipe(
+  Effect.retry({ while: (error) => error._tag === "SqlError", schedule: Schedule.recurs(2) }),
+  Effect.withSpan("Migrations.run")
+)
+
+/** Runs the migrations when built; requires the `SqlClient`. */
+export const layer: Layer.Layer<never, Migrator.MigrationError | SqlError.SqlError, SqlClient.SqlClient> =
+  Layer.effectDiscard(run)

@@ -1,0 +1,459 @@
+import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
+import { Email } from "@scribe/core/Email"
+import { EmailId, JobId, UserId } from "@scribe/core/Ids"
+import { Job, JobStatus, NewJob } from "@scribe/core/Job"
+import { PipelineStep, StepTimings } from "@scribe/core/PipelineStep"
+import { type CancelOutcome, Repo, RepoError } from "@scribe/core/Repo"
+import { TemplateType } from "@scribe/core/Template"
+import { type Context, Effect, Layer, Option, Schema } from "effect"
+
+// Persistence models: rows as the driver returns them (snake_case, Dates), mapped to core's classes.
+
+/** int8 arrives as a number from PGlite and as a string from node-postgres. */
+const Int8 = Schema.Union(Schema.Number, Schema.NumberFromString)
+
+const JobRow = Schema.Struct({
+  id: Schema.String,
+  user_id: Schema.String,
+  batch_id: Schema.NullOr(Schema.String),
+  seq: Int8,
+  recipient_name: Schema.String,
+  recipient_interest: Schema.String,
+  email_template: Schema.String,
+  status: JobStatus,
+  current_step: Schema.NullOr(PipelineStep),
+  step_status: Schema.NullOr(Schema.String),
+  step_timings: StepTimings,
+  attempts: Schema.Number,
+  error_message: Schema.NullOr(Schema.String),
+  error_type: Schema.NullOr(Schema.String),
+  failed_step: Schema.NullOr(PipelineStep),
+  email_id: Schema.NullOr(Schema.String),
+  generation_time: Schema.NullOr(Schema.Number),
+  created_at: Schema.DateFromSelf,
+  started_at: Schema.NullOr(Schema.DateFromSelf),
+  finished_at: Schema.NullOr(Schema.DateFromSelf)
+})
+type JobRow = typeof JobRow.Type
+
+const fromJobRow = (r: JobRow): typeof Job.Encoded => ({
+  id: r.id,
+  userId: r.user_id,
+  batchId: r.batch_id,
+  seq: r.seq,
+  recipientName: r.recipient_name,
+  recipientInterest: r.recipient_interest,
+  emailTemplate: r.email_template,
+  status: r.status,
+  currentStep: r.current_step,
+  stepStatus: r.step_status,
+  stepTimings: r.step_timings,
+  attempts: r.attempts,
+  errorMessage: r.error_message,
+  errorType: r.error_type,
+  failedStep: r.failed_step,
+  emailId: r.email_id,
+  generationTime: r.generation_time,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at
+})
+
+const toJobRow = (j: typeof Job.Encoded): JobRow => ({
+  id: j.id,
+  user_id: j.userId,
+  batch_id: j.batchId,
+  seq: j.seq,
+  recipient_name: j.recipientName,
+  recipient_interest: j.recipientInterest,
+  email_template: j.emailTemplate,
+  status: j.status,
+  current_step: j.currentStep,
+  step_status: j.stepStatus,
+  step_timings: j.stepTimings,
+  attempts: j.attempts,
+  error_message: j.errorMessage,
+  error_type: j.errorType,
+  failed_step: j.failedStep,
+  email_id: j.emailId,
+  generation_time: j.generationTime,
+  created_at: j.createdAt,
+  started_at: j.startedAt,
+  finished_at: j.finishedAt
+})
+
+const JobFromRow = Schema.transform(JobRow, Job, { strict: true, decode: fromJobRow, encode: toJobRow })
+
+const QueueRow = Schema.Struct({ ...JobRow.fields, position: Schema.NullOr(Int8) })
+
+const QueueEntryFromRow = Schema.transform(
+  QueueRow,
+  Schema.Struct({ job: Job, position: Schema.NullOr(Schema.Number) }),
+  {
+    strict: true,
+    decode: (r) => ({ job: fromJobRow(r), position: r.position }),
+    encode: (e) => ({ ...toJobRow(e.job), position: e.position })
+  }
+)
+
+const EmailRow = Schema.Struct({
+  id: Schema.String,
+  user_id: Schema.String,
+  job_id: Schema.NullOr(Schema.String),
+  recipient_name: Schema.String,
+  recipient_interest: Schema.String,
+  email_message: Schema.String,
+  template_type: Schema.NullOr(TemplateType),
+  metadata: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  is_confident: Schema.Boolean,
+  displayed: Schema.Boolean,
+  created_at: Schema.DateFromSelf
+})
+
+const EmailFromRow = Schema.transform(EmailRow, Email, {
+  strict: true,
+  decode: (r) => ({
+    id: r.id,
+    userId: r.user_id,
+    jobId: r.job_id,
+    recipientName: r.recipient_name,
+    recipientInterest: r.recipient_interest,
+    emailMessage: r.email_message,
+    templateType: r.template_type,
+    metadata: r.metadata,
+    isConfident: r.is_confident,
+    displayed: r.displayed,
+    createdAt: r.created_at
+  }),
+  encode: (e) => ({
+    id: e.id,
+    user_id: e.userId,
+    job_id: e.jobId,
+    recipient_name: e.recipientName,
+    recipient_interest: e.recipientInterest,
+    email_message: e.emailMessage,
+    template_type: e.templateType,
+    metadata: e.metadata,
+    is_confident: e.isConfident,
+    displayed: e.displayed,
+    created_at: e.createdAt
+  })
+})
+
+// jsonb parameters are encoded to JSON text and cast with `::jsonb` in the statement.
+const StepTimingsJson = Schema.parseJson(StepTimings)
+const MetadataJson = Schema.parseJson(Email.fields.metadata)
+
+const Id = Schema.Struct({ id: Schema.String })
+const Status = Schema.Struct({ status: JobStatus })
+
+const LeaseRequest = Schema.Struct({ jobId: JobId, workerId: Schema.String })
+
+type RepoMethod<K extends keyof Context.Tag.Service<Repo>> = Context.Tag.Service<Repo>[K]
+
+const orRepoError = (operation: string) => Effect.mapError((cause: unknown) => new RepoError({ operation, cause }))
+
+/** The `Repo` port on any Postgres `SqlClient` (node-postgres or PGlite). Times always come from the caller. */
+export const make = Effect.gen(function* () {
+  const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+
+  const upsertUser = SqlSchema.void({
+    Request: Schema.Struct({ id: UserId, email: Schema.NullOr(Schema.String), now: Schema.DateFromSelf }),
+    execute: ({ id, email, now }) => sql`
+      INSERT INTO users (id, email, created_at) VALUES (${id}, ${email}, ${now})
+      ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email
+      WHERE users.email IS DISTINCT FROM EXCLUDED.email`
+  })
+
+  // One statement, so all or none; identity values follow the VALUES order, which is the array order.
+  const insertJobs = SqlSchema.findAll({
+    Request: Schema.Array(Schema.Struct(NewJob.fields)),
+    Result: JobFromRow,
+    execute: (jobs) => sql`
+      INSERT INTO queue_items ${sql.insert(
+        jobs.map((j) => ({
+          id: j.id,
+          user_id: j.userId,
+          batch_id: j.batchId,
+          recipient_name: j.recipientName,
+          recipient_interest: j.recipientInterest,
+          email_template: j.emailTemplate,
+          status: "pending",
+          available_at: j.createdAt,
+          created_at: j.createdAt
+        }))
+      )}
+      RETURNING *`
+  })
+
+  const findJob = SqlSchema.findOne({
+    Request: Schema.Struct({ userId: UserId, id: JobId }),
+    Result: JobFromRow,
+    execute: ({ userId, id }) => sql`SELECT * FROM queue_items WHERE id = ${id} AND user_id = ${userId}`
+  })
+
+  const listQueue = SqlSchema.findAll({
+    Request: Schema.Struct({ userId: UserId, since: Schema.DateFromSelf }),
+    Result: QueueEntryFromRow,
+    execute: ({ userId, since }) => sql`
+      SELECT q.*, r.position
+      FROM queue_items q
+      LEFT JOIN (
+        SELECT id, ROW_NUMBER() OVER (ORDER BY seq) AS position FROM queue_items WHERE status = 'pending'
+      ) r ON r.id = q.id
+      WHERE q.user_id = ${userId} AND q.created_at >= ${since}
+      ORDER BY q.seq`
+  })
+
+  const deletePending = SqlSchema.findOne({
+    Request: Schema.Struct({ userId: UserId, id: JobId }),
+    Result: Id,
+    execute: ({ userId, id }) => sql`
+      DELETE FROM queue_items WHERE id = ${id} AND user_id = ${userId} AND status = 'pending' RETURNING id`
+  })
+
+  const jobStatus = SqlSchema.findOne({
+    Request: Schema.Struct({ userId: UserId, id: JobId }),
+    Result: Status,
+    execute: ({ userId, id }) => sql`SELECT status FROM queue_items WHERE id = ${id} AND user_id = ${userId}`
+  })
+
+  const cancelPending = (userId: UserId, id: JobId, tries: number): Effect.Effect<CancelOutcome, unknown> =>
+    Effect.gen(function* () {
+      if (Option.isSome(yield* deletePending({ userId, id }))) return { _tag: "Cancelled" as const }
+      const status = yield* jobStatus({ userId, id })
+      if (Option.isNone(status)) return { _tag: "NotFound" as const }
+      // Put back in line between the two statements: try the delete again.
+      if (status.value.status === "pending" && tries > 1) return yield* cancelPending(userId, id, tries - 1)
+      return { _tag: "NotCancellable" as const, status: status.value.status }
+    })
+
+  const claimNext = SqlSchema.findOne({
+    Request: Schema.Struct({
+      workerId: Schema.String,
+      now: Schema.DateFromSelf,
+      leaseUntil: Schema.DateFromSelf
+    }),
+    Result: JobFromRow,
+    execute: ({ workerId, now, leaseUntil }) => sql`
+      UPDATE queue_items q
+      SET status = 'processing',
+          attempts = q.attempts + 1,
+          lease_owner = ${workerId},
+          lease_until = ${leaseUntil},
+          started_at = COALESCE(q.started_at, ${now})
+      FROM (
+        SELECT id FROM queue_items
+        WHERE (status = 'pending' AND available_at <= ${now})
+           OR (status = 'processing' AND lease_until < ${now})
+        ORDER BY seq
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+      ) next
+      WHERE q.id = next.id
+      RETURNING q.*`
+  })
+
+  /** Runs an update guarded by the lease; true when it changed the row. */
+  const whileHeld = <I, II>(
+    Request: Schema.Schema<I, II>,
+    update: (request: II) => Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
+  ): ((request: I) => Effect.Effect<boolean, unknown>) => {
+    const run = SqlSchema.findOne({ Request, Result: Id, execute: update })
+    return (request) => Effect.map(run(request), Option.isSome)
+  }
+
+  const renewLease = whileHeld(
+    Schema.Struct({ ...LeaseRequest.fields, leaseUntil: Schema.DateFromSelf }),
+    ({ jobId, workerId, leaseUntil }) => sql`
+      UPDATE queue_items SET lease_until = ${leaseUntil}
+      WHERE id = ${jobId} AND status = 'processing' AND lease_owner = ${workerId}
+      RETURNING id`
+  )
+
+  const recordProgress = whileHeld(
+    Schema.Struct({
+      ...LeaseRequest.fields,
+      step: PipelineStep,
+      stepStatus: Schema.NullOr(Schema.String),
+      stepTimings: StepTimingsJson
+    }),
+    ({ jobId, workerId, step, stepStatus, stepTimings }) => sql`
+      UPDATE queue_items
+      SET current_step = ${step}, step_status = ${stepStatus}, step_timings = ${stepTimings}::jsonb
+      WHERE id = ${jobId} AND status = 'processing' AND lease_owner = ${workerId}
+      RETURNING id`
+  )
+
+  const failJob = whileHeld(
+    Schema.Struct({
+      ...LeaseRequest.fields,
+      message: Schema.String,
+      type: Schema.String,
+      failedStep: Schema.NullOr(PipelineStep),
+      stepTimings: StepTimingsJson,
+      now: Schema.DateFromSelf
+    }),
+    ({ jobId, workerId, message, type, failedStep, stepTimings, now }) => sql`
+      UPDATE queue_items
+      SET status = 'failed', current_step = NULL, step_status = NULL, step_timings = ${stepTimings}::jsonb,
+          error_message = ${message}, error_type = ${type}, failed_step = ${failedStep}, finished_at = ${now},
+          lease_owner = NULL, lease_until = NULL
+      WHERE id = ${jobId} AND status = 'processing' AND lease_owner = ${workerId}
+      RETURNING id`
+  )
+
+  // The last error replaces the stored one field by field, as in the reference implementation.
+  const releaseJob = whileHeld(
+    Schema.Struct({
+      ...LeaseRequest.fields,
+      availableAt: Schema.DateFromSelf,
+      message: Schema.NullOr(Schema.String),
+      type: Schema.NullOr(Schema.String),
+      failedStep: Schema.NullOr(PipelineStep)
+    }),
+    ({ jobId, workerId, availableAt, message, type, failedStep }) => sql`
+      UPDATE queue_items
+      SET status = 'pending', current_step = NULL, step_status = NULL, available_at = ${availableAt},
+          error_message = COALESCE(${message}, error_message), error_type = COALESCE(${type}, error_type),
+          failed_step = COALESCE(${failedStep}, failed_step), lease_owner = NULL, lease_until = NULL
+      WHERE id = ${jobId} AND status = 'processing' AND lease_owner = ${workerId}
+      RETURNING id`
+  )
+
+  const lockHeld = SqlSchema.findOne({
+    Request: LeaseRequest,
+    Result: Id,
+    execute: ({ jobId, workerId }) => sql`
+      SELECT id FROM queue_items WHERE id = ${jobId} AND status = 'processing' AND lease_owner = ${workerId}
+      FOR UPDATE`
+  })
+
+  // `job_id` is unique: a job that already has an email inserts nothing.
+  const insertEmail = SqlSchema.findOne({
+    Request: Schema.Struct({ email: Schema.Struct(Email.fields), jobId: JobId, metadata: MetadataJson }),
+    Result: Id,
+    execute: ({ email: e, jobId, metadata }) => sql`
+      INSERT INTO emails (id, user_id, job_id, recipient_name, recipient_interest, email_message, template_type,
+                          metadata, is_confident, displayed, created_at)
+      VALUES (${e.id}, ${e.userId}, ${jobId}, ${e.recipientName}, ${e.recipientInterest}, ${e.emailMessage},
+              ${e.templateType}, ${metadata}::jsonb, ${e.isConfident}, ${e.displayed}, ${e.createdAt})
+      ON CONFLICT (job_id) DO NOTHING
+      RETURNING id`
+  })
+
+  const markCompleted = SqlSchema.void({
+    Request: Schema.Struct({
+      jobId: JobId,
+      emailId: EmailId,
+      generationTime: Schema.Number,
+      stepTimings: StepTimingsJson,
+      now: Schema.DateFromSelf
+    }),
+    execute: ({ jobId, emailId, generationTime, stepTimings, now }) => sql`
+      UPDATE queue_items
+      SET status = 'completed', current_step = NULL, step_status = NULL, step_timings = ${stepTimings}::jsonb,
+          email_id = ${emailId}, generation_time = ${generationTime}, finished_at = ${now},
+          lease_owner = NULL, lease_until = NULL
+      WHERE id = ${jobId}`
+  })
+
+  // Nothing is written unless the lease is held and the job has no email yet; the job row stays locked meanwhile.
+  const completeJob: RepoMethod<"completeJob"> = (lease, result) =>
+    Effect.gen(function* () {
+      if (Option.isNone(yield* lockHeld(lease))) return false
+      const inserted = yield* insertEmail({ email: result.email, jobId: lease.jobId, metadata: result.email.metadata })
+      if (Option.isNone(inserted)) return false
+      yield* markCompleted({
+        jobId: lease.jobId,
+        emailId: result.email.id,
+        generationTime: result.generationTime,
+        stepTimings: result.stepTimings,
+        now: result.now
+      })
+      return true
+    }).pipe(sql.withTransaction, orRepoError("completeJob"), Effect.withSpan("Repo.completeJob"))
+
+  const findEmail = SqlSchema.findOne({
+    Request: Schema.Struct({ userId: UserId, id: EmailId }),
+    Result: EmailFromRow,
+    execute: ({ userId, id }) => sql`SELECT * FROM emails WHERE id = ${id} AND user_id = ${userId}`
+  })
+
+  const listEmails = SqlSchema.findAll({
+    Request: Schema.Struct({
+      userId: UserId,
+      limit: Schema.Number,
+      offset: Schema.Number,
+      includeDiscarded: Schema.Boolean
+    }),
+    Result: EmailFromRow,
+    execute: ({ userId, limit, offset, includeDiscarded }) => sql`
+      SELECT * FROM emails
+      WHERE user_id = ${userId} ${includeDiscarded ? sql`` : sql`AND displayed = true`}
+      ORDER BY created_at DESC, id DESC
+      LIMIT ${limit} OFFSET ${offset}`
+  })
+
+  const setDisplayed = SqlSchema.findOne({
+    Request: Schema.Struct({ userId: UserId, id: EmailId, displayed: Schema.Boolean }),
+    Result: EmailFromRow,
+    execute: ({ userId, id, displayed }) => sql`
+      UPDATE emails SET displayed = ${displayed} WHERE id = ${id} AND user_id = ${userId} RETURNING *`
+  })
+
+  const traced =
+    (operation: string) =>
+    <A>(self: Effect.Effect<A, unknown>): Effect.Effect<A, RepoError> =>
+      self.pipe(orRepoError(operation), Effect.withSpan(`Repo.${operation}`))
+
+  return Repo.of({
+    upsertUser: (user, now) => traced("upsertUser")(upsertUser({ id: user.id, email: user.email, now })),
+    insertJobs: (jobs) =>
+      jobs.length === 0
+        ? Effect.succeed([])
+        : traced("insertJobs")(Effect.map(insertJobs(jobs), (rows) => [...rows].sort((a, b) => a.seq - b.seq))),
+    findJob: (userId, id) => traced("findJob")(findJob({ userId, id })),
+    listQueue: (userId, since) => traced("listQueue")(listQueue({ userId, since })),
+    cancelPending: (userId, id) => traced("cancelPending")(cancelPending(userId, id, 3)),
+    claimNext: (options) => traced("claimNext")(claimNext(options)),
+    renewLease: (lease, leaseUntil) => traced("renewLease")(renewLease({ ...lease, leaseUntil })),
+    recordProgress: (lease, progress) =>
+      traced("recordProgress")(
+        recordProgress({
+          ...lease,
+          step: progress.step,
+          stepStatus: progress.stepStatus,
+          stepTimings: progress.stepTimings
+        })
+      ),
+    completeJob,
+    failJob: (lease, failure) =>
+      traced("failJob")(
+        failJob({
+          ...lease,
+          message: failure.message,
+          type: failure.type,
+          failedStep: failure.failedStep,
+          stepTimings: failure.stepTimings,
+          now: failure.now
+        })
+      ),
+    releaseJob: (lease, retry) =>
+      traced("releaseJob")(
+        releaseJob({
+          ...lease,
+          availableAt: retry.availableAt,
+          message: retry.lastError?.message ?? null,
+          type: retry.lastError?.type ?? null,
+          failedStep: retry.lastError?.failedStep ?? null
+        })
+      ),
+    findEmail: (userId, id) => traced("findEmail")(findEmail({ userId, id })),
+    listEmails: (userId, page) => traced("listEmails")(listEmails({ userId, ...page })),
+    setDisplayed: (userId, id, displayed) => traced("setDisplayed")(setDisplayed({ userId, id, displayed }))
+  })
+})
+
+/** The `Repo` on the `SqlClient` in context. */
+export const layer: Layer.Layer<Repo, never, SqlClient.SqlClient> = Layer.effect(Repo, make)

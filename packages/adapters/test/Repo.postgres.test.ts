@@ -1,0 +1,55 @@
+import { randomUUID } from "node:crypto"
+import { expect } from "@effect/vitest"
+import { JobId, UserId } from "@scribe/core/Ids"
+import { NewJob } from "@scribe/core/Job"
+import { AuthUser } from "@scribe/core/User"
+import { Effect, Option } from "effect"
+import { describePostgres, layerTempPostgres } from "../testkit/TestDatabase"
+import { freshSqlRepo, repoContract, sqlChecks } from "./RepoContract"
+
+const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
+
+await describePostgres("Repo (Postgres)", () =>
+  repoContract("Repo (Postgres)", {
+    // A pool wide enough for the concurrent-claim test to use separate connections.
+    layer: layerTempPostgres({ maxConnections: 24 }),
+    fresh: freshSqlRepo,
+    extra: (it, fresh) => {
+      sqlChecks(it, fresh)
+
+      it.effect("20 concurrent claims over 10 jobs take each job exactly once", () =>
+        Effect.gen(function* () {
+          const repo = yield* fresh
+          const now = new Date("2026-03-01T09:00:00.000Z")
+          const owner = new AuthUser({ id: UserId.make(`u-${randomUUID()}`), email: null })
+          yield* repo.upsertUser(owner, now)
+          const jobs = yield* repo.insertJobs(
+            Array.from(
+              { length: 10 },
+              (_, i) =>
+                new NewJob({
+                  id: JobId.make(randomUUID()),
+                  userId: owner.id,
+                  batchId: null,
+                  recipientName: `Recipient ${i}`,
+                  recipientInterest: "distributed systems",
+                  emailTemplate: template,
+                  createdAt: now
+                })
+            )
+          )
+          const leaseUntil = new Date(now.getTime() + 60_000)
+          const claims = yield* Effect.all(
+            Array.from({ length: 20 }, (_, i) => repo.claimNext({ workerId: `w${i}`, now, leaseUntil })),
+            { concurrency: "unbounded" }
+          )
+          const claimed = claims.flatMap(Option.toArray)
+          expect(claimed).toHaveLength(10)
+          expect(new Set(claimed.map((j) => j.id))).toEqual(new Set(jobs.map((j) => j.id)))
+          expect(claimed.every((j) => j.attempts === 1)).toBe(true)
+          expect(yield* repo.claimNext({ workerId: "late", now, leaseUntil })).toEqual(Option.none())
+        })
+      )
+    }
+  })
+)

@@ -1,0 +1,664 @@
+import { randomUUID } from "node:crypto"
+import { SqlClient } from "@effect/sql"
+import { describe, expect, layer, type Vitest } from "@effect/vitest"
+import { Email, type EmailPage } from "@scribe/core/Email"
+import { BatchId, EmailId, JobId, UserId } from "@scribe/core/Ids"
+import { type Job, NewJob, queueWindowStart } from "@scribe/core/Job"
+import { currentDate } from "@scribe/core/Now"
+import type { Lease, Repo } from "@scribe/core/Repo"
+import { AuthUser } from "@scribe/core/User"
+import { type Context, Duration, Effect, type Layer, Option, TestClock } from "effect"
+import * as SqlRepo from "../src/SqlRepo"
+
+export type RepoService = Context.Tag.Service<Repo>
+
+export interface ContractOptions<R, E> {
+  /** Built once for the whole suite (a database is expensive); each test then asks `fresh` for an empty Repo. */
+  readonly layer: Layer.Layer<R, E>
+  readonly fresh: Effect.Effect<RepoService, unknown, R>
+  /** Adapter-specific tests run in the same suite, on the same layer. */
+  readonly extra?: (it: Vitest.MethodsNonLive<R>, fresh: Effect.Effect<RepoService, unknown, R>) => void
+}
+
+const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
+
+const user = (label: string) =>
+  new AuthUser({ id: UserId.make(`${label}-${randomUUID()}`), email: `${label}@example.com` })
+
+const newJob = (owner: AuthUser, createdAt: Date, name = "Dr. Ada Lovelace", batchId: BatchId | null = null) =>
+  new NewJob({
+    id: JobId.make(randomUUID()),
+    userId: owner.id,
+    batchId,
+    recipientName: name,
+    recipientInterest: "analytical engines",
+    emailTemplate: template,
+    createdAt
+  })
+
+const newEmail = (owner: AuthUser, jobId: JobId, createdAt: Date, id = EmailId.make(randomUUID())) =>
+  new Email({
+    id,
+    userId: owner.id,
+    jobId,
+    recipientName: "Dr. Ada Lovelace",
+    recipientInterest: "analytical engines",
+    emailMessage: "Dear Dr. Lovelace, …",
+    templateType: "research",
+    metadata: { papers_used: ["Notes on the Analytical Engine"], generation_time: 1.5, nested: { ok: true } },
+    isConfident: true,
+    displayed: true,
+    createdAt
+  })
+
+const after = (date: Date, duration: Duration.DurationInput) => new Date(date.getTime() + Duration.toMillis(duration))
+
+const at = <A>(items: ReadonlyArray<A>, index: number): A => {
+  const item = items[index]
+  if (item === undefined) throw new Error(`no item at ${index} (of ${items.length})`)
+  return item
+}
+
+const ids = (jobs: ReadonlyArray<{ readonly id: string }>) => jobs.map((j) => j.id)
+
+/** Plain fields, so class instances and plain objects with the same data compare equal. */
+const plain = <A extends object>(value: A) => ({ ...value })
+
+const lease = (job: Job, workerId: string): Lease => ({ jobId: job.id, workerId })
+
+const claim = (repo: RepoService, workerId: string, now: Date, leaseFor: Duration.DurationInput = "1 minute") =>
+  repo.claimNext({ workerId, now, leaseUntil: after(now, leaseFor) })
+
+const claimSome = (repo: RepoService, workerId: string, now: Date) =>
+  Effect.map(claim(repo, workerId, now), Option.getOrThrow)
+
+/** Queues one job for `owner`, runs it to completion and returns its email. The queue must hold no other due job. */
+const produceEmail = (repo: RepoService, owner: AuthUser, createdAt: Date, id?: EmailId) =>
+  Effect.gen(function* () {
+    const job = at(yield* repo.insertJobs([newJob(owner, createdAt)]), 0)
+    const claimed = yield* claimSome(repo, "producer", createdAt)
+    expect(claimed.id).toBe(job.id)
+    const email = newEmail(owner, job.id, createdAt, id)
+    const done = yield* repo.completeJob(lease(job, "producer"), {
+      email,
+      generationTime: 1.5,
+      stepTimings: { template_parser: 0.1, email_composer: 1.2 },
+      now: createdAt
+    })
+    expect(done).toBe(true)
+    return email
+  })
+
+const everyEmail: EmailPage = { limit: 100, offset: 0, includeDiscarded: true }
+
+/** The messages along an error's `cause` chain (the driver's message sits under SqlError). */
+const messages = (error: unknown): string => {
+  const parts: Array<string> = []
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    if ("message" in current) parts.push(String(current.message))
+    current = "cause" in current ? current.cause : undefined
+  }
+  return parts.join(" / ")
+}
+
+/** The `Repo` port's contract: every adapter must pass it unchanged. */
+export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>) =>
+  layer(options.layer, { timeout: "120 seconds" })(name, (it) => {
+    const { fresh } = options
+
+    /** A fresh Repo, the clock at a round instant, and that instant. */
+    const setup = Effect.gen(function* () {
+      const repo = yield* fresh
+      yield* TestClock.setTime(Date.parse("2026-03-01T09:00:00.000Z"))
+      return { repo, t0: yield* currentDate }
+    })
+
+    describe("insertJobs", () => {
+      it.effect("stores jobs as pending, in array order, with increasing seq", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          yield* repo.upsertUser(a, t0)
+          const batch = BatchId.make(randomUUID())
+          const jobs = ["First", "Second", "Third"].map((name) => newJob(a, t0, `Dr. ${name}`, batch))
+          const inserted = yield* repo.insertJobs(jobs)
+          expect(ids(inserted)).toEqual(ids(jobs))
+          const seqs = inserted.map((j) => j.seq)
+          expect([...seqs].sort((x, y) => x - y)).toEqual(seqs)
+          expect(new Set(seqs).size).toBe(3)
+          const first = at(inserted, 0)
+          expect(plain(first)).toEqual({
+            ...plain(at(jobs, 0)),
+            seq: first.seq,
+            status: "pending",
+            currentStep: null,
+            stepStatus: null,
+            stepTimings: {},
+            attempts: 0,
+            errorMessage: null,
+            errorType: null,
+            failedStep: null,
+            emailId: null,
+            generationTime: null,
+            startedAt: null,
+            finishedAt: null
+          })
+          expect(Option.map(yield* repo.findJob(a.id, first.id), plain)).toEqual(Option.some(plain(first)))
+
+          const later = yield* repo.insertJobs([newJob(a, t0)])
+          expect(at(later, 0).seq).toBeGreaterThan(Math.max(...seqs))
+          expect(yield* repo.insertJobs([])).toEqual([])
+        })
+      )
+
+      it.effect("upsertUser is idempotent", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          yield* repo.upsertUser(a, t0)
+          yield* repo.upsertUser(a, after(t0, "1 hour"))
+          yield* repo.upsertUser(new AuthUser({ id: a.id, email: null }), after(t0, "2 hours"))
+          expect(yield* repo.insertJobs([newJob(a, t0)])).toHaveLength(1)
+        })
+      )
+    })
+
+    describe("listQueue", () => {
+      it.effect("positions rank all users' pending jobs in take order; null unless pending", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          const b = user("b")
+          yield* repo.upsertUser(a, t0)
+          yield* repo.upsertUser(b, t0)
+          const [a1, a2] = yield* repo.insertJobs([newJob(a, t0, "A one"), newJob(a, t0, "A two")])
+          const [b1, b2] = yield* repo.insertJobs([newJob(b, t0, "B one"), newJob(b, t0, "B two")])
+          const [a3] = yield* repo.insertJobs([newJob(a, t0, "A three")])
+          if (!a1 || !a2 || !a3 || !b1 || !b2) throw new Error("insert failed")
+
+          expect((yield* claimSome(repo, "w1", t0)).id).toBe(a1.id)
+          const positionsOf = (owner: AuthUser) =>
+            Effect.map(repo.listQueue(owner.id, t0), (entries) =>
+              entries.map((e) => [e.job.id, e.job.status, e.position] as const)
+            )
+          expect(yield* positionsOf(a)).toEqual([
+            [a1.id, "processing", null],
+            [a2.id, "pending", 1],
+            [a3.id, "pending", 4]
+          ])
+          expect(yield* positionsOf(b)).toEqual([
+            [b1.id, "pending", 2],
+            [b2.id, "pending", 3]
+          ])
+
+          // a2 is taken and fails: everyone behind it moves up.
+          expect((yield* claimSome(repo, "w2", t0)).id).toBe(a2.id)
+          const failure = { message: "boom", type: "Error", failedStep: null, stepTimings: {}, now: t0 }
+          expect(yield* repo.failJob(lease(a2, "w2"), failure)).toBe(true)
+          expect(yield* positionsOf(a)).toEqual([
+            [a1.id, "processing", null],
+            [a2.id, "failed", null],
+            [a3.id, "pending", 3]
+          ])
+          expect(yield* positionsOf(b)).toEqual([
+            [b1.id, "pending", 1],
+            [b2.id, "pending", 2]
+          ])
+        })
+      )
+
+      it.effect("shows only the caller's jobs created at or after `since`", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          yield* repo.upsertUser(a, t0)
+          const [old] = yield* repo.insertJobs([newJob(a, t0)])
+          yield* TestClock.adjust("25 hours")
+          const t1 = yield* currentDate
+          const [recent] = yield* repo.insertJobs([newJob(a, t1)])
+          if (!old || !recent) throw new Error("insert failed")
+
+          const window = yield* repo.listQueue(a.id, queueWindowStart(t1))
+          expect(window.map((e) => e.job.id)).toEqual([recent.id])
+          // The bound is inclusive.
+          expect((yield* repo.listQueue(a.id, t0)).map((e) => e.job.id)).toEqual([old.id, recent.id])
+          expect(yield* repo.listQueue(a.id, after(t1, "1 millis"))).toEqual([])
+        })
+      )
+    })
+
+    describe("isolation", () => {
+      it.effect("another user never sees, cancels or changes the caller's jobs and emails", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          const b = user("b")
+          yield* repo.upsertUser(a, t0)
+          yield* repo.upsertUser(b, t0)
+          const email = yield* produceEmail(repo, a, t0)
+          const [pending] = yield* repo.insertJobs([newJob(a, t0)])
+          if (!pending) throw new Error("insert failed")
+
+          expect(yield* repo.findJob(b.id, pending.id)).toEqual(Option.none())
+          expect(yield* repo.listQueue(b.id, new Date(0))).toEqual([])
+          expect(yield* repo.cancelPending(b.id, pending.id)).toEqual({ _tag: "NotFound" })
+          expect(yield* repo.findEmail(b.id, email.id)).toEqual(Option.none())
+          expect(yield* repo.listEmails(b.id, everyEmail)).toEqual([])
+          expect(yield* repo.setDisplayed(b.id, email.id, false)).toEqual(Option.none())
+
+          expect(Option.map(yield* repo.findJob(a.id, pending.id), (j) => j.status)).toEqual(Option.some("pending"))
+          expect(Option.map(yield* repo.findEmail(a.id, email.id), plain)).toEqual(Option.some(plain(email)))
+          expect((yield* repo.listQueue(a.id, new Date(0))).map((e) => e.job.id)).toHaveLength(2)
+        })
+      )
+    })
+
+    describe("cancelPending", () => {
+      it.effect("deletes a pending job; refuses others with their status; NotFound when unknown", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          yield* repo.upsertUser(a, t0)
+          const [running, waiting] = yield* repo.insertJobs([newJob(a, t0), newJob(a, t0)])
+          if (!running || !waiting) throw new Error("insert failed")
+          yield* claimSome(repo, "w1", t0)
+
+          expect(yield* repo.cancelPending(a.id, waiting.id)).toEqual({ _tag: "Cancelled" })
+          expect(yield* repo.findJob(a.id, waiting.id)).toEqual(Option.none())
+          expect((yield* repo.listQueue(a.id, t0)).map((e) => e.job.id)).toEqual([running.id])
+          expect(yield* repo.cancelPending(a.id, waiting.id)).toEqual({ _tag: "NotFound" })
+          expect(yield* repo.cancelPending(a.id, JobId.make(randomUUID()))).toEqual({ _tag: "NotFound" })
+
+          expect(yield* repo.cancelPending(a.id, running.id)).toEqual({
+            _tag: "NotCancellable",
+            status: "processing"
+          })
+          const done = yield* repo.completeJob(lease(running, "w1"), {
+            email: newEmail(a, running.id, t0),
+            generationTime: 2,
+            stepTimings: {},
+            now: t0
+          })
+          expect(done).toBe(true)
+          expect(yield* repo.cancelPending(a.id, running.id)).toEqual({
+            _tag: "NotCancellable",
+            status: "completed"
+          })
+        })
+      )
+    })
+
+    describe("claimNext", () => {
+      it.effect("takes jobs FIFO (batches in request order), one consumer each, counting attempts", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          const b = user("b")
+          yield* repo.upsertUser(a, t0)
+          yield* repo.upsertUser(b, t0)
+          expect(yield* claim(repo, "w0", t0)).toEqual(Option.none())
+
+          const batch = BatchId.make(randomUUID())
+          const first = yield* repo.insertJobs([1, 2, 3].map((i) => newJob(a, t0, `A ${i}`, batch)))
+          const second = yield* repo.insertJobs([newJob(b, t0, "B 1")])
+          const third = yield* repo.insertJobs([newJob(a, t0, "A 4")])
+          const expected = ids([...first, ...second, ...third])
+
+          const taken: Array<Job> = []
+          for (const i of expected.keys()) {
+            yield* TestClock.adjust("1 second")
+            taken.push(yield* claimSome(repo, `w${i}`, yield* currentDate))
+          }
+          expect(ids(taken)).toEqual(expected)
+          expect(yield* claim(repo, "late", yield* currentDate)).toEqual(Option.none())
+
+          const one = at(taken, 0)
+          expect(one.status).toBe("processing")
+          expect(one.attempts).toBe(1)
+          expect(one.startedAt).toEqual(after(t0, "1 second"))
+          expect(Option.map(yield* repo.findJob(a.id, one.id), plain)).toEqual(Option.some(plain(one)))
+        })
+      )
+
+      it.effect("re-offers a job whose lease expired; the first worker's writes then count for nothing", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          yield* repo.upsertUser(a, t0)
+          const [job] = yield* repo.insertJobs([newJob(a, t0)])
+          if (!job) throw new Error("insert failed")
+          const claimed = yield* claimSome(repo, "w1", t0).pipe(Effect.map((j) => j.id))
+          expect(claimed).toBe(job.id)
+          // claimSome leased until t0 + 1 minute.
+          expect(yield* claim(repo, "w2", after(t0, "30 seconds"))).toEqual(Option.none())
+          expect(yield* claim(repo, "w2", after(t0, "1 minute"))).toEqual(Option.none())
+
+          const retaken = yield* claimSome(repo, "w2", after(t0, "61 seconds"))
+          expect(retaken.id).toBe(job.id)
+          expect(retaken.attempts).toBe(2)
+          expect(retaken.startedAt).toEqual(t0)
+
+          const w1 = lease(job, "w1")
+          const t1 = after(t0, "62 seconds")
+          const timings = { template_parser: 0.5 }
+          expect(yield* repo.renewLease(w1, after(t1, "1 minute"))).toBe(false)
+          expect(
+            yield* repo.recordProgress(w1, { step: "web_scraper", stepStatus: "searching", stepTimings: timings })
+          ).toBe(false)
+          expect(
+            yield* repo.completeJob(w1, {
+              email: newEmail(a, job.id, t1),
+              generationTime: 1,
+              stepTimings: timings,
+              now: t1
+            })
+          ).toBe(false)
+          expect(
+            yield* repo.failJob(w1, { message: "late", type: "Error", failedStep: null, stepTimings: {}, now: t1 })
+          ).toBe(false)
+          expect(yield* repo.releaseJob(w1, { availableAt: t1, lastError: null })).toBe(false)
+          expect(yield* repo.listEmails(a.id, everyEmail)).toEqual([])
+
+          const w2 = lease(job, "w2")
+          expect(yield* repo.renewLease(w2, after(t1, "5 minutes"))).toBe(true)
+          // Renewed: not offered again after the original lease would have run out.
+          expect(yield* claim(repo, "w3", after(t1, "2 minutes"))).toEqual(Option.none())
+          const email = newEmail(a, job.id, t1)
+          expect(yield* repo.completeJob(w2, { email, generationTime: 1, stepTimings: timings, now: t1 })).toBe(true)
+          expect((yield* repo.listEmails(a.id, everyEmail)).map((e) => e.id)).toEqual([email.id])
+        })
+      )
+    })
+
+    describe("completeJob", () => {
+      it.effect("stores exactly one email and completes the job", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          yield* repo.upsertUser(a, t0)
+          const [job] = yield* repo.insertJobs([newJob(a, t0)])
+          if (!job) throw new Error("insert failed")
+          yield* claimSome(repo, "w1", t0)
+          const w1 = lease(job, "w1")
+
+          const progress = {
+            step: "email_composer",
+            stepStatus: "drafting",
+            stepTimings: { web_scraper: 3.25 }
+          } as const
+          expect(yield* repo.recordProgress(w1, progress)).toBe(true)
+          const running = Option.getOrThrow(yield* repo.findJob(a.id, job.id))
+          expect([running.currentStep, running.stepStatus, running.stepTimings]).toEqual([
+            "email_composer",
+            "drafting",
+            { web_scraper: 3.25 }
+          ])
+
+          const t1 = after(t0, "90 seconds")
+          const email = newEmail(a, job.id, t1)
+          const stepTimings = {
+            template_parser: 0.25,
+            web_scraper: 3.25,
+            arxiv_helper: 2.5,
+            email_composer: 4
+          }
+          expect(yield* repo.completeJob(w1, { email, generationTime: 10.5, stepTimings, now: t1 })).toBe(true)
+          const done = Option.getOrThrow(yield* repo.findJob(a.id, job.id))
+          expect(done).toMatchObject({
+            status: "completed",
+            emailId: email.id,
+            generationTime: 10.5,
+            stepTimings,
+            currentStep: null,
+            stepStatus: null,
+            attempts: 1,
+            startedAt: t0,
+            finishedAt: t1
+          })
+          expect(Option.map(yield* repo.findEmail(a.id, email.id), plain)).toEqual(Option.some(plain(email)))
+
+          const again = newEmail(a, job.id, t1)
+          expect(yield* repo.completeJob(w1, { email: again, generationTime: 1, stepTimings, now: t1 })).toBe(false)
+          expect((yield* repo.listEmails(a.id, everyEmail)).map((e) => e.id)).toEqual([email.id])
+          expect(yield* repo.findEmail(a.id, again.id)).toEqual(Option.none())
+          expect(yield* claim(repo, "w2", after(t1, "1 hour"))).toEqual(Option.none())
+        })
+      )
+    })
+
+    describe("releaseJob", () => {
+      it.effect("puts the job back at its place, due only from availableAt, keeping the last error", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          yield* repo.upsertUser(a, t0)
+          const jobs = yield* repo.insertJobs([newJob(a, t0, "One"), newJob(a, t0, "Two"), newJob(a, t0, "Three")])
+          const [one, two, three] = jobs
+          if (!one || !two || !three) throw new Error("insert failed")
+          yield* claimSome(repo, "w1", t0)
+          const w1 = lease(one, "w1")
+          expect(
+            yield* repo.recordProgress(w1, {
+              step: "web_scraper",
+              stepStatus: null,
+              stepTimings: { template_parser: 1 }
+            })
+          ).toBe(true)
+
+          const lastError = { message: "upstream timed out", type: "TimeoutError", failedStep: "web_scraper" } as const
+          expect(yield* repo.releaseJob(w1, { availableAt: after(t0, "1 minute"), lastError })).toBe(true)
+          expect(yield* repo.releaseJob(w1, { availableAt: t0, lastError: null })).toBe(false)
+
+          const back = Option.getOrThrow(yield* repo.findJob(a.id, one.id))
+          expect(back).toMatchObject({
+            status: "pending",
+            seq: one.seq,
+            attempts: 1,
+            currentStep: null,
+            stepStatus: null,
+            errorMessage: "upstream timed out",
+            errorType: "TimeoutError",
+            failedStep: "web_scraper",
+            finishedAt: null
+          })
+          expect((yield* repo.listQueue(a.id, t0)).map((e) => [e.job.id, e.position])).toEqual([
+            [one.id, 1],
+            [two.id, 2],
+            [three.id, 3]
+          ])
+
+          expect((yield* claimSome(repo, "w2", after(t0, "59 seconds"))).id).toBe(two.id)
+          const retried = yield* claimSome(repo, "w3", after(t0, "1 minute"))
+          expect(retried.id).toBe(one.id)
+          expect(retried.attempts).toBe(2)
+          expect(retried.startedAt).toEqual(t0)
+        })
+      )
+    })
+
+    describe("failJob", () => {
+      it.effect("stores the error, finishes the job and ends the lease", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          yield* repo.upsertUser(a, t0)
+          const [job] = yield* repo.insertJobs([newJob(a, t0)])
+          if (!job) throw new Error("insert failed")
+          yield* claimSome(repo, "w1", t0)
+          const w1 = lease(job, "w1")
+          const t1 = after(t0, "5 seconds")
+          const failure = {
+            message: "No author named Ada Lovelace on arXiv",
+            type: "InvalidInput",
+            failedStep: "arxiv_helper",
+            stepTimings: { template_parser: 0.5, arxiv_helper: 1.5 },
+            now: t1
+          } as const
+          expect(yield* repo.failJob(w1, failure)).toBe(true)
+          expect(Option.getOrThrow(yield* repo.findJob(a.id, job.id))).toMatchObject({
+            status: "failed",
+            errorMessage: failure.message,
+            errorType: failure.type,
+            failedStep: "arxiv_helper",
+            stepTimings: failure.stepTimings,
+            currentStep: null,
+            emailId: null,
+            finishedAt: t1
+          })
+          expect(yield* repo.failJob(w1, failure)).toBe(false)
+          expect(yield* repo.renewLease(w1, after(t1, "1 minute"))).toBe(false)
+          expect(yield* claim(repo, "w2", after(t1, "1 day"))).toEqual(Option.none())
+        })
+      )
+    })
+
+    describe("emails", () => {
+      it.effect("listEmails: newest first (id breaks ties), discarded only when asked, limit/offset", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          yield* repo.upsertUser(a, t0)
+          const id = (n: number) => EmailId.make(`00000000-0000-4000-8000-00000000000${n}`)
+          const e1 = yield* produceEmail(repo, a, t0, id(1))
+          const e2 = yield* produceEmail(repo, a, after(t0, "1 minute"), id(2))
+          const e4 = yield* produceEmail(repo, a, after(t0, "2 minutes"), id(4))
+          const e3 = yield* produceEmail(repo, a, after(t0, "2 minutes"), id(3))
+          const list = (page: Partial<EmailPage>) =>
+            Effect.map(repo.listEmails(a.id, { limit: 20, offset: 0, includeDiscarded: false, ...page }), ids)
+
+          expect(yield* list({})).toEqual(ids([e4, e3, e2, e1]))
+          expect(Option.map(yield* repo.setDisplayed(a.id, e2.id, false), (e) => e.displayed)).toEqual(
+            Option.some(false)
+          )
+          expect(yield* list({})).toEqual(ids([e4, e3, e1]))
+          expect(yield* list({ includeDiscarded: true })).toEqual(ids([e4, e3, e2, e1]))
+          expect(yield* list({ includeDiscarded: true, limit: 2, offset: 1 })).toEqual(ids([e3, e2]))
+          expect(yield* list({ limit: 1, offset: 2 })).toEqual(ids([e1]))
+          expect(yield* list({ offset: 3 })).toEqual([])
+        })
+      )
+
+      it.effect("setDisplayed returns the updated email; unknown ids are none", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          yield* repo.upsertUser(a, t0)
+          const email = yield* produceEmail(repo, a, t0)
+
+          const hidden = yield* repo.setDisplayed(a.id, email.id, false)
+          expect(Option.map(hidden, plain)).toEqual(Option.some({ ...plain(email), displayed: false }))
+          expect(Option.map(yield* repo.findEmail(a.id, email.id), (e) => e.displayed)).toEqual(Option.some(false))
+          const shown = yield* repo.setDisplayed(a.id, email.id, true)
+          expect(Option.map(shown, plain)).toEqual(Option.some(plain(email)))
+          expect(yield* repo.setDisplayed(a.id, EmailId.make(randomUUID()), false)).toEqual(Option.none())
+          expect(yield* repo.findEmail(a.id, EmailId.make(randomUUID()))).toEqual(Option.none())
+        })
+      )
+    })
+
+    options.extra?.(it, fresh)
+  })
+
+/** An empty SQL store: the tables truncated, then the adapter built on the client in context. */
+export const freshSqlRepo: Effect.Effect<RepoService, unknown, SqlClient.SqlClient> = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`TRUNCATE emails, queue_items, users`
+  return yield* SqlRepo.make
+})
+
+/** Guarantees the schema gives on its own, below the adapter. */
+export const sqlChecks = (
+  it: Vitest.MethodsNonLive<SqlClient.SqlClient>,
+  fresh: Effect.Effect<RepoService, unknown, SqlClient.SqlClient>
+) =>
+  describe("schema", () => {
+    const setup = Effect.gen(function* () {
+      const repo = yield* fresh
+      const sql = yield* SqlClient.SqlClient
+      const t0 = new Date("2026-03-01T09:00:00.000Z")
+      const a = user("a")
+      yield* repo.upsertUser(a, t0)
+      return { repo, sql, t0, a }
+    })
+
+    it.effect("a CHECK rejects an error_message over 1000 characters", () =>
+      Effect.gen(function* () {
+        const { repo, sql, t0, a } = yield* setup
+        const [job] = yield* repo.insertJobs([newJob(a, t0)])
+        if (!job) throw new Error("insert failed")
+        yield* claimSome(repo, "w1", t0)
+        const failure = { message: "x".repeat(1001), type: "Error", failedStep: null, stepTimings: {}, now: t0 }
+        const error = yield* Effect.flip(repo.failJob(lease(job, "w1"), failure))
+        expect(error).toMatchObject({ _tag: "RepoError", operation: "failJob" })
+        expect(messages(error)).toMatch(/queue_items_error_message_check/)
+        expect(Option.map(yield* repo.findJob(a.id, job.id), (j) => j.status)).toEqual(Option.some("processing"))
+
+        const raw = yield* Effect.flip(sql`UPDATE queue_items SET error_message = ${"y".repeat(1001)}`)
+        expect(raw._tag).toBe("SqlError")
+        expect(yield* repo.failJob(lease(job, "w1"), { ...failure, message: "x".repeat(1000) })).toBe(true)
+      })
+    )
+
+    it.effect("states the adapter never writes are refused", () =>
+      Effect.gen(function* () {
+        const { repo, sql, t0, a } = yield* setup
+        const [job] = yield* repo.insertJobs([newJob(a, t0)])
+        if (!job) throw new Error("insert failed")
+        const refused = (statement: Effect.Effect<unknown, unknown>) =>
+          Effect.map(Effect.flip(statement), (e) => expect(e).toMatchObject({ _tag: "SqlError" }))
+        // processing without a lease, completed without an email, failed without an error, unknown status/step
+        yield* refused(sql`UPDATE queue_items SET status = 'processing', attempts = 1, started_at = ${t0}`)
+        yield* refused(sql`UPDATE queue_items SET status = 'completed', generation_time = 1, finished_at = ${t0}`)
+        yield* refused(sql`UPDATE queue_items SET status = 'failed', finished_at = ${t0}, attempts = 1`)
+        yield* refused(sql`UPDATE queue_items SET status = 'cancelled'`)
+        yield* refused(sql`UPDATE queue_items SET current_step = 'web_scraper'`)
+        yield* refused(sql`UPDATE queue_items SET attempts = -1`)
+        expect(Option.map(yield* repo.findJob(a.id, job.id), (j) => j.status)).toEqual(Option.some("pending"))
+      })
+    )
+
+    it.effect("the unique job_id allows one email per job", () =>
+      Effect.gen(function* () {
+        const { repo, sql, t0, a } = yield* setup
+        const email = yield* produceEmail(repo, a, t0)
+        const duplicate = yield* Effect.flip(sql`
+          INSERT INTO emails (id, user_id, job_id, recipient_name, recipient_interest, email_message, created_at)
+          VALUES (${randomUUID()}, ${a.id}, ${email.jobId}, 'X', 'Y', 'Z', ${t0})`)
+        expect(messages(duplicate)).toMatch(/emails_job_id_key/)
+        expect(yield* repo.listEmails(a.id, everyEmail)).toHaveLength(1)
+      })
+    )
+
+    it.effect("insertJobs writes all or none", () =>
+      Effect.gen(function* () {
+        const { repo, t0, a } = yield* setup
+        const job = newJob(a, t0)
+        const error = yield* Effect.flip(repo.insertJobs([newJob(a, t0), job, job]))
+        expect(error).toMatchObject({ _tag: "RepoError", operation: "insertJobs" })
+        expect(yield* repo.listQueue(a.id, t0)).toEqual([])
+      })
+    )
+
+    it.effect("upsertUser keeps the first created_at and refreshes the email", () =>
+      Effect.gen(function* () {
+        const { repo, sql, t0, a } = yield* setup
+        yield* repo.upsertUser(new AuthUser({ id: a.id, email: "new@example.com" }), after(t0, "1 day"))
+        const rows = yield* sql<{ email: string | null; created_at: Date }>`
+          SELECT email, created_at FROM users WHERE id = ${a.id}`
+        expect(rows).toEqual([{ email: "new@example.com", created_at: t0 }])
+      })
+    )
+
+    it.effect("deleting a user removes their jobs and emails", () =>
+      Effect.gen(function* () {
+        const { repo, sql, t0, a } = yield* setup
+        yield* produceEmail(repo, a, t0)
+        yield* repo.insertJobs([newJob(a, t0)])
+        yield* sql`DELETE FROM users WHERE id = ${a.id}`
+        const [counts] = yield* sql<{ jobs: number; emails: number }>`
+          SELECT (SELECT count(*)::int FROM queue_items) AS jobs, (SELECT count(*)::int FROM emails) AS emails`
+        expect(counts).toEqual({ jobs: 0, emails: 0 })
+      })
+    )
+  })

@@ -1,0 +1,36 @@
+import { NodeRuntime } from "@effect/platform-node"
+import * as Database from "@scribe/adapters/Database"
+import * as SqlRepo from "@scribe/adapters/SqlRepo"
+import * as StoreHealth from "@scribe/adapters/StoreHealth"
+import * as SupabaseAuth from "@scribe/adapters/SupabaseAuth"
+import { Config, Console, Effect, Layer, Option } from "effect"
+import { layerNode } from "./Server"
+
+const HttpConfig = Config.all({
+  port: Config.port("PORT").pipe(Config.withDefault(8000)),
+  host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1"))
+})
+
+/** With no auth configured (outside production) print a token that works against this very process. */
+const PrintDevToken = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const { port, host } = yield* HttpConfig
+    const dev = yield* SupabaseAuth.DevAuth
+    const base = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`
+    yield* Console.log(`Scribe is listening on ${base} (API docs: ${base}/docs)`)
+    if (Option.isSome(dev.mintToken)) {
+      const token = yield* dev.mintToken.value({ id: "00000000-0000-4000-8000-000000000001", email: "dev@localhost" })
+      yield* Console.log(`Dev token (valid for this process only):\nexport SCRIBE_TOKEN=${token}`)
+    }
+  })
+)
+
+const StoresLive = Layer.mergeAll(SqlRepo.layer, StoreHealth.layer).pipe(Layer.provide(Database.layerConfig))
+
+const MainLive = Layer.unwrapEffect(Effect.map(HttpConfig, layerNode)).pipe(
+  Layer.merge(PrintDevToken),
+  Layer.provide(SupabaseAuth.layerConfig),
+  Layer.provide(StoresLive)
+)
+
+Layer.launch(MainLive).pipe(NodeRuntime.runMain)

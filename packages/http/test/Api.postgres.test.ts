@@ -1,0 +1,13 @@
+import * as SqlRepo from "@scribe/adapters/SqlRepo"
+import * as StoreHealth from "@scribe/adapters/StoreHealth"
+import { describePostgres, layerTempPostgres } from "@scribe/adapters/testkit/TestDatabase"
+import { Layer } from "effect"
+import { suite } from "./ApiSuite"
+import { fuzzSuite } from "./FuzzSuite"
+
+const stores = Layer.mergeAll(SqlRepo.layer, StoreHealth.layer).pipe(Layer.provide(layerTempPostgres()))
+
+await describePostgres("HTTP API on Postgres", () => {
+  suite("HTTP API on Postgres", stores)
+  fuzzSuite("fuzzed requests on Postgres", stores)
+})
