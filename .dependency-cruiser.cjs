@@ -10,7 +10,8 @@ module.exports = {
     },
     {
       name: "client-is-browser-safe",
-      comment: "packages/client is the contract and SDK: effect, @effect/platform and core schemas only, no Node or server code.",
+      comment:
+        "packages/client is the contract and SDK: effect, @effect/platform and core schemas only, no Node or server code.",
       severity: "error",
       from: { path: "^packages/client/src" },
       to: {
@@ -49,7 +50,10 @@ module.exports = {
     doNotFollow: { path: "node_modules" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"]
+    },
     exclude: { path: "(^|/)test/" }
   }
 }

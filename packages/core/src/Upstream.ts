@@ -16,7 +16,12 @@ export const UpstreamFailure = Schema.Literal(
 )
 export type UpstreamFailure = typeof UpstreamFailure.Type
 
-const transientKinds: ReadonlySet<UpstreamFailure> = new Set(["rate_limited", "timeout", "unavailable", "malformed_response"])
+const transientKinds: ReadonlySet<UpstreamFailure> = new Set([
+  "rate_limited",
+  "timeout",
+  "unavailable",
+  "malformed_response"
+])
 
 export const isTransient = (kind: UpstreamFailure): boolean => transientKinds.has(kind)
 
