@@ -1,64 +1,13 @@
-import * as Http from "node:http"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { TokenVerifier } from "@scribe/core/Auth"
 import { Clock, ConfigProvider, Context, Effect, Layer, Option, Redacted, TestClock } from "effect"
 import * as Jose from "jose"
 import * as SupabaseAuth from "../src/SupabaseAuth"
+import { edKid, JwksServer, kid } from "../testkit/JwksServer"
 
 type Verifier = Context.Tag.Service<TokenVerifier>
 
 const secret = "super-secret-jwt-token-with-at-least-32-characters-long"
-const kid = "test-es256"
-const edKid = "test-eddsa"
-
-/** A local Supabase stand-in serving a JWKS; `${url}/broken` answers the JWKS path with a 500. */
-class JwksServer extends Context.Tag("@scribe/adapters/test/SupabaseAuth/JwksServer")<
-  JwksServer,
-  {
-    readonly url: string
-    readonly privateKey: Jose.CryptoKey
-    readonly publicKey: Jose.CryptoKey
-    readonly edPrivateKey: Jose.CryptoKey
-  }
->() {
-  static readonly layer = Layer.scoped(
-    JwksServer,
-    Effect.gen(function* () {
-      const { privateKey, publicKey } = yield* Effect.promise(() => Jose.generateKeyPair("ES256"))
-      const ed = yield* Effect.promise(() => Jose.generateKeyPair("EdDSA"))
-      const jwk = yield* Effect.promise(() => Jose.exportJWK(publicKey))
-      const edJwk = yield* Effect.promise(() => Jose.exportJWK(ed.publicKey))
-      const jwks = JSON.stringify({
-        keys: [
-          { ...jwk, kid, alg: "ES256", use: "sig" },
-          { ...edJwk, kid: edKid, alg: "EdDSA", use: "sig" }
-        ]
-      })
-      const server = yield* Effect.acquireRelease(
-        Effect.async<Http.Server>((resume) => {
-          const server = Http.createServer((req, res) => {
-            if (req.url === "/auth/v1/.well-known/jwks.json") {
-              res.writeHead(200, { "content-type": "application/json" }).end(jwks)
-            } else if (req.url === "/broken/auth/v1/.well-known/jwks.json") {
-              res.writeHead(500).end("boom")
-            } else {
-              res.writeHead(404).end()
-            }
-          })
-          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
-        }),
-        (server) =>
-          Effect.async<void>((resume) => {
-            server.closeAllConnections()
-            server.close(() => resume(Effect.void))
-          })
-      )
-      const address = server.address()
-      if (address === null || typeof address === "string") return yield* Effect.dieMessage("server has no port")
-      return { url: `http://127.0.0.1:${address.port}`, privateKey, publicKey, edPrivateKey: ed.privateKey }
-    })
-  )
-}
 
 /** Verifiers built once against the server: every configuration the matrix needs. */
 class Verifiers extends Context.Tag("@scribe/adapters/test/SupabaseAuth/Verifiers")<

@@ -8,19 +8,21 @@ import { HttpAppLive } from "../src/Server"
 
 export const jwtSecret = "scribe-test-secret-0123456789abcdef0123456789"
 
-/** The real API on a real port (random), with real HS256 verification, over the given stores. */
-export const layerServer = <E>(stores: Layer.Layer<Repo | HealthProbe, E>) =>
+/** The real API on a real port (random) over the given stores, verifying tokens with the given options. */
+export const layerServerWith = <E>(stores: Layer.Layer<Repo | HealthProbe, E>, auth: SupabaseAuth.Options) =>
   HttpAppLive.pipe(
-    Layer.provide(
-      SupabaseAuth.layer({
-        jwtSecret: Option.some(Redacted.make(jwtSecret)),
-        supabaseUrl: Option.none(),
-        audience: "authenticated"
-      })
-    ),
+    Layer.provide(SupabaseAuth.layer(auth)),
     Layer.provide(stores),
     Layer.provideMerge(NodeHttpServer.layerTest)
   )
+
+/** The real API on a real port (random), with real HS256 verification, over the given stores. */
+export const layerServer = <E>(stores: Layer.Layer<Repo | HealthProbe, E>) =>
+  layerServerWith(stores, {
+    jwtSecret: Option.some(Redacted.make(jwtSecret)),
+    supabaseUrl: Option.none(),
+    audience: "authenticated"
+  })
 
 /** A token as Supabase issues it to a signed-in user. */
 export const tokenFor = (sub: string, overrides: Record<string, unknown> = {}) =>
