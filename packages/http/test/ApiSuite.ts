@@ -344,7 +344,7 @@ export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe, E
 
       describe("time windows (TestClock)", () => {
         /** A server built inside the test, so its handlers read the test's clock. */
-        const withClockServer = <A, E2>(body: Effect.Effect<A, E2, HttpClient.HttpClient>) =>
+        const withClockServer = <A, E2>(body: Effect.Effect<A, E2, HttpClient.HttpClient | Repo>) =>
           Effect.gen(function* () {
             const repo = yield* Repo
             const probe = yield* HealthProbe
@@ -376,6 +376,49 @@ export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe, E
                 status: "PENDING"
               })
             })
+          )
+        )
+
+        it.effect("a finished task answers for one hour, then 404", () =>
+          withClockServer(
+            Effect.gen(function* () {
+              yield* TestClock.setTime(Date.now())
+              const token = yield* tokenFor(newUser(), { exp: Math.floor(Date.now() / 1000) + 7 * 86_400 })
+              const created = yield* call("POST", "/api/email/generate", {
+                token,
+                json: { email_template: template, recipient_name: "Ada", recipient_interest: "engines" }
+              })
+              const taskId = (created.body as { task_id: string }).task_id
+              const repo = yield* Repo
+              const now = new Date(yield* TestClock.currentTimeMillis)
+              let claimed = yield* claimNext
+              while (claimed.id !== taskId) claimed = yield* claimNext
+              const failure = {
+                message: "quota exhausted",
+                type: "QuotaExceeded",
+                failedStep: "email_composer" as const
+              }
+              expect(
+                yield* repo.failJob({ jobId: claimed.id, workerId: "test" }, { ...failure, stepTimings: {}, now })
+              ).toBe(true)
+              const expected = {
+                status: 200,
+                body: {
+                  task_id: taskId,
+                  status: "FAILURE",
+                  result: null,
+                  error: { message: "quota exhausted", type: "QuotaExceeded", failed_step: "email_composer" }
+                }
+              }
+              expect(yield* call("GET", `/api/email/status/${taskId}`, { token })).toEqual(expected)
+              yield* TestClock.adjust(Duration.hours(1))
+              expect(yield* call("GET", `/api/email/status/${taskId}`, { token })).toEqual(expected)
+              yield* TestClock.adjust(Duration.seconds(1))
+              expect(yield* call("GET", `/api/email/status/${taskId}`, { token })).toEqual({
+                status: 404,
+                body: { detail: "Task not found" }
+              })
+            }).pipe(Effect.orDie)
           )
         )
       })
