@@ -2,16 +2,13 @@ import { HttpApiBuilder } from "@effect/platform"
 import { CurrentUser } from "@scribe/client/Authentication"
 import { ScribeApi } from "@scribe/client/ScribeApi"
 import * as Emails from "@scribe/core/EmailUseCases"
-import { Repo } from "@scribe/core/Repo"
 import { Effect } from "effect"
-import { internalError } from "./Internal"
+import { orInternal } from "./Internal"
 import { emailResponse, taskStatusResponse } from "./Presenters"
 
 export const EmailHttpLive = HttpApiBuilder.group(ScribeApi, "email", (handlers) =>
-  Effect.gen(function* () {
-    const repo = yield* Repo
-    const withRepo = Effect.provideService(Repo, repo)
-    return handlers
+  Effect.succeed(
+    handlers
       .handle("generate", ({ payload }) =>
         CurrentUser.pipe(
           Effect.flatMap((user) =>
@@ -22,16 +19,14 @@ export const EmailHttpLive = HttpApiBuilder.group(ScribeApi, "email", (handlers)
             })
           ),
           Effect.map((id) => ({ task_id: id })),
-          withRepo,
-          Effect.catchTag("RepoError", internalError)
+          orInternal
         )
       )
       .handle("status", ({ path }) =>
         CurrentUser.pipe(
           Effect.flatMap((user) => Emails.status(user, path.task_id)),
           Effect.map(({ jobId, status }) => taskStatusResponse(jobId, status)),
-          withRepo,
-          Effect.catchTag("RepoError", internalError)
+          orInternal
         )
       )
       .handle("list", ({ urlParams }) =>
@@ -44,25 +39,22 @@ export const EmailHttpLive = HttpApiBuilder.group(ScribeApi, "email", (handlers)
             })
           ),
           Effect.map((emails) => emails.map(emailResponse)),
-          withRepo,
-          Effect.catchTag("RepoError", internalError)
+          orInternal
         )
       )
       .handle("get", ({ path }) =>
         CurrentUser.pipe(
           Effect.flatMap((user) => Emails.get(user, path.email_id)),
           Effect.map(emailResponse),
-          withRepo,
-          Effect.catchTag("RepoError", internalError)
+          orInternal
         )
       )
       .handle("update", ({ path, payload }) =>
         CurrentUser.pipe(
           Effect.flatMap((user) => Emails.setDisplayed(user, path.email_id, payload.displayed)),
           Effect.map(emailResponse),
-          withRepo,
-          Effect.catchTag("RepoError", internalError)
+          orInternal
         )
       )
-  })
+  )
 )

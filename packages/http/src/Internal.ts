@@ -1,9 +1,17 @@
 import { InternalServerError } from "@scribe/client/ApiErrors"
-import type { RepoError } from "@scribe/core/Repo"
-import { Effect } from "effect"
+import { RepoError } from "@scribe/core/Repo"
+import { Effect, Predicate } from "effect"
 
 /** A store failure becomes a bare 500; its cause goes to the log, never to the client. */
 export const internalError = (error: RepoError) =>
   Effect.logError("store failure", error.operation, error.cause).pipe(
     Effect.zipRight(Effect.fail(new InternalServerError()))
   )
+
+const isRepoError = (u: unknown): u is RepoError => Predicate.isTagged(u, "RepoError") && u instanceof RepoError
+
+/** Handlers end with this: store failures become 500s, everything else passes through typed. */
+export const orInternal = <A, E, R>(
+  effect: Effect.Effect<A, E | RepoError, R>
+): Effect.Effect<A, Exclude<E, RepoError> | InternalServerError, R> =>
+  Effect.catchIf(effect, isRepoError, internalError)

@@ -2,16 +2,13 @@ import { HttpApiBuilder } from "@effect/platform"
 import { CurrentUser } from "@scribe/client/Authentication"
 import { ScribeApi } from "@scribe/client/ScribeApi"
 import * as Queue from "@scribe/core/QueueUseCases"
-import { Repo } from "@scribe/core/Repo"
 import { Effect } from "effect"
-import { internalError } from "./Internal"
+import { orInternal } from "./Internal"
 import { queueItem } from "./Presenters"
 
 export const QueueHttpLive = HttpApiBuilder.group(ScribeApi, "queue", (handlers) =>
-  Effect.gen(function* () {
-    const repo = yield* Repo
-    const withRepo = Effect.provideService(Repo, repo)
-    return handlers
+  Effect.succeed(
+    handlers
       .handle("batch", ({ payload }) =>
         CurrentUser.pipe(
           Effect.flatMap((user) =>
@@ -27,25 +24,22 @@ export const QueueHttpLive = HttpApiBuilder.group(ScribeApi, "queue", (handlers)
             queue_item_ids: ids,
             message: `Successfully queued ${ids.length} item${ids.length === 1 ? "" : "s"}`
           })),
-          withRepo,
-          Effect.catchTag("RepoError", internalError)
+          orInternal
         )
       )
       .handle("list", () =>
         CurrentUser.pipe(
           Effect.flatMap((user) => Queue.list(user)),
           Effect.map((entries) => entries.map(queueItem)),
-          withRepo,
-          Effect.catchTag("RepoError", internalError)
+          orInternal
         )
       )
       .handle("cancel", ({ path }) =>
         CurrentUser.pipe(
           Effect.flatMap((user) => Queue.cancel(user, path.queue_item_id)),
           Effect.as({ message: "Queue item cancelled" }),
-          withRepo,
-          Effect.catchTag("RepoError", internalError)
+          orInternal
         )
       )
-  })
+  )
 )
