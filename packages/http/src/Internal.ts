@@ -1,10 +1,10 @@
 import { InternalServerError } from "@scribe/client/ApiErrors"
 import { RepoError } from "@scribe/core/Repo"
-import { Effect, Predicate } from "effect"
+import { Cause, Effect, Predicate } from "effect"
 
 /** A store failure becomes a bare 500; its cause goes to the log, never to the client. */
 export const internalError = (error: RepoError) =>
-  Effect.logError("store failure", error.operation, error.cause).pipe(
+  Effect.logError(`store failure in ${error.operation}`, Cause.die(error.cause)).pipe(
     Effect.zipRight(Effect.fail(new InternalServerError()))
   )
 
