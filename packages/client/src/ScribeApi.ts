@@ -12,3 +12,9 @@ export class ScribeApi extends HttpApi.make("scribe")
   .annotate(OpenApi.Title, "Scribe")
   .annotate(OpenApi.Description, "Personalised academic outreach emails, grounded in the recipient's real work")
   .annotate(OpenApi.Transform, withoutDefaultDecodeError) {}
+
+/** How the OpenAPI document is generated, by the server at `/openapi.json` and by the docs generator alike. */
+export const openApiOptions = { additionalPropertiesStrategy: "allow" } as const
+
+/** The OpenAPI 3.1 document of the contract. Unknown request fields are ignored, hence `additionalProperties`. */
+export const openApiDocument = () => OpenApi.fromApi(ScribeApi, openApiOptions)

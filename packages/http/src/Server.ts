@@ -1,7 +1,7 @@
 import { createServer } from "node:http"
 import { HttpApiBuilder, HttpApiSwagger, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { ScribeApi } from "@scribe/client/ScribeApi"
+import { openApiOptions, ScribeApi } from "@scribe/client/ScribeApi"
 import { Layer } from "effect"
 import { AuthenticationLive } from "./AuthenticationLive"
 import { EmailHttpLive } from "./EmailHttp"
@@ -18,7 +18,7 @@ export const ApiLive = HttpApiBuilder.api(ScribeApi).pipe(
 /** Routes, OpenAPI at `/openapi.json`, docs UI at `/docs`, served by whatever `HttpServer` is provided. */
 export const HttpAppLive = HttpApiBuilder.serve().pipe(
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
-  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json", ...openApiOptions })),
   Layer.provide(RequestErrorsLive),
   Layer.provide(ApiLive)
 )
