@@ -1,0 +1,96 @@
+import { type Duration, Effect, Layer, Ref } from "effect"
+import { Arxiv, Page, type Paper, Scraper, type SearchHit, WebSearch } from "../Research"
+import { UpstreamError } from "../Upstream"
+
+export interface World {
+  /** Search results: the same list for every query, or per query. */
+  readonly hits?: ReadonlyArray<SearchHit> | ((query: string) => ReadonlyArray<SearchHit>)
+  /** Pages by URL; any other URL is `not_found`. */
+  readonly pages?: ReadonlyArray<Page>
+  /** What arXiv returns for any author query (homonyms included, as the real API would). */
+  readonly papers?: ReadonlyArray<Paper>
+  readonly failures?: {
+    readonly search?: UpstreamError
+    readonly pages?: Readonly<Record<string, UpstreamError>>
+    readonly arxiv?: UpstreamError
+  }
+  /** Time each call takes (through Effect's clock, so `TestClock` drives it). */
+  readonly latency?: {
+    readonly search?: Duration.DurationInput
+    readonly page?: Duration.DurationInput
+    readonly arxiv?: Duration.DurationInput
+  }
+}
+
+export interface ArxivQuery {
+  readonly author: string
+  readonly topic: string | null
+  readonly maxResults: number
+}
+
+const pause = (latency: Duration.DurationInput | undefined) =>
+  latency === undefined ? Effect.void : Effect.sleep(latency)
+
+/** Scripted in-memory search engine, page fetcher and arXiv for unit tests, recording every call. */
+export const make = (world: World) =>
+  Effect.gen(function* () {
+    const searches = yield* Ref.make<ReadonlyArray<string>>([])
+    const fetches = yield* Ref.make<ReadonlyArray<string>>([])
+    const arxivQueries = yield* Ref.make<ReadonlyArray<ArxivQuery>>([])
+    const pages = new Map((world.pages ?? []).map((p) => [p.url, p]))
+
+    const webSearch = WebSearch.of({
+      search: (query, limit) =>
+        Effect.gen(function* () {
+          yield* Ref.update(searches, (all) => [...all, query])
+          yield* pause(world.latency?.search)
+          if (world.failures?.search !== undefined) return yield* Effect.fail(world.failures.search)
+          const hits = typeof world.hits === "function" ? world.hits(query) : (world.hits ?? [])
+          return hits.slice(0, limit)
+        })
+    })
+
+    const scraper = Scraper.of({
+      fetchPage: (url) =>
+        Effect.gen(function* () {
+          yield* Ref.update(fetches, (all) => [...all, url])
+          yield* pause(world.latency?.page)
+          const failure = world.failures?.pages?.[url]
+          if (failure !== undefined) return yield* Effect.fail(failure)
+          const page = pages.get(url)
+          if (page === undefined) {
+            return yield* Effect.fail(
+              new UpstreamError({ service: "page", kind: "not_found", message: `404 ${url}`, retryAfterMs: null })
+            )
+          }
+          return page
+        })
+    })
+
+    const arxiv = Arxiv.of({
+      searchByAuthor: (query) =>
+        Effect.gen(function* () {
+          yield* Ref.update(arxivQueries, (all) => [...all, query])
+          yield* pause(world.latency?.arxiv)
+          if (world.failures?.arxiv !== undefined) return yield* Effect.fail(world.failures.arxiv)
+          return (world.papers ?? []).slice(0, query.maxResults)
+        })
+    })
+
+    return {
+      webSearch,
+      scraper,
+      arxiv,
+      layer: Layer.mergeAll(
+        Layer.succeed(WebSearch, webSearch),
+        Layer.succeed(Scraper, scraper),
+        Layer.succeed(Arxiv, arxiv)
+      ),
+      searches: Ref.get(searches),
+      fetches: Ref.get(fetches),
+      arxivQueries: Ref.get(arxivQueries)
+    }
+  })
+
+/** A page as the scraper returns it. */
+export const page = (url: string, title: string, text: string) => new Page({ url, title, text })
