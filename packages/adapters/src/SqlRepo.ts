@@ -457,3 +457,87 @@ export const make = Effect.gen(function* () {
 
 /** The `Repo` on the `SqlClient` in context. */
 export const layer: Layer.Layer<Repo, never, SqlClient.SqlClient> = Layer.effect(Repo, make)
+
+/**
+ * Statements for the job queue's adapters, beside the Repo because they read and write the same rows. Times come
+ * from the caller, as for the Repo.
+ */
+export const makeDispatch = Effect.gen(function* () {
+  const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+
+  // The same transition as `claimNext`, for one given job: the row lock serialises it with a concurrent claim or
+  // cancel, and whichever comes second finds the row no longer claimable.
+  const claimById = SqlSchema.findOne({
+    Request: Schema.Struct({
+      id: JobId,
+      workerId: Schema.String,
+      now: Schema.DateFromSelf,
+      leaseUntil: Schema.DateFromSelf
+    }),
+    Result: JobFromRow,
+    execute: ({ id, workerId, now, leaseUntil }) => sql`
+      UPDATE queue_items
+      SET status = 'processing',
+          attempts = attempts + 1,
+          lease_owner = ${workerId},
+          lease_until = ${leaseUntil},
+          started_at = COALESCE(started_at, ${now})
+      WHERE id = ${id}
+        AND ((status = 'pending' AND available_at <= ${now}) OR (status = 'processing' AND lease_until < ${now}))
+      RETURNING *`
+  })
+
+  const NextDue = Schema.Struct({ next: Schema.NullOr(Schema.DateFromSelf) })
+  // The earliest instant after `now` at which a job becomes claimable: a delayed retry falls due or a lease expires.
+  const nextDue = SqlSchema.single({
+    Request: Schema.DateFromSelf,
+    Result: NextDue,
+    execute: (now) => sql`
+      SELECT LEAST(
+        (SELECT min(available_at) FROM queue_items WHERE status = 'pending' AND available_at > ${now}),
+        (SELECT min(lease_until) FROM queue_items WHERE status = 'processing' AND lease_until >= ${now})
+      ) AS next`
+  })
+
+  const Claimable = Schema.Struct({ id: JobId, seq: Int8, available_at: Schema.DateFromSelf })
+  // Jobs that can be claimed right now, in line order: due pending jobs and jobs whose lease has expired.
+  const claimable = SqlSchema.findAll({
+    Request: Schema.Struct({ now: Schema.DateFromSelf, limit: Schema.Number }),
+    Result: Claimable,
+    execute: ({ now, limit }) => sql`
+      SELECT id, seq, available_at FROM queue_items
+      WHERE (status = 'pending' AND available_at <= ${now}) OR (status = 'processing' AND lease_until < ${now})
+      ORDER BY seq
+      LIMIT ${limit}`
+  })
+
+  return {
+    claimById: (request: {
+      readonly id: JobId
+      readonly workerId: string
+      readonly now: Date
+      readonly leaseUntil: Date
+    }): Effect.Effect<Option.Option<Job>, RepoError> =>
+      claimById(request).pipe(orRepoError("claimById"), Effect.withSpan("Repo.claimById")),
+    nextDue: (now: Date): Effect.Effect<Option.Option<Date>, RepoError> =>
+      nextDue(now).pipe(
+        Effect.map(({ next }) => Option.fromNullable(next)),
+        orRepoError("nextDue"),
+        Effect.withSpan("Repo.nextDue")
+      ),
+    claimable: (
+      now: Date,
+      limit: number
+    ): Effect.Effect<
+      ReadonlyArray<{ readonly id: JobId; readonly seq: number; readonly availableAt: Date }>,
+      RepoError
+    > =>
+      claimable({ now, limit }).pipe(
+        Effect.map((rows) => rows.map((r) => ({ id: r.id, seq: r.seq, availableAt: r.available_at }))),
+        orRepoError("claimable"),
+        Effect.withSpan("Repo.claimable")
+      )
+  }
+})
+
+export type Dispatch = Effect.Effect.Success<typeof makeDispatch>

@@ -1,0 +1,19 @@
+import { SqlClient } from "@effect/sql"
+import { Repo } from "@scribe/core/Repo"
+import { Effect } from "effect"
+import * as Database from "../src/Database"
+import * as PgJobQueue from "../src/PgJobQueue"
+import * as SqlRepo from "../src/SqlRepo"
+import { jobQueueContract, settings } from "./JobQueueContract"
+
+// One in-memory PGlite for the file; tests truncate the tables. Wake-ups are in process.
+jobQueueContract("JobQueue (PGlite, in-process wake-ups)", {
+  layer: Database.layerPglite("memory"),
+  fresh: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`TRUNCATE emails, queue_items, users`
+    const repo = yield* SqlRepo.make
+    const queue = yield* PgJobQueue.make(settings).pipe(Effect.provideService(Repo, repo))
+    return { repo, queue }
+  })
+})

@@ -1,0 +1,90 @@
+import { SqlClient } from "@effect/sql"
+import { expect } from "@effect/vitest"
+import { Repo } from "@scribe/core/Repo"
+import { Effect, Option, TestClock } from "effect"
+import { Redis } from "ioredis"
+import * as RedisJobQueue from "../src/RedisJobQueue"
+import * as SqlRepo from "../src/SqlRepo"
+import { layerTempPgClient } from "../testkit/TempPostgres"
+import { describePostgres } from "../testkit/TestDatabase"
+import { describeRedis, redisOptions, scopedPrefix, wipePrefix } from "../testkit/TestRedis"
+import { jobQueueContract, liveSleep, settings, settled, submit } from "./JobQueueContract"
+
+const harness = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`TRUNCATE emails, queue_items, users`
+  const prefix = yield* scopedPrefix("queue")
+  const repo = yield* SqlRepo.make
+  const queue = yield* RedisJobQueue.make({ ...settings, redis: redisOptions, prefix }).pipe(
+    Effect.provideService(Repo, repo)
+  )
+  return { repo, queue, prefix }
+})
+
+/** The members of the queue's three sets, by set. */
+const messages = (prefix: string) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => new Redis(redisOptions)),
+    (redis) =>
+      Effect.promise(async () => ({
+        ready: await redis.zrange(`${prefix}ready`, 0, -1),
+        delayed: await redis.zrange(`${prefix}delayed`, 0, -1),
+        inflight: await redis.zrange(`${prefix}inflight`, 0, -1)
+      })),
+    (redis) => Effect.sync(() => redis.disconnect())
+  )
+
+await describePostgres("JobQueue (Redis dispatch)", () =>
+  describeRedis("JobQueue (Redis dispatch)", () =>
+    jobQueueContract("JobQueue (Redis dispatch)", {
+      layer: layerTempPgClient({ maxConnections: 16 }),
+      fresh: harness,
+      extra: (it) => {
+        it.scoped("a flushed Redis loses no job: the reconciler re-offers what is claimable", () =>
+          Effect.gen(function* () {
+            yield* TestClock.setTime(Date.parse("2026-03-01T09:00:00.000Z"))
+            const h = yield* harness
+            const { jobs } = yield* submit(h, ["One", "Two"])
+            expect((yield* messages(h.prefix)).ready).toHaveLength(2)
+            yield* wipePrefix(h.prefix)
+            const first = yield* Effect.fork(h.queue.take("w1"))
+            expect(yield* settled(first, 200)).toEqual(Option.none())
+            yield* TestClock.adjust(settings.reconcileInterval)
+            const claim = yield* settled(first, 5000)
+            expect(Option.map(claim, (c) => c.job.id)).toEqual(Option.some(jobs[0]!.id))
+            const second = yield* Effect.fork(h.queue.take("w2"))
+            expect(Option.map(yield* settled(second, 5000), (c) => c.job.id)).toEqual(Option.some(jobs[1]!.id))
+          })
+        )
+
+        it.scoped("a message for a cancelled job is dropped when it comes up, and the next job is handed out", () =>
+          Effect.gen(function* () {
+            yield* TestClock.setTime(Date.parse("2026-03-01T09:00:00.000Z"))
+            const h = yield* harness
+            const { owner, jobs } = yield* submit(h, ["Cancelled", "Kept"])
+            expect(yield* h.repo.cancelPending(owner.id, jobs[0]!.id)).toEqual({ _tag: "Cancelled" })
+            const claim = yield* Effect.flatMap(Effect.fork(h.queue.take("w1")), (f) => settled(f, 5000))
+            expect(Option.map(claim, (c) => c.job.id)).toEqual(Option.some(jobs[1]!.id))
+            expect(yield* messages(h.prefix)).toEqual({ ready: [], delayed: [], inflight: [jobs[1]!.id] })
+          })
+        )
+
+        it.scoped("messages carry job ids only, and a release waits in the delayed set until due", () =>
+          Effect.gen(function* () {
+            yield* TestClock.setTime(Date.parse("2026-03-01T09:00:00.000Z"))
+            const h = yield* harness
+            const { jobs } = yield* submit(h, ["Retry me"])
+            expect((yield* messages(h.prefix)).ready).toEqual([jobs[0]!.id])
+            const claim = Option.getOrThrow(
+              yield* Effect.flatMap(Effect.fork(h.queue.take("w1")), (f) => settled(f, 5000))
+            )
+            const now = yield* TestClock.currentTimeMillis
+            yield* h.queue.release(claim.lease, { availableAt: new Date(now + 10_000), lastError: null })
+            expect(yield* messages(h.prefix)).toEqual({ ready: [], delayed: [jobs[0]!.id], inflight: [] })
+            yield* liveSleep(10)
+          })
+        )
+      }
+    })
+  )
+)

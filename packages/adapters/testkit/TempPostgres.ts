@@ -1,0 +1,112 @@
+import { spawnSync } from "node:child_process"
+import { randomUUID } from "node:crypto"
+import { chmodSync, mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as Reactivity from "@effect/experimental/Reactivity"
+import type { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, Redacted, type Scope } from "effect"
+import * as Migrations from "../src/Migrations"
+import { adminUrl } from "./TestDatabase"
+
+/** A fresh, uniquely named, empty database on the machine's Postgres; its URL. Dropped when the scope closes. */
+export const tempDatabaseUrl: Effect.Effect<string, unknown, Scope.Scope> = Effect.gen(function* () {
+  const name = `scribe_q_${randomUUID().replaceAll("-", "").slice(0, 16)}`
+  const admin = yield* PgClient.make({ url: Redacted.make(adminUrl) })
+  yield* Effect.acquireRelease(admin.unsafe(`CREATE DATABASE ${name}`), () =>
+    admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).pipe(Effect.orDie)
+  )
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return url.toString()
+}).pipe(Effect.provide(Reactivity.layer))
+
+/** Postgres at `url`, migrated, as both `PgClient` (LISTEN/NOTIFY) and `SqlClient`. */
+export const layerPgClient = (url: string, options: { readonly maxConnections?: number } = {}) =>
+  Migrations.layer.pipe(
+    Layer.provideMerge(
+      PgClient.layer({
+        url: Redacted.make(url),
+        ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections })
+      })
+    )
+  )
+
+/** A fresh migrated database for one suite, as `PgClient` and `SqlClient`; dropped when the layer's scope closes. */
+export const layerTempPgClient = (options: { readonly maxConnections?: number } = {}) =>
+  Layer.unwrapScoped(Effect.map(tempDatabaseUrl, (url) => layerPgClient(url, options))) as Layer.Layer<
+    PgClient.PgClient | SqlClient.SqlClient,
+    unknown
+  >
+
+/** A free TCP port on the loopback interface. */
+export const freePort: Effect.Effect<number> = Effect.async<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+const pgBin = process.env.SCRIBE_TEST_PG_BIN ?? "/usr/lib/postgresql/15/bin"
+
+/** Runs a Postgres server binary, as the `postgres` OS user when this process is root (initdb refuses root). */
+const pgTool = (tool: string, args: ReadonlyArray<string>) => {
+  const asRoot = process.getuid?.() === 0
+  const command = asRoot ? "runuser" : join(pgBin, tool)
+  const argv = asRoot ? ["-u", "postgres", "--", join(pgBin, tool), ...args] : [...args]
+  const result = spawnSync(command, argv, { encoding: "utf8", timeout: 60_000 })
+  if (result.status !== 0) {
+    throw new Error(`${tool} ${args.join(" ")} failed (${result.status}): ${result.stderr}${result.stdout}`)
+  }
+}
+
+export interface OwnPostgres {
+  readonly url: string
+  readonly stop: Effect.Effect<void>
+  readonly start: Effect.Effect<void>
+}
+
+/**
+ * A throwaway Postgres server of this test's own (initdb in a temp dir, a free port), so a test can stop and restart
+ * it without touching the machine's shared one. Removed when the scope closes.
+ */
+export const ownPostgres: Effect.Effect<OwnPostgres, unknown, Scope.Scope> = Effect.gen(function* () {
+  const port = yield* freePort
+  const dir = yield* Effect.acquireRelease(
+    Effect.sync(() => {
+      const d = mkdtempSync(join(tmpdir(), "scribe-pg-"))
+      chmodSync(d, 0o777)
+      return d
+    }),
+    (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
+  )
+  const data = join(dir, "data")
+  yield* Effect.sync(() => pgTool("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]))
+  const start = Effect.sync(() =>
+    pgTool("pg_ctl", [
+      "-D",
+      data,
+      "-l",
+      join(dir, "log"),
+      "-w",
+      "-o",
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`,
+      "start"
+    ])
+  )
+  const stop = Effect.sync(() => pgTool("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]))
+  yield* Effect.acquireRelease(start, () =>
+    Effect.sync(() => {
+      try {
+        pgTool("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"])
+      } catch {
+        // already stopped
+      }
+    })
+  )
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, start, stop }
+})

@@ -1,0 +1,390 @@
+import { Cause, Clock, Config, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref, Schedule } from "effect"
+import { Email } from "./Email"
+import { type GeneratedEmail, GenerationFailed, Generator, type StepProgress } from "./Generator"
+import { EmailId } from "./Ids"
+import { truncateErrorMessage } from "./Job"
+import { type Claim, JobQueue } from "./JobQueue"
+import { randomUuid } from "./Now"
+import type { StepTimings } from "./PipelineStep"
+import { type JobFailure, type Lease, Repo } from "./Repo"
+import { type RetryPolicy, retryDelay } from "./RetryPolicy"
+
+export interface WorkerOptions {
+  /** Names this worker's leases (`<name>/<slot>/<n>`), so a job's holder can be told in the table. */
+  readonly name: string
+  /** Jobs run at once. */
+  readonly concurrency: number
+  /** Hard limit per attempt: the work is interrupted and the attempt counts as a transient failure. */
+  readonly taskTimeout: Duration.Duration
+  readonly retry: RetryPolicy
+  /** On shutdown, how long a running job may take to finish before it is put back in line. */
+  readonly shutdownGrace: Duration.Duration
+}
+
+const bounded = (name: string, fallback: number, min: number, max: number, integer: boolean) =>
+  (integer ? Config.integer(name) : Config.number(name)).pipe(
+    Config.withDefault(fallback),
+    Config.validate({
+      message: `${name} must be ${integer ? "an integer" : "a number"} between ${min} and ${max}`,
+      validation: (n) => Number.isFinite(n) && n >= min && n <= max
+    })
+  )
+
+/**
+ * `SCRIBE_WORKER_CONCURRENCY` (1), `SCRIBE_TASK_TIMEOUT_SECONDS` (180), `SCRIBE_MAX_ATTEMPTS` (3),
+ * `SCRIBE_RETRY_BASE_SECONDS` (5), `SCRIBE_RETRY_MAX_SECONDS` (300), `SCRIBE_SHUTDOWN_GRACE_SECONDS` (25),
+ * `SCRIBE_WORKER_NAME` (default `defaultName`). An invalid value fails at start, naming the variable.
+ */
+export const makeConfig = (defaultName: string): Config.Config<WorkerOptions> =>
+  Config.all({
+    name: Config.string("SCRIBE_WORKER_NAME").pipe(
+      Config.withDefault(defaultName),
+      Config.validate({
+        message: "SCRIBE_WORKER_NAME must be 1-100 characters without whitespace",
+        validation: (name) => /^\S{1,100}$/.test(name)
+      })
+    ),
+    concurrency: bounded("SCRIBE_WORKER_CONCURRENCY", 1, 1, 64, true),
+    taskTimeout: bounded("SCRIBE_TASK_TIMEOUT_SECONDS", 180, 0.001, 3600, false),
+    maxAttempts: bounded("SCRIBE_MAX_ATTEMPTS", 3, 1, 100, true),
+    retryBase: bounded("SCRIBE_RETRY_BASE_SECONDS", 5, 0, 3600, false),
+    retryMax: bounded("SCRIBE_RETRY_MAX_SECONDS", 300, 0, 86_400, false),
+    shutdownGrace: bounded("SCRIBE_SHUTDOWN_GRACE_SECONDS", 25, 0, 3600, false)
+  }).pipe(
+    Config.map((c) => ({
+      name: c.name,
+      concurrency: c.concurrency,
+      taskTimeout: Duration.seconds(c.taskTimeout),
+      retry: { maxAttempts: c.maxAttempts, base: Duration.seconds(c.retryBase), max: Duration.seconds(c.retryMax) },
+      shutdownGrace: Duration.seconds(c.shutdownGrace)
+    }))
+  )
+
+/** `makeConfig` with a random default name. */
+export const config: Config.Config<WorkerOptions> = Config.suspend(() =>
+  makeConfig(`worker-${crypto.randomUUID().slice(0, 8)}`)
+)
+
+/** How one attempt ended. */
+type Outcome =
+  | { readonly _tag: "Generated"; readonly email: GeneratedEmail }
+  | { readonly _tag: "Failed"; readonly error: GenerationFailed }
+  | { readonly _tag: "LeaseLost" }
+  | { readonly _tag: "Stopped" }
+
+const currentDate = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+/** Store writes at the end of a job are retried through a short outage; past that the lease runs out instead. */
+const persistently = Schedule.exponential("200 millis").pipe(
+  Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(5))),
+  Schedule.intersect(Schedule.recurs(30))
+)
+
+/**
+ * The worker: `concurrency` loops, each taking a job, running the `Generator` on it under a renewed lease and a hard
+ * time limit, and settling it — completed with its email, failed, or put back in line for a retry.
+ */
+export const make = (options: WorkerOptions) =>
+  Effect.gen(function* () {
+    const queue = yield* JobQueue
+    const repo = yield* Repo
+    const generator = yield* Generator
+    const stopping = yield* Deferred.make<void>()
+    const leaseMs = Duration.toMillis(queue.leaseDuration)
+
+    /** Runs a store write to the end, through outages; `None` when it could not be done. */
+    const settleWrite = <A, E>(what: string, write: Effect.Effect<A, E>) =>
+      write.pipe(
+        Effect.retry(persistently),
+        Effect.map(Option.some),
+        Effect.catchAll((error) =>
+          Effect.logError(`Worker: could not ${what}; the lease will expire and the job run again`, error).pipe(
+            Effect.as(Option.none<A>())
+          )
+        )
+      )
+
+    const fail = (lease: Lease, failure: JobFailure, stepTimings: StepTimings) =>
+      Effect.gen(function* () {
+        const stored = yield* settleWrite(
+          "record the failure",
+          Effect.flatMap(currentDate, (now) =>
+            repo.failJob(lease, {
+              message: truncateErrorMessage(failure.message),
+              type: failure.type,
+              failedStep: failure.failedStep,
+              stepTimings,
+              now
+            })
+          )
+        )
+        if (Option.isSome(stored) && !stored.value) yield* Effect.logWarning("Worker: lease lost; failure dropped")
+        yield* queue.ack(lease)
+      })
+
+    const complete = (claim: Claim, generated: GeneratedEmail) =>
+      Effect.gen(function* () {
+        const { job, lease } = claim
+        const now = yield* currentDate
+        // Wall time since the job's first attempt started: retries and their back-off included.
+        const generationTime = Math.max(0, (now.getTime() - (job.startedAt ?? claim.leaseUntil).getTime()) / 1000)
+        const id = EmailId.make(yield* randomUuid)
+        const built = yield* Effect.try(
+          () =>
+            new Email({
+              id,
+              userId: job.userId,
+              jobId: job.id,
+              recipientName: job.recipientName,
+              recipientInterest: job.recipientInterest,
+              emailMessage: generated.emailMessage,
+              templateType: generated.templateType,
+              metadata: {
+                ...generated.metadata,
+                generation_time: generationTime,
+                step_timings: generated.stepTimings,
+                attempts: job.attempts
+              },
+              isConfident: generated.isConfident,
+              displayed: true,
+              createdAt: now
+            })
+        ).pipe(Effect.either)
+        if (built._tag === "Left") {
+          yield* Effect.logError("Worker: the generated email is not a valid Email", built.left)
+          return yield* fail(
+            lease,
+            { message: "The generated email could not be stored", type: "InternalError", failedStep: "email_composer" },
+            generated.stepTimings
+          )
+        }
+        const email = built.right
+        const stored = yield* settleWrite(
+          "store the email",
+          repo.completeJob(lease, { email, generationTime, stepTimings: generated.stepTimings, now })
+        )
+        if (Option.isSome(stored) && !stored.value) {
+          yield* Effect.logWarning("Worker: lease lost or job cancelled; result dropped")
+        } else if (Option.isSome(stored)) {
+          yield* Effect.logInfo("Worker: job completed")
+        }
+        yield* queue.ack(lease)
+      })
+
+    /** A transient failure is retried after a back-off while attempts remain; anything else fails the job. */
+    const failed = (claim: Claim, error: GenerationFailed, stepTimings: StepTimings) =>
+      Effect.gen(function* () {
+        const { job, lease } = claim
+        const failure: JobFailure = {
+          message: truncateErrorMessage(error.message),
+          type: error.type,
+          failedStep: error.failedStep
+        }
+        if (!error.transient || job.attempts >= options.retry.maxAttempts) {
+          yield* Effect.logWarning(`Worker: job failed on attempt ${job.attempts}: ${error.type}`)
+          return yield* fail(lease, failure, stepTimings)
+        }
+        const delay = yield* retryDelay(options.retry, job.attempts, error.retryAfterMs)
+        yield* Effect.logInfo(
+          `Worker: attempt ${job.attempts} failed (${error.type}); retrying in ${Duration.format(delay)}`
+        )
+        const released = yield* settleWrite(
+          "put the job back in line",
+          Effect.flatMap(currentDate, (now) =>
+            queue.release(lease, {
+              availableAt: new Date(now.getTime() + Duration.toMillis(delay)),
+              lastError: failure
+            })
+          )
+        )
+        if (Option.isSome(released) && !released.value) yield* Effect.logWarning("Worker: lease lost; retry dropped")
+      })
+
+    const run = (claim: Claim) =>
+      Effect.gen(function* () {
+        const { job, lease } = claim
+        if (job.attempts > options.retry.maxAttempts) {
+          // Its earlier holders stopped without settling it (killed, cut off): it has had its attempts.
+          return yield* fail(
+            lease,
+            {
+              message: job.errorMessage ?? `The job was interrupted ${job.attempts - 1} times without finishing`,
+              type: job.errorType ?? "WorkerLost",
+              failedStep: job.failedStep
+            },
+            job.stepTimings
+          )
+        }
+        const progress = yield* Ref.make<StepProgress | null>(null)
+        const leaseLost = yield* Deferred.make<void>()
+        const lost = Deferred.succeed(leaseLost, undefined)
+
+        const report = (step: StepProgress) =>
+          Ref.set(progress, step).pipe(
+            Effect.zipRight(repo.recordProgress(lease, step)),
+            Effect.flatMap((held) => (held ? Effect.void : lost)),
+            Effect.catchAll((error) => Effect.logWarning("Worker: progress not recorded", error)),
+            Effect.asVoid
+          )
+
+        // Renews at a third of the lease, so one missed renewal is survived; a lost lease stops the attempt.
+        const renewing = yield* Effect.gen(function* () {
+          while (true) {
+            yield* Effect.sleep(Duration.millis(leaseMs / 3))
+            const held = yield* queue
+              .renew(lease)
+              .pipe(
+                Effect.catchAll((error) =>
+                  Effect.logWarning("Worker: lease renewal failed; trying again", error).pipe(Effect.as(true))
+                )
+              )
+            if (!held) return yield* lost
+          }
+        }).pipe(Effect.fork)
+
+        const timeoutSeconds = Duration.toSeconds(options.taskTimeout)
+        const generation: Effect.Effect<Outcome> = generator.generate(job, report).pipe(
+          Effect.map((email): Outcome => ({ _tag: "Generated", email })),
+          Effect.timeoutFail({
+            duration: options.taskTimeout,
+            onTimeout: () =>
+              new GenerationFailed({
+                message: `The attempt was stopped at its ${timeoutSeconds} s time limit`,
+                type: "TimeoutError",
+                failedStep: null,
+                transient: true,
+                retryAfterMs: null
+              })
+          }),
+          Effect.catchAll((error) => Effect.succeed<Outcome>({ _tag: "Failed", error })),
+          // A defect is a bug: retrying would only spend upstream budget again.
+          Effect.catchAllDefect((defect) =>
+            Effect.succeed<Outcome>({
+              _tag: "Failed",
+              error: new GenerationFailed({
+                message: `Unexpected error: ${defect instanceof Error ? defect.message : String(defect)}`,
+                type: "InternalError",
+                failedStep: null,
+                transient: false,
+                retryAfterMs: null
+              })
+            })
+          )
+        )
+
+        yield* Effect.logInfo(`Worker: attempt ${job.attempts} started`)
+        const outcome = yield* Effect.raceAll([
+          generation,
+          Deferred.await(leaseLost).pipe(Effect.as<Outcome>({ _tag: "LeaseLost" })),
+          Deferred.await(stopping).pipe(
+            Effect.zipRight(Effect.sleep(options.shutdownGrace)),
+            Effect.as<Outcome>({ _tag: "Stopped" })
+          )
+        ])
+
+        const last = yield* Ref.get(progress)
+        const stepTimings = last?.stepTimings ?? job.stepTimings
+        yield* Effect.uninterruptible(
+          Effect.gen(function* () {
+            switch (outcome._tag) {
+              case "Generated":
+                return yield* complete(claim, outcome.email)
+              case "Failed": {
+                const { error } = outcome
+                // A timeout stops the work wherever it was: name the step it was in.
+                const located =
+                  error.failedStep === null && last !== null
+                    ? new GenerationFailed({
+                        message: error.message,
+                        type: error.type,
+                        failedStep: last.step,
+                        transient: error.transient,
+                        retryAfterMs: error.retryAfterMs
+                      })
+                    : error
+                return yield* failed(claim, located, stepTimings)
+              }
+              case "LeaseLost":
+                return yield* Effect.logWarning("Worker: lease lost; the attempt was stopped and its result dropped")
+              case "Stopped":
+                yield* Effect.logInfo("Worker: shutting down; the job goes back in line")
+                yield* settleWrite(
+                  "put the job back in line",
+                  Effect.flatMap(currentDate, (now) => queue.release(lease, { availableAt: now, lastError: null }))
+                )
+                return
+            }
+          })
+        ).pipe(Effect.ensuring(Fiber.interrupt(renewing)))
+      }).pipe(
+        Effect.annotateLogs({ jobId: claim.job.id, attempt: claim.job.attempts, worker: claim.lease.workerId }),
+        Effect.withSpan("Worker.run", { attributes: { jobId: claim.job.id, attempt: claim.job.attempts } })
+      )
+
+    /** Takes the next job, or `None` once stopping; a job claimed while stopping goes straight back in line. */
+    const takeUnlessStopping = (workerId: string) =>
+      Effect.gen(function* () {
+        const taking = yield* Effect.fork(queue.take(workerId))
+        const first = yield* Effect.raceFirst(
+          Effect.map(Fiber.await(taking), Option.some),
+          Effect.as(Deferred.await(stopping), Option.none())
+        )
+        if (Option.isSome(first)) return Exit.map(first.value, Option.some)
+        const exit = yield* Fiber.interrupt(taking)
+        if (Exit.isSuccess(exit)) {
+          const now = yield* currentDate
+          yield* queue.release(exit.value.lease, { availableAt: now, lastError: null }).pipe(Effect.ignore)
+        }
+        return Exit.succeed(Option.none<Claim>())
+      })
+
+    const slot = (index: number) =>
+      Effect.gen(function* () {
+        let taken = 0
+        let failures = 0
+        while (!(yield* Deferred.isDone(stopping))) {
+          taken += 1
+          const exit = yield* takeUnlessStopping(`${options.name}/${index}/${taken}`)
+          if (Exit.isFailure(exit)) {
+            failures += 1
+            const backoff = Duration.millis(Math.min(5000, 100 * 2 ** Math.min(failures, 6)))
+            yield* Effect.logWarning(`Worker: taking a job failed; retrying in ${Duration.format(backoff)}`, exit.cause)
+            yield* Effect.raceFirst(Effect.sleep(backoff), Deferred.await(stopping))
+            continue
+          }
+          failures = 0
+          if (Option.isNone(exit.value)) return
+          // A defect here is a bug in settling, not in the job: log it and keep the slot alive (the lease expires).
+          yield* run(exit.value.value).pipe(
+            Effect.catchAllCause((cause) =>
+              Cause.isInterruptedOnly(cause)
+                ? Effect.failCause(cause)
+                : Effect.logError("Worker: job run crashed", cause)
+            )
+          )
+        }
+      }).pipe(Effect.annotateLogs({ slot: index }))
+
+    const slots = yield* Effect.forEach(
+      Array.from({ length: options.concurrency }, (_, i) => i),
+      (i) => Effect.forkScoped(slot(i))
+    )
+    yield* Effect.logInfo(`Worker ${options.name} started with concurrency ${options.concurrency}`)
+
+    // Runs before the slots are interrupted (finalizers run in reverse order): stop taking, let running jobs finish
+    // within the grace period (after which they put their job back in line), then let the scope interrupt the rest.
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function* () {
+        yield* Deferred.succeed(stopping, undefined)
+        yield* Fiber.awaitAll(slots).pipe(Effect.timeout(Duration.sum(options.shutdownGrace, Duration.seconds(15))))
+        yield* Effect.logInfo(`Worker ${options.name} stopped`)
+      }).pipe(Effect.ignore)
+    )
+  })
+
+/** The worker as a scoped layer: its loops run while the layer's scope is open and stop cleanly when it closes. */
+export const layer = (options: WorkerOptions): Layer.Layer<never, never, JobQueue | Repo | Generator> =>
+  Layer.scopedDiscard(make(options))
+
+/** `layer` with its options from the environment (see `config`). */
+export const layerConfig = Layer.unwrapEffect(Effect.map(config, layer))

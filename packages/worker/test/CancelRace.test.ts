@@ -1,0 +1,83 @@
+import { describe, expect, it } from "@effect/vitest"
+import { tempDatabaseUrl } from "@scribe/adapters/testkit/TempPostgres"
+import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
+import { describeRedis, redisUrl, uniquePrefix, wipePrefix } from "@scribe/adapters/testkit/TestRedis"
+import * as Queue from "@scribe/core/QueueUseCases"
+import { Repo } from "@scribe/core/Repo"
+import * as ScriptedGenerator from "@scribe/core/testing/GeneratorScripted"
+import { ConfigProvider, Effect, Either, Layer } from "effect"
+import { makeStandaloneLayer } from "../src/WorkerLive"
+import { inspector, liveSleep, storesFrom, submitBatch, waitUntil } from "./Harness"
+
+const ROUNDS = 100
+
+/**
+ * Each round submits one job — which wakes the idle worker at once — and cancels it a few milliseconds later, so the
+ * cancel and the claim race. Whichever wins, a cancelled job must never be processed into an email.
+ */
+const race = (redis: boolean) =>
+  Effect.gen(function* () {
+    const url = yield* tempDatabaseUrl
+    const prefix = uniquePrefix("cancel")
+    if (redis) yield* Effect.addFinalizer(() => Effect.ignore(wipePrefix(prefix)))
+    const env: Record<string, string> = {
+      DATABASE_URL: url,
+      ...(redis ? { REDIS_URL: redisUrl, SCRIBE_REDIS_PREFIX: prefix } : {}),
+      SCRIBE_WORKER_CONCURRENCY: "2"
+    }
+    const api = yield* storesFrom(env)
+    const look = yield* inspector(url)
+    yield* Layer.build(
+      makeStandaloneLayer(ScriptedGenerator.layer({})).pipe(
+        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
+      )
+    )
+
+    const cancelled: Array<string> = []
+    const refused: Array<string> = []
+    for (let round = 0; round < ROUNDS; round++) {
+      const { owner, jobs } = yield* submitBatch(api.repo, 1, "race")
+      const job = jobs[0]!
+      // Now at once, now after a few milliseconds: the claim wins some rounds, the cancel others.
+      if (round % 3 !== 0) yield* liveSleep(round % 6)
+      const outcome = yield* Effect.either(Queue.cancel(owner, job.id)).pipe(Effect.provideService(Repo, api.repo))
+      if (Either.isRight(outcome)) {
+        cancelled.push(job.id)
+      } else {
+        expect(outcome.left._tag).toBe("CannotCancel")
+        refused.push(job.id)
+      }
+    }
+    yield* waitUntil(
+      "every job that was not cancelled to complete",
+      Effect.map(look.statuses, (s) => (s.completed ?? 0) === refused.length),
+      30_000
+    )
+    yield* liveSleep(300)
+
+    expect(cancelled.length + refused.length).toBe(ROUNDS)
+    // The race went both ways.
+    expect(cancelled.length).toBeGreaterThan(0)
+    expect(refused.length).toBeGreaterThan(0)
+    expect(yield* look.statuses).toEqual({ completed: refused.length })
+    expect(yield* look.emails).toEqual({ total: refused.length, jobs: refused.length, orphans: 0 })
+    const rows = yield* look.sql<{ readonly n: number }>`
+      SELECT count(*)::int AS n FROM queue_items WHERE id IN ${look.sql.in(cancelled)}`
+    expect(rows[0]!.n).toBe(0)
+    const leaked = yield* look.sql<{ readonly n: number }>`
+      SELECT count(*)::int AS n FROM emails WHERE job_id IN ${look.sql.in(cancelled)}`
+    expect(leaked[0]!.n).toBe(0)
+  }).pipe(Effect.scoped)
+
+await describePostgres("cancel racing the claim", () => {
+  describe("cancel racing the claim", () => {
+    it.live(`Postgres: ${ROUNDS} rounds ⇒ never an email for a cancelled job`, () => race(false), { timeout: 60_000 })
+  })
+  return describeRedis("cancel racing the claim (Redis)", () => {
+    describe("cancel racing the claim (Redis)", () => {
+      it.live(`Redis dispatch: ${ROUNDS} rounds ⇒ never an email for a cancelled job`, () => race(true), {
+        timeout: 60_000
+      })
+    })
+  })
+})

@@ -1,0 +1,129 @@
+import { describe, expect, it } from "@effect/vitest"
+import { tempDatabaseUrl } from "@scribe/adapters/testkit/TempPostgres"
+import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
+import { describeRedis, redisUrl, uniquePrefix, wipePrefix } from "@scribe/adapters/testkit/TestRedis"
+import { Effect } from "effect"
+import { type Child, inspector, printed, sigkill, spawnFixture, storesFrom, submitBatch, waitUntil } from "./Harness"
+
+const JOBS = 50
+const KILLS = 10
+
+/**
+ * Three real worker processes (the production composition, a scripted 4 × 100 ms generator) work through a
+ * 50-job batch; ten times, the process holding a job in the middle of its first attempt is SIGKILLed and a fresh one
+ * started in its place. Leases are 2 s, so a killed job is taken again soon after.
+ */
+const crashScenario = (redis: boolean) =>
+  Effect.gen(function* () {
+    const url = yield* tempDatabaseUrl
+    const prefix = uniquePrefix("crash")
+    if (redis) yield* Effect.addFinalizer(() => Effect.ignore(wipePrefix(prefix)))
+    const env: Record<string, string> = {
+      DATABASE_URL: url,
+      ...(redis ? { REDIS_URL: redisUrl, SCRIBE_REDIS_PREFIX: prefix } : {}),
+      SCRIBE_LEASE_SECONDS: "2",
+      SCRIBE_QUEUE_POLL_SECONDS: "2",
+      SCRIBE_QUEUE_RECONCILE_SECONDS: "1",
+      SCRIBE_RETRY_BASE_SECONDS: "0.2",
+      SCRIPTED_STEP_MILLIS: "100"
+    }
+    const api = yield* storesFrom(env)
+    const look = yield* inspector(url)
+    const { jobs } = yield* submitBatch(api.repo, JOBS, "crash")
+
+    // Workers start warm (modules loaded, waiting for "go"), so a killed one is replaced at once.
+    const live = new Map<string, Child>()
+    const spares: Array<Effect.Effect<Child>> = []
+    let started = 0
+    const warmSpare = Effect.gen(function* () {
+      started += 1
+      const name = `crash${started}`
+      const child = yield* spawnFixture("scripted-worker.ts", name, {
+        ...env,
+        SCRIBE_WORKER_NAME: name,
+        WAIT_FOR_GO: "1"
+      })
+      // Warming runs in the background; taking the spare waits until it is ready.
+      const ready = yield* Effect.cached(Effect.as(printed(child, "ready"), child))
+      spares.push(ready)
+    })
+    const startWorker = Effect.gen(function* () {
+      const next =
+        spares.shift() ??
+        (yield* Effect.zipRight(
+          warmSpare,
+          Effect.sync(() => spares.shift()!)
+        ))
+      const child = yield* next
+      child.process.stdin?.write("go\n")
+      live.set(child.name, child)
+      if (spares.length === 0) yield* warmSpare
+    })
+    // Three workers at a time, one spare warming.
+    yield* warmSpare
+    for (let i = 0; i < 3; i++) yield* startWorker
+
+    const killed: Array<string> = []
+    for (let k = 0; k < KILLS; k++) {
+      let victim: { readonly id: string; readonly worker: string } | undefined
+      yield* waitUntil(
+        `a job early in its first attempt on a live worker (kill ${k + 1})`,
+        Effect.gen(function* () {
+          const rows = yield* look.sql<{ readonly id: string; readonly lease_owner: string }>`
+            SELECT id, lease_owner FROM queue_items
+            WHERE status = 'processing' AND attempts = 1 AND current_step IN ('template_parser', 'web_scraper')`
+          const row = rows.find((r) => live.has(r.lease_owner.split("/")[0] ?? ""))
+          victim = row === undefined ? undefined : { id: row.id, worker: row.lease_owner.split("/")[0]! }
+          return victim !== undefined
+        }),
+        60_000,
+        15
+      )
+      const target = live.get(victim!.worker)!
+      yield* sigkill(target)
+      live.delete(victim!.worker)
+      killed.push(victim!.id)
+      yield* startWorker
+    }
+
+    const outputs = () => [...live.values()].map((c) => `--- ${c.name}\n${c.output()}`).join("\n")
+    yield* waitUntil(
+      `all ${JOBS} jobs completed`,
+      Effect.map(look.statuses, (s) => s.completed === JOBS),
+      120_000,
+      200
+    ).pipe(Effect.tapError(() => Effect.sync(() => console.error(outputs()))))
+
+    expect(yield* look.statuses).toEqual({ completed: JOBS })
+    expect(yield* look.emails).toEqual({ total: JOBS, jobs: JOBS, orphans: 0 })
+    const rows = yield* look.sql<{ readonly id: string; readonly attempts: number; readonly email_id: string }>`
+      SELECT q.id, q.attempts, q.email_id FROM queue_items q`
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(jobs.map((j) => j.id)))
+    // Every killed job was taken again and finished on a later attempt.
+    expect(new Set(killed).size).toBe(KILLS)
+    const attemptsOf = new Map(rows.map((r) => [r.id, r.attempts]))
+    expect(killed.map((id) => (attemptsOf.get(id) ?? 0) >= 2)).toEqual(killed.map(() => true))
+    // Every email belongs to its job, one each.
+    const pairs = yield* look.sql<{ readonly n: number }>`
+      SELECT count(*)::int AS n FROM emails e JOIN queue_items q ON q.email_id = e.id AND e.job_id = q.id`
+    expect(pairs[0]!.n).toBe(JOBS)
+  }).pipe(Effect.scoped)
+
+await describePostgres("worker crash recovery (SIGKILL)", () => {
+  describe("worker crash recovery (SIGKILL)", () => {
+    it.live(
+      `Postgres dispatch: ${KILLS} workers killed mid-job across ${JOBS} jobs ⇒ ${JOBS} completed, ${JOBS} emails`,
+      () => crashScenario(false),
+      { timeout: 180_000 }
+    )
+  })
+  return describeRedis("worker crash recovery (SIGKILL), Redis dispatch", () => {
+    describe("worker crash recovery (SIGKILL), Redis dispatch", () => {
+      it.live(
+        `Redis dispatch: ${KILLS} workers killed mid-job across ${JOBS} jobs ⇒ ${JOBS} completed, ${JOBS} emails`,
+        () => crashScenario(true),
+        { timeout: 180_000 }
+      )
+    })
+  })
+})

@@ -1,0 +1,239 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { SqlClient } from "@effect/sql"
+import { afterAll } from "@effect/vitest"
+import { layerPgClient } from "@scribe/adapters/testkit/TempPostgres"
+import { JobId, UserId } from "@scribe/core/Ids"
+import { type Job, NewJob } from "@scribe/core/Job"
+import type { JobQueue } from "@scribe/core/JobQueue"
+import { Repo } from "@scribe/core/Repo"
+import { AuthUser } from "@scribe/core/User"
+import { ConfigProvider, Context, Effect, Layer, type Scope } from "effect"
+import { build } from "esbuild"
+import * as Stores from "../src/Stores"
+
+const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
+
+/** Real time, whatever clock the test runs on. */
+export const liveSleep = (ms: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+
+/** Polls `check` (real time) until it holds; fails with `what` after `timeoutMs`. */
+export const waitUntil = <E, R>(
+  what: string,
+  check: Effect.Effect<boolean, E, R>,
+  timeoutMs: number,
+  intervalMs = 100
+): Effect.Effect<void, E | Error, R> =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + timeoutMs
+    while (!(yield* check)) {
+      if (Date.now() > deadline)
+        return yield* Effect.fail(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))
+      yield* liveSleep(intervalMs)
+    }
+  })
+
+export interface Child {
+  readonly name: string
+  readonly process: ChildProcess
+  /** The tail of its output, for failure messages. */
+  readonly output: () => string
+}
+
+const fixturePath = (fixture: string) => fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url))
+
+const bundles = new Map<string, Promise<string>>()
+const bundleDirs: Array<string> = []
+afterAll(() => {
+  for (const dir of bundleDirs) rmSync(dir, { recursive: true, force: true })
+})
+
+/**
+ * The fixture compiled into one file by esbuild (the compiler tsx runs per module). Under tsx a worker process spends
+ * about 2 s of CPU loading Effect module by module; bundled it starts in about 0.4 s, and the crash tests start over
+ * twenty processes. `SCRIBE_TEST_FIXTURES=tsx` runs the TypeScript through tsx instead.
+ */
+const bundle = (fixture: string): Promise<string> => {
+  const cached = bundles.get(fixture)
+  if (cached !== undefined) return cached
+  const dir = mkdtempSync(join(tmpdir(), "scribe-fixture-"))
+  bundleDirs.push(dir)
+  const outfile = join(dir, fixture.replace(/\.ts$/, ".mjs"))
+  const built = build({
+    entryPoints: [fixturePath(fixture)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    external: ["pg-native"],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: "silent"
+  }).then(() => outfile)
+  bundles.set(fixture, built)
+  return built
+}
+
+/**
+ * Starts test/fixtures/<fixture> as a real child process with exactly `env` (plus PATH and HOME); SIGKILLed when the
+ * scope closes if still running.
+ */
+export const spawnFixture = (
+  fixture: string,
+  name: string,
+  env: Record<string, string>
+): Effect.Effect<Child, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const args =
+        process.env.SCRIBE_TEST_FIXTURES === "tsx" ? ["--import", "tsx", fixturePath(fixture)] : [await bundle(fixture)]
+      const child = spawn(process.execPath, args, {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+        stdio: ["pipe", "pipe", "pipe"]
+      })
+      let tail = ""
+      const keep = (chunk: Buffer) => {
+        tail = (tail + chunk.toString("utf8")).slice(-8000)
+      }
+      child.stdout?.on("data", keep)
+      child.stderr?.on("data", keep)
+      return { name, process: child, output: () => tail }
+    }),
+    (child) => sigkill(child)
+  )
+
+/** Runs one of this package's sources (`src/main.ts`) with tsx, as `pnpm start` does, with exactly `env`. */
+export const spawnSource = (
+  source: string,
+  name: string,
+  env: Record<string, string>
+): Effect.Effect<Child, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", fileURLToPath(new URL(`../${source}`, import.meta.url))],
+        {
+          cwd: repoRoot,
+          env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+          stdio: ["ignore", "pipe", "pipe"]
+        }
+      )
+      let tail = ""
+      const keep = (chunk: Buffer) => {
+        tail = (tail + chunk.toString("utf8")).slice(-8000)
+      }
+      child.stdout?.on("data", keep)
+      child.stderr?.on("data", keep)
+      return { name, process: child, output: () => tail }
+    }),
+    (child) => sigkill(child)
+  )
+
+/** Resolves once the process has written `line` on a line of its own. */
+export const printed = (child: Child, line: string): Effect.Effect<void> =>
+  Effect.promise(
+    () =>
+      new Promise<void>((resolve) => {
+        if (child.output().split("\n").includes(line)) return resolve()
+        const onData = () => {
+          if (child.output().split("\n").includes(line)) {
+            child.process.stdout?.off("data", onData)
+            resolve()
+          }
+        }
+        child.process.stdout?.on("data", onData)
+      })
+  )
+
+/** Kills the process outright (no chance to clean up) and waits for it to be gone. */
+export const sigkill = (child: Child): Effect.Effect<void> =>
+  Effect.promise(
+    () =>
+      new Promise<void>((resolve) => {
+        if (child.process.exitCode !== null || child.process.signalCode !== null) return resolve()
+        child.process.once("exit", () => resolve())
+        child.process.kill("SIGKILL")
+      })
+  )
+
+/** Waits for the process to exit by itself; its stdout. */
+export const exited = (child: Child): Effect.Effect<{ readonly signal: string | null; readonly code: number | null }> =>
+  Effect.promise(
+    () =>
+      new Promise((resolve) => {
+        if (child.process.exitCode !== null || child.process.signalCode !== null) {
+          return resolve({ signal: child.process.signalCode, code: child.process.exitCode })
+        }
+        child.process.once("exit", (code, signal) => resolve({ signal, code }))
+      })
+  )
+
+/** The service's stores (the production wiring in `Stores`) from an environment map, as the API process builds them. */
+export const storesFrom = (env: Record<string, string>) =>
+  Effect.gen(function* () {
+    const context = yield* Layer.build(
+      Stores.layerConfig({ requireDatabaseUrl: true }).pipe(
+        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
+      )
+    )
+    return {
+      repo: Context.get(context, Repo),
+      sql: Context.get(context, SqlClient.SqlClient),
+      context: context as Context.Context<Stores.Stores>
+    }
+  })
+
+/** A direct connection to the database at `url`, to look at the rows. */
+export const inspector = (url: string) =>
+  Effect.gen(function* () {
+    const context = yield* Layer.build(layerPgClient(url))
+    const sql = Context.get(context, SqlClient.SqlClient)
+    const statuses = Effect.map(
+      sql<{
+        readonly status: string
+        readonly n: number
+      }>`SELECT status, count(*)::int AS n FROM queue_items GROUP BY status`,
+      (rows) => Object.fromEntries(rows.map((r) => [r.status, r.n])) as Partial<Record<Job["status"], number>>
+    )
+    const emails = Effect.map(
+      sql<{ readonly total: number; readonly jobs: number; readonly orphans: number }>`
+        SELECT count(*)::int AS total, count(DISTINCT job_id)::int AS jobs,
+               count(*) FILTER (WHERE job_id IS NULL)::int AS orphans
+        FROM emails`,
+      (rows) => rows[0]!
+    )
+    return { sql, statuses, emails }
+  })
+
+export const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
+
+/** Submits a batch of `count` jobs through the given Repo (the offering one: dispatched after commit). */
+export const submitBatch = (repo: Context.Tag.Service<Repo>, count: number, label = "batch") =>
+  Effect.gen(function* () {
+    const owner = new AuthUser({ id: UserId.make(`${label}-${crypto.randomUUID()}`), email: null })
+    const now = new Date()
+    yield* repo.upsertUser(owner, now)
+    const jobs = yield* repo.insertJobs(
+      Array.from(
+        { length: count },
+        (_, i) =>
+          new NewJob({
+            id: JobId.make(crypto.randomUUID()),
+            userId: owner.id,
+            batchId: null,
+            recipientName: `Dr. Recipient ${i}`,
+            recipientInterest: "distributed systems",
+            emailTemplate: template,
+            createdAt: now
+          })
+      )
+    )
+    return { owner, jobs }
+  })
+
+export type QueueService = Context.Tag.Service<JobQueue>
