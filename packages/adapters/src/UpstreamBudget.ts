@@ -1,0 +1,50 @@
+import type * as RateLimiter from "@effect/experimental/RateLimiter"
+import { Duration, Effect } from "effect"
+
+/**
+ * Spending the upstream budgets (LLM requests and tokens per minute, search requests per second, arXiv spacing) from
+ * the `RateLimiter` the root provides (`Budgets.layerConfig`: Redis-shared across workers, or in process).
+ */
+
+export interface Budget {
+  readonly key: string
+  readonly limit: number
+  readonly window: Duration.DurationInput
+  readonly algorithm: "fixed-window" | "token-bucket"
+  readonly tokens?: number
+}
+
+/**
+ * Waits until the budget allows `tokens` (default 1), reserving them. A store that fails (Redis down) is logged and
+ * the call goes ahead: the upstream's own 429 handling still protects it.
+ */
+export const take = (limiter: RateLimiter.RateLimiter, budget: Budget): Effect.Effect<void> =>
+  limiter
+    .consume({
+      key: budget.key,
+      limit: budget.limit,
+      window: budget.window,
+      algorithm: budget.algorithm,
+      tokens: Math.min(budget.tokens ?? 1, budget.limit),
+      onExceeded: "delay"
+    })
+    .pipe(
+      Effect.flatMap(({ delay }) => (Duration.isZero(delay) ? Effect.void : Effect.sleep(delay))),
+      Effect.catchAll((error) =>
+        Effect.logWarning(`UpstreamBudget: the rate limiter store failed for ${budget.key}; going ahead`, error)
+      ),
+      Effect.withSpan("UpstreamBudget.take", { attributes: { key: budget.key } })
+    )
+
+/** Reserves `tokens` more without waiting (usage learned after the fact, or a penalty after a 429/503). */
+export const charge = (limiter: RateLimiter.RateLimiter, budget: Budget): Effect.Effect<void> =>
+  limiter
+    .consume({
+      key: budget.key,
+      limit: budget.limit,
+      window: budget.window,
+      algorithm: budget.algorithm,
+      tokens: Math.min(budget.tokens ?? 1, budget.limit),
+      onExceeded: "delay"
+    })
+    .pipe(Effect.asVoid, Effect.ignore)
