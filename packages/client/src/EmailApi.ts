@@ -12,6 +12,7 @@ import {
   EmailResponse,
   GenerateEmailRequest,
   GenerateEmailResponse,
+  IdempotencyHeaders,
   ListEmailsParams,
   TaskStatusResponse,
   UpdateEmailRequest
@@ -24,6 +25,7 @@ export class EmailApi extends HttpApiGroup.make("email")
   .add(
     HttpApiEndpoint.post("generate", "/generate")
       .setPayload(GenerateEmailRequest)
+      .setHeaders(IdempotencyHeaders)
       .addSuccess(GenerateEmailResponse, { status: 202 })
       .addError(ValidationErrorBody)
       .annotate(OpenApi.Summary, "Queue the generation of one email; poll its task status every 2 s")

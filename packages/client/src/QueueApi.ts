@@ -10,13 +10,14 @@ import {
   ValidationErrorBody
 } from "./ApiErrors"
 import { Authentication } from "./Authentication"
-import { BatchRequest, BatchResponse, MessageResponse, QueueItem } from "./Wire"
+import { BatchRequest, BatchResponse, IdempotencyHeaders, MessageResponse, QueueItem } from "./Wire"
 
 /** The batch queue: 1–100 recipients per submission, per-item status and queue position. */
 export class QueueApi extends HttpApiGroup.make("queue")
   .add(
     HttpApiEndpoint.post("batch", "/batch")
       .setPayload(BatchRequest)
+      .setHeaders(IdempotencyHeaders)
       .addSuccess(BatchResponse, { status: 201 })
       .addError(BatchTooLargeError)
       .addError(BatchEmptyError)

@@ -153,3 +153,18 @@ export const HealthResponse = Schema.Struct({
   database: Schema.Literal("ok", "error"),
   redis: Schema.Literal("ok", "error", "not_configured")
 }).annotations({ identifier: "HealthResponse" })
+
+/**
+ * Optional `Idempotency-Key` on submissions: a client-chosen key (e.g. a UUID) per logical submission, reused when the
+ * same submission is retried, so a retried POST never creates a second set of jobs (honoured for 24 h per user).
+ */
+export const IdempotencyHeaders = Schema.Struct({
+  "idempotency-key": Schema.optional(
+    Schema.String.pipe(
+      Schema.maxLength(255, { message: () => "String should have at most 255 characters" }),
+      Schema.annotations({
+        description: "A client-chosen key per logical submission; a retry with the same key returns the first answer"
+      })
+    )
+  )
+})

@@ -48,9 +48,9 @@ export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe, E
               expect.arrayContaining(["/api/email/generate", "/api/queue/batch", "/api/queue/{queue_item_id}"])
             )
             // the document the docs generator writes is the one served
-          expect(spec.body).toEqual(JSON.parse(JSON.stringify(openApiDocument())))
-          expect(JSON.stringify(spec.body)).not.toContain("HttpApiDecodeError")
-          expect((yield* call("GET", "/docs")).status).toBe(200)
+            expect(spec.body).toEqual(JSON.parse(JSON.stringify(openApiDocument())))
+            expect(JSON.stringify(spec.body)).not.toContain("HttpApiDecodeError")
+            expect((yield* call("GET", "/docs")).status).toBe(200)
           })
         )
         it.effect("unknown routes are 404 with a detail", () =>
@@ -117,6 +117,13 @@ export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe, E
             const malformed = yield* call("POST", "/api/email/generate", { token, raw: '{"email_template": ' })
             expect(malformed.status).toBe(422)
             expect((malformed.body as Detail).detail[0]?.type).toBe("json_invalid")
+            const longKey = yield* call("POST", "/api/email/generate", {
+              token,
+              json: { email_template: template, recipient_name: "Ada", recipient_interest: "engines" },
+              headers: { "idempotency-key": "k".repeat(256) }
+            })
+            expect(longKey.status).toBe(422)
+            expect(locs(longKey.body)).toEqual([["header", "idempotency-key"]])
             const notObject = yield* call("POST", "/api/email/generate", { token, json: [1, 2] })
             expect(notObject.status).toBe(422)
             expect(locs(notObject.body)).toEqual([["body"]])

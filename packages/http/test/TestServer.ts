@@ -58,6 +58,7 @@ export const call = (
     readonly json?: unknown
     readonly raw?: string
     readonly authorization?: string
+    readonly headers?: Record<string, string>
   } = {}
 ) =>
   Effect.gen(function* () {
@@ -65,6 +66,7 @@ export const call = (
     let request = HttpClientRequest.make(method)(path)
     const authorization = options.authorization ?? (options.token === undefined ? undefined : `Bearer ${options.token}`)
     if (authorization !== undefined) request = HttpClientRequest.setHeader(request, "authorization", authorization)
+    if (options.headers !== undefined) request = HttpClientRequest.setHeaders(request, options.headers)
     if (options.raw !== undefined) request = HttpClientRequest.bodyText(request, options.raw, "application/json")
     else if (options.json !== undefined) request = yield* HttpClientRequest.bodyJson(request, options.json)
     return yield* Effect.flatMap(client.execute(request), read)

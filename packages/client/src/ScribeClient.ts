@@ -1,0 +1,350 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpApiClient from "@effect/platform/HttpApiClient"
+import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { Unauthenticated } from "@scribe/core/Auth"
+import { EmailNotFound, InvalidEmailId } from "@scribe/core/Email"
+import {
+  type BatchEmpty,
+  type BatchTooLarge,
+  type CannotCancel,
+  InvalidQueueItemId,
+  QueueItemNotFound,
+  TaskNotFound
+} from "@scribe/core/Job"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { identity } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import { type InternalServerError, ValidationError } from "./ApiErrors"
+import { type FieldLocation, fieldErrors } from "./FieldErrors"
+import { ScribeApi } from "./ScribeApi"
+import {
+  BatchRequest,
+  type BatchResponse,
+  type EmailResponse,
+  GenerateEmailRequest,
+  type GenerateEmailResponse,
+  HealthResponse,
+  ListEmailsParams,
+  type MessageResponse,
+  type QueueItem as QueueItemSchema,
+  type TaskStatusResponse,
+  UpdateEmailRequest
+} from "./Wire"
+
+/** A stored email (`GET /api/email/{id}`). */
+export type Email = typeof EmailResponse.Type
+/** A generation task's status (`GET /api/email/status/{id}`): `PENDING`, `STARTED`, `SUCCESS` or `FAILURE`. */
+export type TaskStatus = typeof TaskStatusResponse.Type
+/** One job of the caller's queue (`GET /api/queue/`), with its 1-based position while pending. */
+export type QueueItem = typeof QueueItemSchema.Type
+/** The service's and its stores' health. */
+export type Health = typeof HealthResponse.Type
+/** One email to write: a template with `{{…}}` placeholders, a recipient and their research interest. */
+export type GenerateRequest = typeof GenerateEmailRequest.Type
+/** The accepted generation: poll `task_id`. */
+export type GenerateResult = typeof GenerateEmailResponse.Type
+/** 1–100 recipients sharing one template. */
+export type BatchSubmission = typeof BatchRequest.Type
+/** The ids of the queued jobs, in request order. */
+export type BatchResult = typeof BatchResponse.Type
+/** `{ displayed: false }` discards an email; `true` restores it. */
+export type EmailUpdate = typeof UpdateEmailRequest.Type
+/** Paging of `listEmails`: `limit` 1–100 (20), `offset` ≥ 0 (0), `include_discarded` (false). */
+export type ListEmailsOptions = Partial<typeof ListEmailsParams.Type>
+/** `{ message: "Queue item cancelled" }`. */
+export type CancelResult = typeof MessageResponse.Type
+
+/**
+ * The request never got a usable answer: the network failed, it timed out, a proxy answered outside the contract
+ * (e.g. 502/503/504), or the body did not match the contract. `transient` ones are retried by the client.
+ */
+export class ScribeTransportError extends Data.TaggedError("ScribeTransportError")<{
+  /** `Network`: no answer (refused, reset, DNS); `Timeout`; `Status`: a status the contract does not define; `Decode`: a body that does not match the contract; `Request`: the request could not be built. */
+  readonly reason: "Network" | "Timeout" | "Status" | "Decode" | "Request"
+  /** The HTTP status, when an answer arrived. */
+  readonly status?: number
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** Errors any authenticated call can fail with. */
+export type CommonError = Unauthenticated | InternalServerError | ScribeTransportError
+
+const transientStatuses: ReadonlySet<number> = new Set([502, 503, 504])
+
+/** True for failures worth retrying: no answer, a timeout, or 502/503/504 from a gateway. */
+export const isTransient = (error: unknown): boolean =>
+  error instanceof ScribeTransportError &&
+  (error.reason === "Network" ||
+    error.reason === "Timeout" ||
+    (error.status !== undefined && transientStatuses.has(error.status)))
+
+/** An access token, or nothing when signed out (protected calls then fail with `Unauthenticated`). */
+export type AccessToken = string | null | undefined
+
+/**
+ * Called before every request, so a refreshed session is always used, e.g.
+ * `async () => (await supabase.auth.getSession()).data.session?.access_token`.
+ */
+export type TokenProvider = () => AccessToken | PromiseLike<AccessToken> | Effect.Effect<AccessToken, unknown>
+
+/** Retries of transient failures: exponential backoff with jitter from `base` (500 ms), at most `times` (3). */
+export interface RetryOptions {
+  readonly times?: number
+  readonly base?: Duration.DurationInput
+}
+
+/** How the client reaches the service. */
+export interface Options {
+  /** The service's origin, optionally with a path prefix: `https://scribe.example.com`. */
+  readonly baseUrl: string | URL
+  /** The bearer token for each request. */
+  readonly token: TokenProvider
+  /** Backoff for transient failures; `false` never retries. */
+  readonly retry?: RetryOptions | false
+  /** Limit per attempt, 30 s by default. */
+  readonly timeout?: Duration.DurationInput
+}
+
+/** Options of a submission (`generate`, `submitBatch`). */
+export interface SubmitOptions {
+  /**
+   * The `Idempotency-Key` sent with the submission; a random UUID by default. Pass your own to make a retry of the
+   * same logical submission (e.g. after a reload) safe. The client reuses it across its own retries.
+   */
+  readonly idempotencyKey?: string
+}
+
+/** The Scribe API: every route of the contract, with typed results and typed errors. */
+export interface Service {
+  /** `GET /health`; an unhealthy service answers too (`status: "unhealthy"`). */
+  readonly health: () => Effect.Effect<Health, ScribeTransportError>
+  /** `POST /api/email/generate`: queues one email; poll the returned `task_id`. */
+  readonly generate: (
+    request: GenerateRequest,
+    options?: SubmitOptions
+  ) => Effect.Effect<GenerateResult, ValidationError | CommonError>
+  /** `GET /api/email/status/{task_id}`; `TaskNotFound` when unknown, another user's, or finished over an hour ago. */
+  readonly status: (taskId: string) => Effect.Effect<TaskStatus, TaskNotFound | CommonError>
+  /** `GET /api/email/{email_id}`. */
+  readonly getEmail: (emailId: string) => Effect.Effect<Email, InvalidEmailId | EmailNotFound | CommonError>
+  /** `GET /api/email/`: the caller's emails, newest first. */
+  readonly listEmails: (
+    options?: ListEmailsOptions
+  ) => Effect.Effect<ReadonlyArray<Email>, ValidationError | CommonError>
+  /** `PATCH /api/email/{email_id}`: discards (`displayed: false`) or restores an email. */
+  readonly updateEmail: (
+    emailId: string,
+    update: EmailUpdate
+  ) => Effect.Effect<Email, InvalidEmailId | EmailNotFound | ValidationError | CommonError>
+  /** `POST /api/queue/batch`: queues one email per item, all or none, in request order. */
+  readonly submitBatch: (
+    request: BatchSubmission,
+    options?: SubmitOptions
+  ) => Effect.Effect<BatchResult, BatchTooLarge | BatchEmpty | ValidationError | CommonError>
+  /** `GET /api/queue/`: the caller's jobs of the last 24 hours, oldest first. */
+  readonly listQueue: () => Effect.Effect<ReadonlyArray<QueueItem>, CommonError>
+  /**
+   * `DELETE /api/queue/{id}`: cancels a pending job. Not retried: a retry after a lost answer would report a
+   * cancelled job as not found.
+   */
+  readonly cancel: (
+    queueItemId: string
+  ) => Effect.Effect<CancelResult, InvalidQueueItemId | CannotCancel | QueueItemNotFound | CommonError>
+}
+
+/** The Scribe API client, derived from the HTTP contract. Provide it with `layer`. */
+export class ScribeClient extends Context.Tag("@scribe/client/ScribeClient")<ScribeClient, Service>() {}
+
+const isPromiseLike = (u: unknown): u is PromiseLike<unknown> => Predicate.hasProperty(u, "then")
+
+const describe = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
+
+const resolveToken = (provider: TokenProvider): Effect.Effect<AccessToken, Unauthenticated> =>
+  Effect.try({ try: () => provider(), catch: identity }).pipe(
+    Effect.flatMap((result) =>
+      Effect.isEffect(result)
+        ? result
+        : isPromiseLike(result)
+          ? Effect.tryPromise({ try: () => Promise.resolve(result), catch: identity })
+          : Effect.succeed(result)
+    ),
+    Effect.catchAllCause((cause) =>
+      Effect.fail(new Unauthenticated({ reason: `Could not get an access token: ${describe(Cause.squash(cause))}` }))
+    )
+  )
+
+const fromHttpClientError = (error: HttpClientError.HttpClientError): ScribeTransportError => {
+  const where = `${error.request.method} ${error.request.url}`
+  if (error._tag === "RequestError") {
+    return error.reason === "Transport"
+      ? new ScribeTransportError({ reason: "Network", message: `${where}: no answer`, cause: error })
+      : new ScribeTransportError({ reason: "Request", message: `${where}: ${error.message}`, cause: error })
+  }
+  const status = error.response.status
+  // No cause: the status is outside the contract. A cause: the body could not be read (the connection broke).
+  return error.cause === undefined
+    ? new ScribeTransportError({ reason: "Status", status, message: `${where}: unexpected status ${status}` })
+    : new ScribeTransportError({ reason: "Network", status, message: `${where}: body unreadable`, cause: error })
+}
+
+const decodeError = (cause: unknown) =>
+  new ScribeTransportError({ reason: "Decode", message: "The answer does not match the contract", cause })
+
+/** Request-level failures become `ScribeTransportError`; the contract's errors pass through. */
+const transport = <A, E, R>(
+  self: Effect.Effect<A, E | HttpClientError.HttpClientError | ParseResult.ParseError | HttpApiDecodeError, R>
+) =>
+  self.pipe(
+    Effect.catchIf(HttpClientError.isHttpClientError, (e) => Effect.fail(fromHttpClientError(e))),
+    Effect.catchIf(ParseResult.isParseError, (e) => Effect.fail(decodeError(e))),
+    Effect.catchIf(Schema.is(HttpApiDecodeError), (e) => Effect.fail(decodeError(e)))
+  )
+
+/** Refuses a request the contract would reject, with the 422 the server would have answered. */
+const validate = <A, I>(schema: Schema.Schema<A, I>, location: FieldLocation, value: A) =>
+  Schema.encode(schema, { errors: "all" })(value).pipe(
+    Effect.mapError(
+      (error) =>
+        new ValidationError({ detail: fieldErrors(location, ParseResult.ArrayFormatter.formatErrorSync(error)) })
+    ),
+    Effect.asVoid
+  )
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
+
+/** A random UUID v4; `crypto.randomUUID` is missing outside secure contexts (plain http). */
+const randomKey = (): string => {
+  if (typeof globalThis.crypto.randomUUID === "function") return globalThis.crypto.randomUUID()
+  const b = globalThis.crypto.getRandomValues(new Uint8Array(16))
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80
+  const h = hex(b)
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
+
+const defaultTimeout = Duration.seconds(30)
+const listDefaults = Schema.decodeSync(ListEmailsParams)({})
+
+/** The client over whatever `HttpClient` is provided (`layer` uses `fetch`). */
+export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const raw = yield* HttpClient.HttpClient
+    const baseUrl = options.baseUrl.toString().replace(/\/+$/, "")
+    const http = raw.pipe(
+      HttpClient.mapRequestEffect((request) =>
+        Effect.map(resolveToken(options.token), (token) =>
+          token ? HttpClientRequest.bearerToken(request, token) : request
+        )
+      )
+    )
+    const api = yield* HttpApiClient.makeWith(ScribeApi, { httpClient: http, baseUrl })
+    // public: never asks the token provider
+    const health = yield* HttpApiClient.endpoint(ScribeApi, {
+      group: "health",
+      endpoint: "health",
+      httpClient: raw,
+      baseUrl
+    })
+    const timeout = options.timeout ?? defaultTimeout
+    const retry = options.retry ?? {}
+    const schedule =
+      retry === false
+        ? undefined
+        : Schedule.exponential(retry.base ?? Duration.millis(500)).pipe(
+            Schedule.jittered,
+            Schedule.intersect(Schedule.recurs(retry.times ?? 3))
+          )
+
+    /** One attempt under the timeout, retried while transient. */
+    const send = <A, E>(attempt: Effect.Effect<A, E>, retryable = true) => {
+      const once = transport(attempt).pipe(
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () =>
+            new ScribeTransportError({ reason: "Timeout", message: `No answer within ${Duration.format(timeout)}` })
+        })
+      )
+      return schedule === undefined || !retryable ? once : Effect.retry(once, { schedule, while: isTransient })
+    }
+
+    const service: Service = {
+      health: Effect.fn("ScribeClient.health")(function* () {
+        return yield* send(
+          health().pipe(Effect.catchIf(Schema.is(HealthResponse), (unhealthy) => Effect.succeed(unhealthy)))
+        )
+      }),
+      generate: Effect.fn("ScribeClient.generate")(function* (request: GenerateRequest, submit?: SubmitOptions) {
+        yield* validate(GenerateEmailRequest, "body", request)
+        const key = submit?.idempotencyKey ?? randomKey()
+        return yield* send(api.email.generate({ payload: request, headers: { "idempotency-key": key } }))
+      }),
+      status: Effect.fn("ScribeClient.status")(function* (taskId: string) {
+        return yield* send(api.email.status({ path: { task_id: taskId } })).pipe(
+          Effect.catchTag("TaskNotFound", () => Effect.fail(new TaskNotFound({ id: taskId })))
+        )
+      }),
+      getEmail: Effect.fn("ScribeClient.getEmail")(function* (emailId: string) {
+        return yield* send(api.email.get({ path: { email_id: emailId } })).pipe(
+          Effect.catchTags({
+            EmailNotFound: () => Effect.fail(new EmailNotFound({ id: emailId })),
+            InvalidEmailId: (e) => Effect.fail(new InvalidEmailId({ input: emailId, reason: e.reason }))
+          })
+        )
+      }),
+      listEmails: Effect.fn("ScribeClient.listEmails")(function* (page?: ListEmailsOptions) {
+        const urlParams = { ...listDefaults, ...page }
+        yield* validate(ListEmailsParams, "query", urlParams)
+        return yield* send(api.email.list({ urlParams }))
+      }),
+      updateEmail: Effect.fn("ScribeClient.updateEmail")(function* (emailId: string, update: EmailUpdate) {
+        yield* validate(UpdateEmailRequest, "body", update)
+        return yield* send(api.email.update({ path: { email_id: emailId }, payload: update })).pipe(
+          Effect.catchTags({
+            EmailNotFound: () => Effect.fail(new EmailNotFound({ id: emailId })),
+            InvalidEmailId: (e) => Effect.fail(new InvalidEmailId({ input: emailId, reason: e.reason }))
+          })
+        )
+      }),
+      submitBatch: Effect.fn("ScribeClient.submitBatch")(function* (request: BatchSubmission, submit?: SubmitOptions) {
+        yield* validate(BatchRequest, "body", request)
+        const key = submit?.idempotencyKey ?? randomKey()
+        return yield* send(api.queue.batch({ payload: request, headers: { "idempotency-key": key } }))
+      }),
+      listQueue: Effect.fn("ScribeClient.listQueue")(function* () {
+        return yield* send(api.queue.list())
+      }),
+      cancel: Effect.fn("ScribeClient.cancel")(function* (queueItemId: string) {
+        return yield* send(api.queue.cancel({ path: { queue_item_id: queueItemId } }), false).pipe(
+          Effect.catchTags({
+            QueueItemNotFound: () => Effect.fail(new QueueItemNotFound({ id: queueItemId })),
+            InvalidQueueItemId: (e) => Effect.fail(new InvalidQueueItemId({ input: queueItemId, reason: e.reason }))
+          })
+        )
+      })
+    }
+    return service
+  })
+
+/**
+ * The client over `fetch` (browsers, Node ≥ 18, Deno, Bun). Pass `fetch` to wrap or replace the global one (e.g. for
+ * logging, or a test double).
+ */
+export const layer = (options: Options & { readonly fetch?: typeof globalThis.fetch }): Layer.Layer<ScribeClient> => {
+  const fetchLayer =
+    options.fetch === undefined
+      ? FetchHttpClient.layer
+      : FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, options.fetch)))
+  return Layer.effect(ScribeClient, make(options)).pipe(Layer.provide(fetchLayer))
+}

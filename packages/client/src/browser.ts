@@ -1,0 +1,49 @@
+/**
+ * The public entry of `@scribe/client` for apps (browsers and Node): the Promise client, the Effect client and its
+ * polling helpers, the contract, and every error the client can raise.
+ */
+
+export { Unauthenticated } from "@scribe/core/Auth"
+export { EmailNotFound, InvalidEmailId } from "@scribe/core/Email"
+export {
+  BatchEmpty,
+  BatchTooLarge,
+  CannotCancel,
+  InvalidQueueItemId,
+  QueueItemNotFound,
+  TaskNotFound
+} from "@scribe/core/Job"
+export type { PipelineStep } from "@scribe/core/PipelineStep"
+export { FieldError, InternalServerError, ValidationError } from "./ApiErrors"
+export * as Polling from "./Polling"
+export { type BatchSnapshot, TaskFailed } from "./Polling"
+export {
+  type CallOptions,
+  type CreateScribeClientOptions,
+  createScribeClient,
+  isScribeError,
+  type PollCallOptions,
+  ScribeAborted,
+  type ScribeError,
+  type ScribePromiseClient,
+  type WaitCallOptions
+} from "./PromiseClient"
+export { ScribeApi } from "./ScribeApi"
+export type {
+  AccessToken,
+  BatchResult,
+  BatchSubmission,
+  CancelResult,
+  Email,
+  EmailUpdate,
+  GenerateRequest,
+  GenerateResult,
+  Health,
+  ListEmailsOptions,
+  QueueItem,
+  SubmitOptions,
+  TaskStatus,
+  TokenProvider
+} from "./ScribeClient"
+export * as ScribeClient from "./ScribeClient"
+export { ScribeTransportError } from "./ScribeClient"
