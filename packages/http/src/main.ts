@@ -1,8 +1,8 @@
 import { NodeRuntime } from "@effect/platform-node"
-import * as Database from "@scribe/adapters/Database"
-import * as SqlRepo from "@scribe/adapters/SqlRepo"
-import * as StoreHealth from "@scribe/adapters/StoreHealth"
 import * as SupabaseAuth from "@scribe/adapters/SupabaseAuth"
+import * as PipelineLive from "@scribe/worker/PipelineLive"
+import * as Stores from "@scribe/worker/Stores"
+import { makeWorkerLayer } from "@scribe/worker/WorkerLive"
 import { Config, Console, Effect, Layer, Option } from "effect"
 import { layerNode } from "./Server"
 
@@ -25,12 +25,15 @@ const PrintDevToken = Layer.effectDiscard(
   })
 )
 
-const StoresLive = Layer.mergeAll(SqlRepo.layer, StoreHealth.layer).pipe(Layer.provide(Database.layerConfig))
-
-const MainLive = Layer.unwrapEffect(Effect.map(HttpConfig, layerNode)).pipe(
+const ApiLive = Layer.unwrapEffect(Effect.map(HttpConfig, layerNode)).pipe(
   Layer.merge(PrintDevToken),
-  Layer.provide(SupabaseAuth.layerConfig),
-  Layer.provide(StoresLive)
+  Layer.provide(SupabaseAuth.layerConfig)
+)
+
+// Embedded: the API and a worker in one process, over the same stores (PGlite and in-process dispatch by default;
+// DATABASE_URL / REDIS_URL switch to Postgres / Redis dispatch, and more workers can then run elsewhere).
+const MainLive = Layer.mergeAll(ApiLive, makeWorkerLayer(PipelineLive.layerConfig)).pipe(
+  Layer.provide(Stores.layerConfig({ requireDatabaseUrl: false }))
 )
 
 Layer.launch(MainLive).pipe(NodeRuntime.runMain)
