@@ -3,11 +3,13 @@ import * as Migrator from "@effect/sql/Migrator"
 import { Effect, Layer, Schedule } from "effect"
 import initial from "./migrations/0001_initial"
 import jobDispatch from "./migrations/0002_job_dispatch"
+import idempotencyKeys from "./migrations/0003_idempotency_keys"
 
 /** The numbered migrations, statically imported so they load the same under tsx, vitest and a bundle. */
 export const loader = Migrator.fromRecord({
   "0001_initial": initial,
-  "0002_job_dispatch": jobDispatch
+  "0002_job_dispatch": jobDispatch,
+  "0003_idempotency_keys": idempotencyKeys
 })
 
 /**

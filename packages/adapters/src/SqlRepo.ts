@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto"
 import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
 import { Email } from "@scribe/core/Email"
 import { EmailId, JobId, UserId } from "@scribe/core/Ids"
 import { Job, JobStatus, NewJob } from "@scribe/core/Job"
 import { PipelineStep, StepTimings } from "@scribe/core/PipelineStep"
-import { type CancelOutcome, Repo, RepoError } from "@scribe/core/Repo"
+import { type CancelOutcome, idempotencyWindowMs, Repo, RepoError } from "@scribe/core/Repo"
 import { TemplateType } from "@scribe/core/Template"
 import { type Context, Effect, Layer, Option, Schema } from "effect"
 
@@ -402,6 +403,55 @@ export const make = Effect.gen(function* () {
       UPDATE emails SET displayed = ${displayed} WHERE id = ${id} AND user_id = ${userId} RETURNING *`
   })
 
+  const forgetStaleKey = SqlSchema.void({
+    Request: Schema.Struct({ userId: UserId, key: Schema.String, expiredAt: Schema.DateFromSelf }),
+    execute: ({ userId, key, expiredAt }) =>
+      sql`DELETE FROM idempotency_keys WHERE user_id = ${userId} AND key = ${key} AND created_at <= ${expiredAt}`
+  })
+
+  const claimKey = SqlSchema.findOne({
+    Request: Schema.Struct({
+      userId: UserId,
+      key: Schema.String,
+      digest: Schema.String,
+      jobIds: Schema.Array(Schema.String),
+      now: Schema.DateFromSelf
+    }),
+    Result: Schema.Struct({ key: Schema.String }),
+    execute: ({ userId, key, digest, jobIds, now }) => sql`
+      INSERT INTO idempotency_keys (user_id, key, request_sha256, job_ids, created_at)
+      VALUES (${userId}, ${key}, ${digest}, ${`{${jobIds.join(",")}}`}::uuid[], ${now})
+      ON CONFLICT (user_id, key) DO NOTHING
+      RETURNING key`
+  })
+
+  const rememberedKey = SqlSchema.single({
+    Request: Schema.Struct({ userId: UserId, key: Schema.String }),
+    Result: Schema.Struct({ request_sha256: Schema.String, job_ids: Schema.Array(JobId) }),
+    execute: ({ userId, key }) =>
+      sql`SELECT request_sha256, job_ids::text[] AS job_ids FROM idempotency_keys WHERE user_id = ${userId} AND key = ${key}`
+  })
+
+  /**
+   * One transaction: forget the key if it is older than the window, then claim it. A concurrent request with the same
+   * key waits on the claim's row lock and then finds the winner's answer.
+   */
+  const insertJobsOnce: RepoMethod<"insertJobsOnce"> = (idempotency, jobs) =>
+    Effect.gen(function* () {
+      const { userId, key, now } = idempotency
+      const digest = createHash("sha256").update(idempotency.request).digest("hex")
+      yield* forgetStaleKey({ userId, key, expiredAt: new Date(now.getTime() - idempotencyWindowMs) })
+      const claimed = yield* claimKey({ userId, key, digest, jobIds: jobs.map((j) => j.id), now })
+      if (Option.isSome(claimed)) {
+        const rows = jobs.length === 0 ? [] : yield* insertJobs(jobs)
+        return { _tag: "Inserted" as const, jobs: [...rows].sort((a, b) => a.seq - b.seq) }
+      }
+      const remembered = yield* rememberedKey({ userId, key })
+      return remembered.request_sha256 === digest
+        ? { _tag: "Replayed" as const, jobIds: remembered.job_ids }
+        : { _tag: "KeyReused" as const }
+    }).pipe(sql.withTransaction, orRepoError("insertJobsOnce"), Effect.withSpan("Repo.insertJobsOnce"))
+
   const traced =
     (operation: string) =>
     <A>(self: Effect.Effect<A, unknown>): Effect.Effect<A, RepoError> =>
@@ -413,6 +463,7 @@ export const make = Effect.gen(function* () {
       jobs.length === 0
         ? Effect.succeed([])
         : traced("insertJobs")(Effect.map(insertJobs(jobs), (rows) => [...rows].sort((a, b) => a.seq - b.seq))),
+    insertJobsOnce,
     findJob: (userId, id) => traced("findJob")(findJob({ userId, id })),
     listQueue: (userId, since) => traced("listQueue")(listQueue({ userId, since })),
     cancelPending: (userId, id) => traced("cancelPending")(cancelPending(userId, id, 3)),

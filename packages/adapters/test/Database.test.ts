@@ -22,7 +22,8 @@ describe("Database", () => {
           yield* sql`INSERT INTO users (id, email, created_at) VALUES ('u1', NULL, ${new Date(0)})`
           expect(yield* sql`SELECT migration_id, name FROM effect_sql_migrations ORDER BY migration_id`).toEqual([
             { migration_id: 1, name: "initial" },
-            { migration_id: 2, name: "job_dispatch" }
+            { migration_id: 2, name: "job_dispatch" },
+            { migration_id: 3, name: "idempotency_keys" }
           ])
           return sql
         }).pipe(Effect.provide(layer))
@@ -35,7 +36,7 @@ describe("Database", () => {
       yield* Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         expect(yield* sql`SELECT id FROM users`).toEqual([{ id: "u1" }])
-        expect(yield* sql`SELECT count(*)::int AS n FROM effect_sql_migrations`).toEqual([{ n: 2 }])
+        expect(yield* sql`SELECT count(*)::int AS n FROM effect_sql_migrations`).toEqual([{ n: 3 }])
       }).pipe(Effect.provide(Database.layerPglite(dataDir)))
     })
   )

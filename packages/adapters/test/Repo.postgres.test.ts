@@ -50,6 +50,38 @@ await describePostgres("Repo (Postgres)", () =>
           expect(yield* repo.claimNext({ workerId: "late", now, leaseUntil })).toEqual(Option.none())
         })
       )
+
+      it.effect("10 concurrent submissions with one idempotency key create one set of jobs", () =>
+        Effect.gen(function* () {
+          const repo = yield* fresh
+          const now = new Date("2026-03-01T09:00:00.000Z")
+          const owner = new AuthUser({ id: UserId.make(`u-${randomUUID()}`), email: null })
+          yield* repo.upsertUser(owner, now)
+          const attempt = () =>
+            [0, 1].map(
+              (i) =>
+                new NewJob({
+                  id: JobId.make(randomUUID()),
+                  userId: owner.id,
+                  batchId: null,
+                  recipientName: `Recipient ${i}`,
+                  recipientInterest: "distributed systems",
+                  emailTemplate: template,
+                  createdAt: now
+                })
+            )
+          const key = { userId: owner.id, key: "retry-me", request: "the same request", now }
+          const outcomes = yield* Effect.all(
+            Array.from({ length: 10 }, () => repo.insertJobsOnce(key, attempt())),
+            { concurrency: "unbounded" }
+          )
+          const inserted = outcomes.flatMap((o) => (o._tag === "Inserted" ? [o.jobs.map((j) => j.id)] : []))
+          expect(inserted).toHaveLength(1)
+          for (const o of outcomes) if (o._tag === "Replayed") expect(o.jobIds).toEqual(inserted[0])
+          expect(outcomes.filter((o) => o._tag === "Replayed")).toHaveLength(9)
+          expect(yield* repo.listQueue(owner.id, now)).toHaveLength(2)
+        })
+      )
     }
   })
 )

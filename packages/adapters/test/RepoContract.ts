@@ -164,6 +164,42 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
       )
     })
 
+    describe("insertJobsOnce", () => {
+      it.effect("a key inserts once per user; the same request replays, another is refused; 24 h later it is new", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          const b = user("b")
+          yield* repo.upsertUser(a, t0)
+          yield* repo.upsertUser(b, t0)
+          const key = (owner: AuthUser, request: string, now = t0) => ({ userId: owner.id, key: "k-1", request, now })
+          const jobs = [newJob(a, t0, "Dr. One"), newJob(a, t0, "Dr. Two")]
+
+          const first = yield* repo.insertJobsOnce(key(a, "request-1"), jobs)
+          expect(first._tag).toBe("Inserted")
+          expect(first._tag === "Inserted" ? ids(first.jobs) : []).toEqual(ids(jobs))
+
+          const replay = yield* repo.insertJobsOnce(key(a, "request-1"), [newJob(a, t0, "Dr. Three")])
+          expect(replay).toEqual({ _tag: "Replayed", jobIds: ids(jobs) })
+          expect(yield* repo.insertJobsOnce(key(a, "request-2"), [newJob(a, t0)])).toEqual({ _tag: "KeyReused" })
+          expect((yield* repo.listQueue(a.id, t0)).map((e) => e.job.id)).toEqual(ids(jobs))
+
+          // the same key is another user's own
+          const bJob = newJob(b, t0)
+          const other = yield* repo.insertJobsOnce(key(b, "request-2"), [bJob])
+          expect(other._tag === "Inserted" ? ids(other.jobs) : []).toEqual([bJob.id])
+
+          // remembered for 24 hours, then the key is free again
+          const almost = after(t0, Duration.millis(Duration.toMillis("24 hours") - 1))
+          expect((yield* repo.insertJobsOnce(key(a, "request-1", almost), [newJob(a, almost)]))._tag).toBe("Replayed")
+          const dayLater = after(t0, "24 hours")
+          const fresh = newJob(a, dayLater, "Dr. Fresh")
+          const again = yield* repo.insertJobsOnce(key(a, "request-2", dayLater), [fresh])
+          expect(again._tag === "Inserted" ? ids(again.jobs) : []).toEqual([fresh.id])
+        })
+      )
+    })
+
     describe("listQueue", () => {
       it.effect("positions rank all users' pending jobs in take order; null unless pending", () =>
         Effect.gen(function* () {
@@ -563,7 +599,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
 /** An empty SQL store: the tables truncated, then the adapter built on the client in context. */
 export const freshSqlRepo: Effect.Effect<RepoService, unknown, SqlClient.SqlClient> = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  yield* sql`TRUNCATE emails, queue_items, users`
+  yield* sql`TRUNCATE idempotency_keys, emails, queue_items, users`
   return yield* SqlRepo.make
 })
 

@@ -5,6 +5,7 @@ import {
   BatchEmpty,
   BatchTooLarge,
   CannotCancel,
+  IdempotencyKeyReused,
   InvalidQueueItemId,
   JobStatus,
   QueueItemNotFound,
@@ -112,6 +113,15 @@ export const BatchTooLargeError = detailError(BatchTooLarge, {
     const max = /^Maximum (\d+) items per batch$/.exec(detail)?.[1]
     return max === undefined ? undefined : new BatchTooLarge({ max: Number(max) })
   }
+})
+
+export const idempotencyKeyReusedSentence =
+  "Idempotency-Key was already used for a different request; use a new key for a new submission"
+export const IdempotencyKeyReusedError = detailError(IdempotencyKeyReused, {
+  status: 409,
+  description: "The Idempotency-Key was used, within 24 hours, for a different request",
+  render: () => idempotencyKeyReusedSentence,
+  parse: exactly(idempotencyKeyReusedSentence, () => new IdempotencyKeyReused())
 })
 
 export const batchEmptySentence = "At least 1 item is required per batch"

@@ -2,6 +2,7 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import {
   EmailNotFoundError,
+  IdempotencyKeyReusedError,
   InternalServerErrorBody,
   InvalidEmailIdError,
   TaskNotFoundError,
@@ -27,6 +28,7 @@ export class EmailApi extends HttpApiGroup.make("email")
       .setPayload(GenerateEmailRequest)
       .setHeaders(IdempotencyHeaders)
       .addSuccess(GenerateEmailResponse, { status: 202 })
+      .addError(IdempotencyKeyReusedError)
       .addError(ValidationErrorBody)
       .annotate(OpenApi.Summary, "Queue the generation of one email; poll its task status every 2 s")
   )

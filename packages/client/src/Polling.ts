@@ -1,5 +1,5 @@
 import type { EmailNotFound } from "@scribe/core/Email"
-import type { BatchEmpty, BatchTooLarge, TaskNotFound } from "@scribe/core/Job"
+import type { BatchEmpty, BatchTooLarge, IdempotencyKeyReused, TaskNotFound } from "@scribe/core/Job"
 import { PipelineStep } from "@scribe/core/PipelineStep"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -99,7 +99,11 @@ export const waitForTask = (
 export const generateAndWait = (
   request: GenerateRequest,
   options?: WaitOptions & SubmitOptions
-): Effect.Effect<Email, ValidationError | TaskFailed | TaskNotFound | EmailNotFound | CommonError, ScribeClient> =>
+): Effect.Effect<
+  Email,
+  ValidationError | IdempotencyKeyReused | TaskFailed | TaskNotFound | EmailNotFound | CommonError,
+  ScribeClient
+> =>
   Effect.flatMap(ScribeClient, (client) => client.generate(request, options)).pipe(
     Effect.flatMap(({ task_id }) => waitForTask(task_id, options)),
     Effect.withSpan("Polling.generateAndWait")
@@ -129,7 +133,7 @@ export const submitBatchAndWatch = (
   options?: PollOptions & SubmitOptions
 ): Effect.Effect<
   BatchResult & { readonly snapshots: Stream.Stream<BatchSnapshot, CommonError, ScribeClient> },
-  BatchTooLarge | BatchEmpty | ValidationError | CommonError,
+  BatchTooLarge | BatchEmpty | IdempotencyKeyReused | ValidationError | CommonError,
   ScribeClient
 > =>
   Effect.flatMap(ScribeClient, (client) => client.submitBatch(request, options)).pipe(

@@ -4,6 +4,7 @@ import type {
   BatchEmpty,
   BatchTooLarge,
   CannotCancel,
+  IdempotencyKeyReused,
   InvalidQueueItemId,
   QueueItemNotFound,
   TaskNotFound
@@ -34,7 +35,7 @@ export class ScribeAborted extends Error {
  * - `ValidationError` (422; also raised before sending a request the contract rejects), `detail` per field;
  * - `Unauthenticated` (401, or the token provider failed); `InternalServerError` (500);
  * - `TaskNotFound`, `EmailNotFound`, `QueueItemNotFound` (404); `InvalidEmailId`, `InvalidQueueItemId`,
- *   `CannotCancel`, `BatchTooLarge`, `BatchEmpty` (400);
+ *   `CannotCancel`, `BatchTooLarge`, `BatchEmpty` (400); `IdempotencyKeyReused` (409);
  * - `TaskFailed` (the task ended in `FAILURE`, with `failedStep`);
  * - `ScribeTransportError` (network, timeout, unexpected status or body); `ScribeAborted` (your signal fired).
  */
@@ -50,6 +51,7 @@ export type ScribeError =
   | CannotCancel
   | BatchTooLarge
   | BatchEmpty
+  | IdempotencyKeyReused
   | Polling.TaskFailed
   | ScribeClient.ScribeTransportError
   | ScribeAborted
@@ -66,6 +68,7 @@ const scribeErrorTags: ReadonlySet<string> = new Set<ScribeError["_tag"]>([
   "CannotCancel",
   "BatchTooLarge",
   "BatchEmpty",
+  "IdempotencyKeyReused",
   "TaskFailed",
   "ScribeTransportError",
   "ScribeAborted"

@@ -4,6 +4,7 @@ import {
   BatchEmptyError,
   BatchTooLargeError,
   CannotCancelError,
+  IdempotencyKeyReusedError,
   InternalServerErrorBody,
   InvalidQueueItemIdError,
   QueueItemNotFoundError,
@@ -19,6 +20,7 @@ export class QueueApi extends HttpApiGroup.make("queue")
       .setPayload(BatchRequest)
       .setHeaders(IdempotencyHeaders)
       .addSuccess(BatchResponse, { status: 201 })
+      .addError(IdempotencyKeyReusedError)
       .addError(BatchTooLargeError)
       .addError(BatchEmptyError)
       .addError(ValidationErrorBody)

@@ -10,6 +10,7 @@ import {
   type BatchEmpty,
   type BatchTooLarge,
   type CannotCancel,
+  type IdempotencyKeyReused,
   InvalidQueueItemId,
   QueueItemNotFound,
   TaskNotFound
@@ -130,11 +131,14 @@ export interface SubmitOptions {
 export interface Service {
   /** `GET /health`; an unhealthy service answers too (`status: "unhealthy"`). */
   readonly health: () => Effect.Effect<Health, ScribeTransportError>
-  /** `POST /api/email/generate`: queues one email; poll the returned `task_id`. */
+  /**
+   * `POST /api/email/generate`: queues one email; poll the returned `task_id`. Sent with an `Idempotency-Key`, so a
+   * retry creates nothing new; `IdempotencyKeyReused` (409) if you pass a key already used for another request.
+   */
   readonly generate: (
     request: GenerateRequest,
     options?: SubmitOptions
-  ) => Effect.Effect<GenerateResult, ValidationError | CommonError>
+  ) => Effect.Effect<GenerateResult, IdempotencyKeyReused | ValidationError | CommonError>
   /** `GET /api/email/status/{task_id}`; `TaskNotFound` when unknown, another user's, or finished over an hour ago. */
   readonly status: (taskId: string) => Effect.Effect<TaskStatus, TaskNotFound | CommonError>
   /** `GET /api/email/{email_id}`. */
@@ -152,7 +156,7 @@ export interface Service {
   readonly submitBatch: (
     request: BatchSubmission,
     options?: SubmitOptions
-  ) => Effect.Effect<BatchResult, BatchTooLarge | BatchEmpty | ValidationError | CommonError>
+  ) => Effect.Effect<BatchResult, BatchTooLarge | BatchEmpty | IdempotencyKeyReused | ValidationError | CommonError>
   /** `GET /api/queue/`: the caller's jobs of the last 24 hours, oldest first. */
   readonly listQueue: () => Effect.Effect<ReadonlyArray<QueueItem>, CommonError>
   /**

@@ -3,6 +3,7 @@ import { EmailNotFound, type EmailPage, InvalidEmailId } from "./Email"
 import { EmailId, JobId, parseUuid } from "./Ids"
 import { NewJob, TaskNotFound, taskStatus } from "./Job"
 import { currentDate, randomUuid } from "./Now"
+import { insertSubmission } from "./QueueUseCases"
 import { Repo } from "./Repo"
 import type { AuthUser } from "./User"
 
@@ -13,8 +14,12 @@ export interface GenerateRequest {
 }
 
 /** Queues one email generation; its job id is the task id. */
-export const generate = Effect.fn("Emails.generate")(function* (user: AuthUser, request: GenerateRequest) {
-  const repo = yield* Repo
+export const generate = Effect.fn("Emails.generate")(function* (
+  user: AuthUser,
+  request: GenerateRequest,
+  idempotencyKey?: string
+) {
+  const createdAt = yield* currentDate
   const job = new NewJob({
     id: JobId.make(yield* randomUuid),
     userId: user.id,
@@ -22,10 +27,15 @@ export const generate = Effect.fn("Emails.generate")(function* (user: AuthUser, 
     recipientName: request.recipientName,
     recipientInterest: request.recipientInterest,
     emailTemplate: request.emailTemplate,
-    createdAt: yield* currentDate
+    createdAt
   })
-  const [inserted] = yield* repo.insertJobs([job])
-  return inserted?.id ?? job.id
+  const [id] = yield* insertSubmission([job], {
+    user,
+    key: idempotencyKey,
+    request: { scope: "generate", ...request },
+    now: createdAt
+  })
+  return id ?? job.id
 })
 
 /** The task view of one of the caller's jobs; unknown, foreign and expired tasks are all "not found". */

@@ -157,3 +157,6 @@ export class BatchTooLarge extends Schema.TaggedError<BatchTooLarge>()("BatchToo
 }) {}
 
 export class BatchEmpty extends Schema.TaggedError<BatchEmpty>()("BatchEmpty", {}) {}
+
+/** An `Idempotency-Key` already used, within 24 hours, for a different request. */
+export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()("IdempotencyKeyReused", {}) {}

@@ -68,7 +68,11 @@ export const layerOfferingRepo: Layer.Layer<Repo, never, Repo | JobQueue> = Laye
     const queue = yield* JobQueue
     return Repo.of({
       ...repo,
-      insertJobs: (jobs) => Effect.tap(repo.insertJobs(jobs), (inserted) => queue.offer(offersFor(inserted)))
+      insertJobs: (jobs) => Effect.tap(repo.insertJobs(jobs), (inserted) => queue.offer(offersFor(inserted))),
+      insertJobsOnce: (key, jobs) =>
+        Effect.tap(repo.insertJobsOnce(key, jobs), (outcome) =>
+          outcome._tag === "Inserted" ? queue.offer(offersFor(outcome.jobs)) : Effect.void
+        )
     })
   })
 )

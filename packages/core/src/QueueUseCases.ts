@@ -4,6 +4,7 @@ import {
   BatchEmpty,
   BatchTooLarge,
   CannotCancel,
+  IdempotencyKeyReused,
   InvalidQueueItemId,
   maxBatchItems,
   NewJob,
@@ -19,11 +20,48 @@ export interface BatchRequest {
   readonly items: ReadonlyArray<{ readonly recipientName: string; readonly recipientInterest: string }>
 }
 
+/**
+ * Inserts the jobs, or, when the submission carries an idempotency key already used for the same request, returns the
+ * ids that first use created (a retried POST never creates a second set of jobs).
+ */
+export const insertSubmission = Effect.fn("Queue.insertSubmission")(function* (
+  jobs: ReadonlyArray<NewJob>,
+  idempotency: {
+    readonly user: AuthUser
+    readonly key: string | undefined
+    readonly request: unknown
+    readonly now: Date
+  }
+) {
+  const repo = yield* Repo
+  if (idempotency.key === undefined) return (yield* repo.insertJobs(jobs)).map((job) => job.id)
+  const outcome = yield* repo.insertJobsOnce(
+    {
+      userId: idempotency.user.id,
+      key: idempotency.key,
+      request: JSON.stringify(idempotency.request),
+      now: idempotency.now
+    },
+    jobs
+  )
+  switch (outcome._tag) {
+    case "Inserted":
+      return outcome.jobs.map((job) => job.id)
+    case "Replayed":
+      return outcome.jobIds
+    case "KeyReused":
+      return yield* new IdempotencyKeyReused()
+  }
+})
+
 /** Queues 1–100 jobs, all or none, in request order. */
-export const submitBatch = Effect.fn("Queue.submitBatch")(function* (user: AuthUser, request: BatchRequest) {
+export const submitBatch = Effect.fn("Queue.submitBatch")(function* (
+  user: AuthUser,
+  request: BatchRequest,
+  idempotencyKey?: string
+) {
   if (request.items.length === 0) return yield* new BatchEmpty()
   if (request.items.length > maxBatchItems) return yield* new BatchTooLarge({ max: maxBatchItems })
-  const repo = yield* Repo
   const batchId = BatchId.make(yield* randomUuid)
   const createdAt = yield* currentDate
   const jobs: Array<NewJob> = []
@@ -40,8 +78,12 @@ export const submitBatch = Effect.fn("Queue.submitBatch")(function* (user: AuthU
       })
     )
   }
-  const inserted = yield* repo.insertJobs(jobs)
-  return inserted.map((job) => job.id)
+  return yield* insertSubmission(jobs, {
+    user,
+    key: idempotencyKey,
+    request: { scope: "batch", emailTemplate: request.emailTemplate, items: request.items },
+    now: createdAt
+  })
 })
 
 /** The caller's jobs of the last 24 hours, oldest first, with queue positions. */

@@ -23,6 +23,26 @@ export interface Lease {
   readonly workerId: string
 }
 
+/**
+ * A submission's `Idempotency-Key`, scoped to its user and honoured for 24 hours: the same key with the same request
+ * replays the first answer; with a different request it is refused.
+ */
+export interface IdempotencyKey {
+  readonly userId: UserId
+  readonly key: string
+  /** The request as submitted, canonical (same request ⇔ same text); compared on reuse. */
+  readonly request: string
+  readonly now: Date
+}
+
+export type InsertOnceOutcome =
+  | { readonly _tag: "Inserted"; readonly jobs: ReadonlyArray<Job> }
+  | { readonly _tag: "Replayed"; readonly jobIds: ReadonlyArray<JobId> }
+  | { readonly _tag: "KeyReused" }
+
+/** How long an idempotency key is remembered. */
+export const idempotencyWindowMs = 24 * 60 * 60 * 1000
+
 export interface JobFailure {
   readonly message: string
   readonly type: string
@@ -40,6 +60,14 @@ export class Repo extends Context.Tag("@scribe/core/Repo")<
     readonly upsertUser: (user: AuthUser, now: Date) => Effect.Effect<void, RepoError>
     /** Inserts jobs, all or none, in array order (which becomes their take order). */
     readonly insertJobs: (jobs: ReadonlyArray<NewJob>) => Effect.Effect<ReadonlyArray<Job>, RepoError>
+    /**
+     * `insertJobs` guarded by an idempotency key, in one transaction: the first use of a key inserts the jobs and
+     * remembers their ids; a later use with the same request inserts nothing and returns those ids.
+     */
+    readonly insertJobsOnce: (
+      key: IdempotencyKey,
+      jobs: ReadonlyArray<NewJob>
+    ) => Effect.Effect<InsertOnceOutcome, RepoError>
     readonly findJob: (userId: UserId, id: JobId) => Effect.Effect<Option.Option<Job>, RepoError>
     /** The user's jobs created at or after `since`, oldest first, each with its position among all pending jobs. */
     readonly listQueue: (userId: UserId, since: Date) => Effect.Effect<ReadonlyArray<QueueEntry>, RepoError>

@@ -9,14 +9,18 @@ import { emailResponse, taskStatusResponse } from "./Presenters"
 export const EmailHttpLive = HttpApiBuilder.group(ScribeApi, "email", (handlers) =>
   Effect.succeed(
     handlers
-      .handle("generate", ({ payload }) =>
+      .handle("generate", ({ payload, headers }) =>
         CurrentUser.pipe(
           Effect.flatMap((user) =>
-            Emails.generate(user, {
-              emailTemplate: payload.email_template,
-              recipientName: payload.recipient_name,
-              recipientInterest: payload.recipient_interest
-            })
+            Emails.generate(
+              user,
+              {
+                emailTemplate: payload.email_template,
+                recipientName: payload.recipient_name,
+                recipientInterest: payload.recipient_interest
+              },
+              headers["idempotency-key"]
+            )
           ),
           Effect.map((id) => ({ task_id: id })),
           orInternal

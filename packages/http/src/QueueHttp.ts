@@ -9,16 +9,20 @@ import { queueItem } from "./Presenters"
 export const QueueHttpLive = HttpApiBuilder.group(ScribeApi, "queue", (handlers) =>
   Effect.succeed(
     handlers
-      .handle("batch", ({ payload }) =>
+      .handle("batch", ({ payload, headers }) =>
         CurrentUser.pipe(
           Effect.flatMap((user) =>
-            Queue.submitBatch(user, {
-              emailTemplate: payload.email_template,
-              items: payload.items.map((item) => ({
-                recipientName: item.recipient_name,
-                recipientInterest: item.recipient_interest
-              }))
-            })
+            Queue.submitBatch(
+              user,
+              {
+                emailTemplate: payload.email_template,
+                items: payload.items.map((item) => ({
+                  recipientName: item.recipient_name,
+                  recipientInterest: item.recipient_interest
+                }))
+              },
+              headers["idempotency-key"]
+            )
           ),
           Effect.map((ids) => ({
             queue_item_ids: ids,

@@ -285,6 +285,49 @@ export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe, E
         )
       })
 
+      describe("Idempotency-Key", () => {
+        it.effect("a retried submission with the same key creates nothing new; another request with it is 409", () =>
+          Effect.gen(function* () {
+            const token = yield* signIn
+            const key = { "idempotency-key": `key-${crypto.randomUUID()}` }
+            const body = { email_template: template, recipient_name: "Ada", recipient_interest: "engines" }
+            const first = yield* call("POST", "/api/email/generate", { token, json: body, headers: key })
+            const again = yield* call("POST", "/api/email/generate", { token, json: body, headers: key })
+            expect(first.status).toBe(202)
+            expect(again).toEqual(first)
+            expect((yield* call("GET", "/api/queue/", { token })).body).toHaveLength(1)
+
+            const reused = yield* call("POST", "/api/email/generate", {
+              token,
+              json: { ...body, recipient_name: "Grace" },
+              headers: key
+            })
+            expect(reused.status).toBe(409)
+            expect(typeof (reused.body as { detail: unknown }).detail).toBe("string")
+            const crossRoute = yield* call("POST", "/api/queue/batch", {
+              token,
+              json: { email_template: template, items: [item("Ada")] },
+              headers: key
+            })
+            expect(crossRoute.status).toBe(409)
+
+            const batchKey = { "idempotency-key": `batch-${crypto.randomUUID()}` }
+            const batch = { email_template: template, items: [item("One"), item("Two")] }
+            const b1 = yield* call("POST", "/api/queue/batch", { token, json: batch, headers: batchKey })
+            const b2 = yield* call("POST", "/api/queue/batch", { token, json: batch, headers: batchKey })
+            expect(b1.status).toBe(201)
+            expect(b2).toEqual(b1)
+            expect((yield* call("GET", "/api/queue/", { token })).body).toHaveLength(3)
+
+            // keys are per user: another user's identical key is theirs alone
+            const other = yield* signIn
+            const theirs = yield* call("POST", "/api/queue/batch", { token: other, json: batch, headers: batchKey })
+            expect(theirs.status).toBe(201)
+            expect(theirs.body).not.toEqual(b1.body)
+          })
+        )
+      })
+
       describe("isolation", () => {
         it.effect("user B never sees or touches user A's work", () =>
           Effect.gen(function* () {

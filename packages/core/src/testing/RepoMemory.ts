@@ -1,8 +1,8 @@
 import { Effect, Layer, Option, Ref } from "effect"
 import type { Email } from "../Email"
 import type { EmailId, JobId, UserId } from "../Ids"
-import { Job, positions, type QueueEntry } from "../Job"
-import { type CancelOutcome, type Lease, Repo } from "../Repo"
+import { Job, type NewJob, positions, type QueueEntry } from "../Job"
+import { type CancelOutcome, type InsertOnceOutcome, idempotencyWindowMs, type Lease, Repo } from "../Repo"
 import type { AuthUser } from "../User"
 
 interface Held {
@@ -17,6 +17,10 @@ interface State {
   readonly availableAt: ReadonlyMap<JobId, number>
   readonly emails: ReadonlyMap<EmailId, Email>
   readonly nextSeq: number
+  readonly keys: ReadonlyMap<
+    string,
+    { readonly request: string; readonly jobIds: ReadonlyArray<JobId>; readonly at: number }
+  >
 }
 
 const empty: State = {
@@ -25,7 +29,8 @@ const empty: State = {
   leases: new Map(),
   availableAt: new Map(),
   emails: new Map(),
-  nextSeq: 1
+  nextSeq: 1,
+  keys: new Map()
 }
 
 /** An in-memory Repo with the same semantics as the SQL adapters, for unit tests and the contract suite. */
@@ -49,37 +54,54 @@ export const make = Effect.gen(function* () {
       return job === undefined ? [false, s] : [true, f(s, job)]
     })
 
+  const insertAll = (s: State, jobs: ReadonlyArray<NewJob>): readonly [ReadonlyArray<Job>, State] => {
+    let seq = s.nextSeq
+    const map = new Map(s.jobs)
+    const inserted = jobs.map(
+      (j) =>
+        new Job({
+          ...j,
+          seq: seq++,
+          status: "pending",
+          currentStep: null,
+          stepStatus: null,
+          stepTimings: {},
+          attempts: 0,
+          errorMessage: null,
+          errorType: null,
+          failedStep: null,
+          emailId: null,
+          generationTime: null,
+          startedAt: null,
+          finishedAt: null
+        })
+    )
+    for (const j of inserted) map.set(j.id, j)
+    return [inserted, { ...s, jobs: map, nextSeq: seq }]
+  }
+
   return Repo.of({
     upsertUser: (user: AuthUser, now: Date) =>
       Ref.update(state, (s) => {
         const existing = s.users.get(user.id)
         return { ...s, users: set(s.users, user.id, { email: user.email, createdAt: existing?.createdAt ?? now }) }
       }),
-    insertJobs: (jobs) =>
-      Ref.modify(state, (s) => {
-        let seq = s.nextSeq
-        let map = new Map(s.jobs)
-        const inserted = jobs.map(
-          (j) =>
-            new Job({
-              ...j,
-              seq: seq++,
-              status: "pending",
-              currentStep: null,
-              stepStatus: null,
-              stepTimings: {},
-              attempts: 0,
-              errorMessage: null,
-              errorType: null,
-              failedStep: null,
-              emailId: null,
-              generationTime: null,
-              startedAt: null,
-              finishedAt: null
-            })
-        )
-        for (const j of inserted) map = map.set(j.id, j)
-        return [inserted, { ...s, jobs: map, nextSeq: seq }]
+    insertJobs: (jobs) => Ref.modify(state, (s) => insertAll(s, jobs)),
+    insertJobsOnce: (key, jobs) =>
+      Ref.modify(state, (s): readonly [InsertOnceOutcome, State] => {
+        const id = `${key.userId}\u0000${key.key}`
+        const known = s.keys.get(id)
+        if (known !== undefined && key.now.getTime() - known.at < idempotencyWindowMs) {
+          return known.request === key.request
+            ? [{ _tag: "Replayed", jobIds: known.jobIds }, s]
+            : [{ _tag: "KeyReused" }, s]
+        }
+        const [inserted, next] = insertAll(s, jobs)
+        const remembered = { request: key.request, jobIds: inserted.map((j) => j.id), at: key.now.getTime() }
+        return [
+          { _tag: "Inserted", jobs: inserted },
+          { ...next, keys: set(next.keys, id, remembered) }
+        ]
       }),
     findJob: (userId, id) =>
       Ref.get(state).pipe(
