@@ -21,11 +21,11 @@ export type Stores = SqlClient.SqlClient | Repo | JobQueue | HealthProbe
 const assemble = <RDb, EDb, EQ>(
   database: Layer.Layer<RDb | SqlClient.SqlClient, EDb>,
   queue: Layer.Layer<JobQueue, EQ, Repo | SqlClient.SqlClient | RDb>
-): Layer.Layer<Stores, EDb | EQ> => {
+): Layer.Layer<Stores, EDb | EQ | ConfigError.ConfigError> => {
   const repo = SqlRepo.layer
   const dispatch = queue.pipe(Layer.provide(repo))
   const offering = layerOfferingRepo.pipe(Layer.provide(Layer.merge(repo, dispatch)))
-  return Layer.mergeAll(offering, dispatch, StoreHealth.layer).pipe(Layer.provideMerge(database))
+  return Layer.mergeAll(offering, dispatch, StoreHealth.layerConfig).pipe(Layer.provideMerge(database))
 }
 
 const databaseUrl = Config.option(Config.redacted("DATABASE_URL")).pipe(
