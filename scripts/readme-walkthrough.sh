@@ -20,7 +20,7 @@ unauthorized="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:8000/ap
 [[ "$unauthorized" == "401" ]] || { echo "expected 401 without a token, got $unauthorized"; exit 1; }
 
 # The user pastes the export line start printed.
-eval "$(grep -o 'export SCRIBE_TOKEN=[^ ]*' "$log" | head -n1)"
+eval "$(grep -ao 'export SCRIBE_TOKEN=[^ ]*' "$log" | head -n1)"
 [[ -n "${SCRIBE_TOKEN:-}" ]] || { echo "no dev token printed"; cat "$log"; exit 1; }
 export SCRIBE_TOKEN
 
