@@ -4,12 +4,16 @@ import { Effect, Layer, Schedule } from "effect"
 import initial from "./migrations/0001_initial"
 import jobDispatch from "./migrations/0002_job_dispatch"
 import idempotencyKeys from "./migrations/0003_idempotency_keys"
+import traceContext from "./migrations/0004_trace_context"
+import usage from "./migrations/0006_usage"
 
 /** The numbered migrations, statically imported so they load the same under tsx, vitest and a bundle. */
 export const loader = Migrator.fromRecord({
   "0001_initial": initial,
   "0002_job_dispatch": jobDispatch,
-  "0003_idempotency_keys": idempotencyKeys
+  "0003_idempotency_keys": idempotencyKeys,
+  "0004_trace_context": traceContext,
+  "0006_usage": usage
 })
 
 /**

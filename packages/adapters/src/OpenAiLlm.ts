@@ -1,5 +1,6 @@
 import * as RateLimiter from "@effect/experimental/RateLimiter"
 import { Llm, type LlmRequest, type LlmUsage } from "@scribe/core/Llm"
+import * as Metrics from "@scribe/core/Metrics"
 import { type PipelineStep, pipelineSteps } from "@scribe/core/PipelineStep"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/Upstream"
 import {
@@ -203,6 +204,7 @@ export const make = (
       ({ closing }) => Effect.sync(() => closing.abort())
     )
 
+    const host = URL.canParse(baseUrl) ? new URL(baseUrl).host : "unknown"
     const modelFor = (step: PipelineStep): string => options.stepModels?.[step] ?? options.model
 
     /** One chat completion within the budgets; the reply's text and usage. */
@@ -219,7 +221,7 @@ export const make = (
           (request.maxTokens ?? assumedCompletion)
         yield* UpstreamBudget.take(limiter, requests)
         yield* UpstreamBudget.take(limiter, tokens(estimate))
-        yield* Effect.annotateCurrentSpan({ model, step: request.step })
+        yield* Effect.annotateCurrentSpan({ model, step: request.step, "upstream.host": host })
 
         const params: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = {
           model,
@@ -241,7 +243,12 @@ export const make = (
               headers: { [stepHeader]: request.step }
             }),
           catch: classify
-        })
+        }).pipe(
+          Effect.tapError((error) =>
+            // Both come from a 429: a rate limit, or the quota it reports as one.
+            error.kind === "rate_limited" || error.kind === "quota" ? Metrics.recordRateLimited("llm") : Effect.void
+          )
+        )
 
         // A proxy's error page or a non-OpenAI answer can come back as a 200 that is not a completion.
         if (typeof completion !== "object" || completion === null || !Array.isArray(completion.choices)) {
@@ -252,6 +259,11 @@ export const make = (
           promptTokens: completion.usage?.prompt_tokens ?? 0,
           completionTokens: completion.usage?.completion_tokens ?? 0
         }
+        yield* Effect.annotateCurrentSpan({
+          "llm.prompt_tokens": usage.promptTokens,
+          "llm.completion_tokens": usage.completionTokens
+        })
+        yield* Metrics.recordTokens(usage.model, usage.promptTokens, usage.completionTokens)
         const used = usage.promptTokens + usage.completionTokens
         if (used > estimate) yield* UpstreamBudget.charge(limiter, tokens(used - estimate))
 
@@ -266,7 +278,7 @@ export const make = (
           return yield* upstream("malformed_response", "the LLM reply was cut off at the token limit")
         }
         return { text, usage }
-      })
+      }).pipe(Metrics.trackUpstream("llm"))
 
     const generateText = Effect.fn("OpenAiLlm.generateText")((request: LlmRequest) => complete(request, null))
 

@@ -4,6 +4,7 @@ import * as Https from "node:https"
 import * as Net from "node:net"
 import type { Readable } from "node:stream"
 import * as Zlib from "node:zlib"
+import * as Metrics from "@scribe/core/Metrics"
 import { Page, Scraper } from "@scribe/core/Research"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/Upstream"
 import * as Cheerio from "cheerio"
@@ -416,9 +417,14 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Scrape
         yield* Effect.annotateCurrentSpan("url", href)
         if (!URL.canParse(href)) return yield* upstream("invalid_request", `not a URL: ${href.slice(0, 200)}`)
         let url = new URL(href)
+        yield* Effect.annotateCurrentSpan("upstream.host", url.host)
         for (let redirects = 0; ; redirects++) {
           const address = yield* vet(url)
-          const result = yield* hop(url, address)
+          const result = yield* hop(url, address).pipe(
+            Effect.tapError((error) =>
+              error.kind === "rate_limited" ? Metrics.recordRateLimited("page") : Effect.void
+            )
+          )
           if (result._tag === "Body") return toPage(url, result)
           if (redirects >= maxRedirects)
             return yield* upstream("blocked", `more than ${maxRedirects} redirects from ${href}`)
@@ -432,7 +438,8 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Scrape
         Effect.timeoutFail(effect, {
           duration: totalTimeout,
           onTimeout: () => upstream("timeout", `${href} took longer than ${Duration.format(totalTimeout)}`)
-        })
+        }),
+      Metrics.trackUpstream("page")
     )
 
     return Scraper.of({ fetchPage })

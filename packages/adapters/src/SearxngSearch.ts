@@ -1,6 +1,7 @@
 import * as RateLimiter from "@effect/experimental/RateLimiter"
-import { HttpClient, type HttpClientError, type HttpClientResponse } from "@effect/platform"
+import { Headers, HttpClient, type HttpClientError, type HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
+import * as Metrics from "@scribe/core/Metrics"
 import { SearchHit, WebSearch } from "@scribe/core/Research"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/Upstream"
 import * as Cheerio from "cheerio"
@@ -115,7 +116,8 @@ export const make = (
   options: Options
 ): Effect.Effect<Context.Tag.Service<WebSearch>, never, HttpClient.HttpClient | RateLimiter.RateLimiter> =>
   Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
+    // No trace headers to a third party; the call still has its own client span.
+    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
     const limiter = yield* RateLimiter.RateLimiter
     const provider = options.provider
     const timeout = Duration.decode(options.timeout ?? "10 seconds")
@@ -142,11 +144,14 @@ export const make = (
         ? array(record(json).results).map((r) => ({ ...record(r), snippet: record(r).content }))
         : array(record(record(json).web).results).map((r) => ({ ...record(r), snippet: record(r).description }))
 
+    const host = URL.canParse(provider.url) ? new URL(provider.url).host : "unknown"
     const search = Effect.fn("SearxngSearch.search")(function* (query: string, limit: number) {
-      yield* Effect.annotateCurrentSpan({ provider: provider._tag, query })
+      yield* Effect.annotateCurrentSpan({ provider: provider._tag, "upstream.host": host })
       if (limit <= 0 || query.trim().length === 0) return []
       yield* UpstreamBudget.take(limiter, budget)
       const response = yield* call(query.trim(), limit).pipe(
+        // The Brave key travels in a header: keep it out of the HTTP client's span attributes.
+        Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, "x-subscription-token"]),
         Effect.mapError(transportFailure),
         Effect.timeoutFail({
           duration: timeout,
@@ -154,12 +159,14 @@ export const make = (
         })
       )
       const body = yield* response.text.pipe(Effect.mapError(transportFailure))
+      yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
+      if (response.status === 429) yield* Metrics.recordRateLimited("search")
       if (response.status < 200 || response.status >= 300) return yield* statusFailure(provider, response, body)
       const json = yield* Either.try((): unknown => JSON.parse(body)).pipe(
         Either.mapLeft(() => upstream("malformed_response", "search answered with something other than JSON"))
       )
       return toHits(rawHits(json), limit)
-    })
+    }, Metrics.trackUpstream("search"))
 
     return WebSearch.of({ search })
   })

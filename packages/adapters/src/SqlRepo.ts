@@ -4,8 +4,10 @@ import { Email } from "@scribe/core/Email"
 import { EmailId, JobId, UserId } from "@scribe/core/Ids"
 import { Job, JobStatus, NewJob } from "@scribe/core/Job"
 import { PipelineStep, StepTimings } from "@scribe/core/PipelineStep"
-import { type CancelOutcome, idempotencyWindowMs, Repo, RepoError } from "@scribe/core/Repo"
+import { type CancelOutcome, idempotencyWindowMs, Repo, RepoError, type SubmitOutcome } from "@scribe/core/Repo"
 import { TemplateType } from "@scribe/core/Template"
+import * as TraceContext from "@scribe/core/TraceContext"
+import { type DailyUsage, type JobUsage, type ModelUsage, utcDay } from "@scribe/core/Usage"
 import { type Context, Effect, Layer, Option, Schema } from "effect"
 
 // Persistence models: rows as the driver returns them (snake_case, Dates), mapped to core's classes.
@@ -33,7 +35,8 @@ const JobRow = Schema.Struct({
   generation_time: Schema.NullOr(Schema.Number),
   created_at: Schema.DateFromSelf,
   started_at: Schema.NullOr(Schema.DateFromSelf),
-  finished_at: Schema.NullOr(Schema.DateFromSelf)
+  finished_at: Schema.NullOr(Schema.DateFromSelf),
+  trace_parent: Schema.NullOr(Schema.String)
 })
 type JobRow = typeof JobRow.Type
 
@@ -57,7 +60,8 @@ const fromJobRow = (r: JobRow): typeof Job.Encoded => ({
   generationTime: r.generation_time,
   createdAt: r.created_at,
   startedAt: r.started_at,
-  finishedAt: r.finished_at
+  finishedAt: r.finished_at,
+  traceParent: r.trace_parent
 })
 
 const toJobRow = (j: typeof Job.Encoded): JobRow => ({
@@ -80,7 +84,8 @@ const toJobRow = (j: typeof Job.Encoded): JobRow => ({
   generation_time: j.generationTime,
   created_at: j.createdAt,
   started_at: j.startedAt,
-  finished_at: j.finishedAt
+  finished_at: j.finishedAt,
+  trace_parent: j.traceParent ?? null
 })
 
 const JobFromRow = Schema.transform(JobRow, Job, { strict: true, decode: fromJobRow, encode: toJobRow })
@@ -167,10 +172,13 @@ export const make = Effect.gen(function* () {
   })
 
   // One statement, so all or none; identity values follow the VALUES order, which is the array order.
-  const insertJobs = SqlSchema.findAll({
-    Request: Schema.Array(Schema.Struct(NewJob.fields)),
+  const insertJobRows = SqlSchema.findAll({
+    Request: Schema.Struct({
+      jobs: Schema.Array(Schema.Struct(NewJob.fields)),
+      traceParent: Schema.NullOr(Schema.String)
+    }),
     Result: JobFromRow,
-    execute: (jobs) => sql`
+    execute: ({ jobs, traceParent }) => sql`
       INSERT INTO queue_items ${sql.insert(
         jobs.map((j) => ({
           id: j.id,
@@ -181,11 +189,15 @@ export const make = Effect.gen(function* () {
           email_template: j.emailTemplate,
           status: "pending",
           available_at: j.createdAt,
-          created_at: j.createdAt
+          created_at: j.createdAt,
+          trace_parent: traceParent
         }))
       )}
       RETURNING *`
   })
+  // Each job remembers the span that inserted it: its attempts join the submitting request's trace.
+  const insertJobs = (jobs: ReadonlyArray<typeof NewJob.Type>) =>
+    Effect.flatMap(TraceContext.current, (traceParent) => insertJobRows({ jobs, traceParent }))
 
   const findJob = SqlSchema.findOne({
     Request: Schema.Struct({ userId: UserId, id: JobId }),
@@ -286,8 +298,8 @@ export const make = Effect.gen(function* () {
       RETURNING id`
   )
 
-  const failJob = whileHeld(
-    Schema.Struct({
+  const markFailed = SqlSchema.findOne({
+    Request: Schema.Struct({
       ...LeaseRequest.fields,
       message: Schema.String,
       type: Schema.String,
@@ -295,14 +307,31 @@ export const make = Effect.gen(function* () {
       stepTimings: StepTimingsJson,
       now: Schema.DateFromSelf
     }),
-    ({ jobId, workerId, message, type, failedStep, stepTimings, now }) => sql`
+    execute: ({ jobId, workerId, message, type, failedStep, stepTimings, now }) => sql`
       UPDATE queue_items
       SET status = 'failed', current_step = NULL, step_status = NULL, step_timings = ${stepTimings}::jsonb,
           error_message = ${message}, error_type = ${type}, failed_step = ${failedStep}, finished_at = ${now},
           lease_owner = NULL, lease_until = NULL
       WHERE id = ${jobId} AND status = 'processing' AND lease_owner = ${workerId}
-      RETURNING id`
-  )
+      RETURNING user_id`,
+    Result: Schema.Struct({ user_id: UserId })
+  })
+
+  // The failure and its count in the user's usage of the day, in one transaction.
+  const failJob: RepoMethod<"failJob"> = (lease, failure) =>
+    Effect.gen(function* () {
+      const failed = yield* markFailed({
+        ...lease,
+        message: failure.message,
+        type: failure.type,
+        failedStep: failure.failedStep,
+        stepTimings: failure.stepTimings,
+        now: failure.now
+      })
+      if (Option.isNone(failed)) return false
+      yield* recordUsage(failed.value.user_id, failure.now, { completed: false })
+      return true
+    }).pipe(sql.withTransaction, orRepoError("failJob"), Effect.withSpan("Repo.failJob"))
 
   // The last error replaces the stored one field by field, as in the reference implementation.
   const releaseJob = whileHeld(
@@ -372,6 +401,7 @@ export const make = Effect.gen(function* () {
         stepTimings: result.stepTimings,
         now: result.now
       })
+      yield* recordUsage(result.email.userId, result.now, { completed: true, usage: result.usage })
       return true
     }).pipe(sql.withTransaction, orRepoError("completeJob"), Effect.withSpan("Repo.completeJob"))
 
@@ -452,6 +482,164 @@ export const make = Effect.gen(function* () {
         : { _tag: "KeyReused" as const }
     }).pipe(sql.withTransaction, orRepoError("insertJobsOnce"), Effect.withSpan("Repo.insertJobsOnce"))
 
+  // Usage: per user per UTC day, counted by the transactions that finish jobs.
+
+  const bumpDay = SqlSchema.void({
+    Request: Schema.Struct({ userId: UserId, day: Schema.String, emails: Schema.Number, failed: Schema.Number }),
+    execute: ({ userId, day, emails, failed }) => sql`
+      INSERT INTO usage_daily (user_id, day, emails_generated, jobs_failed)
+      VALUES (${userId}, ${day}::date, ${emails}, ${failed})
+      ON CONFLICT (user_id, day) DO UPDATE
+      SET emails_generated = usage_daily.emails_generated + EXCLUDED.emails_generated,
+          jobs_failed = usage_daily.jobs_failed + EXCLUDED.jobs_failed`
+  })
+
+  const bumpModel = SqlSchema.void({
+    Request: Schema.Struct({
+      userId: UserId,
+      day: Schema.String,
+      model: Schema.String,
+      calls: Schema.Number,
+      prompt: Schema.Number,
+      completion: Schema.Number,
+      cost: Schema.Number
+    }),
+    execute: ({ userId, day, model, calls, prompt, completion, cost }) => sql`
+      INSERT INTO usage_daily_models (user_id, day, model, calls, prompt_tokens, completion_tokens, cost_usd)
+      VALUES (${userId}, ${day}::date, ${model}, ${calls}, ${prompt}, ${completion}, ${cost})
+      ON CONFLICT (user_id, day, model) DO UPDATE
+      SET calls = usage_daily_models.calls + EXCLUDED.calls,
+          prompt_tokens = usage_daily_models.prompt_tokens + EXCLUDED.prompt_tokens,
+          completion_tokens = usage_daily_models.completion_tokens + EXCLUDED.completion_tokens,
+          cost_usd = usage_daily_models.cost_usd + EXCLUDED.cost_usd`
+  })
+
+  /** Counts one finished job (and what it spent) in its user's usage of the day; runs in the caller's transaction. */
+  const recordUsage = (
+    userId: UserId,
+    now: Date,
+    outcome: { readonly completed: boolean; readonly usage?: JobUsage | undefined }
+  ) =>
+    Effect.gen(function* () {
+      const day = utcDay(now)
+      yield* bumpDay({ userId, day, emails: outcome.completed ? 1 : 0, failed: outcome.completed ? 0 : 1 })
+      for (const m of outcome.usage?.models ?? []) {
+        yield* bumpModel({
+          userId,
+          day,
+          model: m.model,
+          calls: m.calls,
+          prompt: m.promptTokens,
+          completion: m.completionTokens,
+          cost: m.costUsd
+        })
+      }
+    })
+
+  const DayRow = Schema.Struct({ day: Schema.String, emails_generated: Int8, jobs_failed: Int8 })
+  const usageDays = SqlSchema.findAll({
+    Request: Schema.Struct({ userId: UserId, from: Schema.String, to: Schema.String }),
+    Result: DayRow,
+    execute: ({ userId, from, to }) => sql`
+      SELECT to_char(day, 'YYYY-MM-DD') AS day, emails_generated, jobs_failed FROM usage_daily
+      WHERE user_id = ${userId} AND day BETWEEN ${from}::date AND ${to}::date
+      ORDER BY day`
+  })
+
+  const ModelRow = Schema.Struct({
+    day: Schema.String,
+    model: Schema.String,
+    calls: Int8,
+    prompt_tokens: Int8,
+    completion_tokens: Int8,
+    cost_usd: Schema.Number
+  })
+  const usageModels = SqlSchema.findAll({
+    Request: Schema.Struct({ userId: UserId, from: Schema.String, to: Schema.String }),
+    Result: ModelRow,
+    execute: ({ userId, from, to }) => sql`
+      SELECT to_char(day, 'YYYY-MM-DD') AS day, model, calls, prompt_tokens, completion_tokens, cost_usd
+      FROM usage_daily_models
+      WHERE user_id = ${userId} AND day BETWEEN ${from}::date AND ${to}::date
+      ORDER BY day, model`
+  })
+
+  const usage: RepoMethod<"usage"> = (userId, from, to) =>
+    Effect.gen(function* () {
+      const days = yield* usageDays({ userId, from, to })
+      const models = yield* usageModels({ userId, from, to })
+      return days.map(
+        (d): DailyUsage => ({
+          day: d.day,
+          emailsGenerated: d.emails_generated,
+          jobsFailed: d.jobs_failed,
+          models: models
+            .filter((m) => m.day === d.day)
+            .map(
+              (m): ModelUsage => ({
+                model: m.model,
+                calls: m.calls,
+                promptTokens: m.prompt_tokens,
+                completionTokens: m.completion_tokens,
+                costUsd: m.cost_usd
+              })
+            )
+        })
+      )
+    }).pipe(orRepoError("usage"), Effect.withSpan("Repo.usage"))
+
+  // Guardrails: submissions of one user are serialised on the user's row, so the count and the insert are atomic.
+
+  const lockUser = SqlSchema.findOne({
+    Request: UserId,
+    Result: Schema.Struct({ id: Schema.String }),
+    execute: (userId) => sql`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`
+  })
+
+  const countActive = SqlSchema.single({
+    Request: UserId,
+    Result: Schema.Struct({ active: Int8 }),
+    execute: (userId) => sql`
+      SELECT count(*) AS active FROM queue_items WHERE user_id = ${userId} AND status IN ('pending', 'processing')`
+  })
+
+  const knownKey = SqlSchema.findOne({
+    Request: Schema.Struct({ userId: UserId, key: Schema.String, after: Schema.DateFromSelf }),
+    Result: Schema.Struct({ request_sha256: Schema.String, job_ids: Schema.Array(JobId) }),
+    execute: ({ userId, key, after }) => sql`
+      SELECT request_sha256, job_ids::text[] AS job_ids FROM idempotency_keys
+      WHERE user_id = ${userId} AND key = ${key} AND created_at > ${after}`
+  })
+
+  const replayOf = (key: {
+    readonly userId: UserId
+    readonly key: string
+    readonly request: string
+    readonly now: Date
+  }) =>
+    Effect.map(
+      knownKey({ userId: key.userId, key: key.key, after: new Date(key.now.getTime() - idempotencyWindowMs) }),
+      Option.map((known) =>
+        known.request_sha256 === createHash("sha256").update(key.request).digest("hex")
+          ? { _tag: "Replayed" as const, jobIds: known.job_ids }
+          : { _tag: "KeyReused" as const }
+      )
+    )
+
+  const submitJobs: RepoMethod<"submitJobs"> = ({ userId, jobs, idempotency, maxActive }) =>
+    Effect.gen(function* () {
+      yield* lockUser(userId)
+      if (idempotency !== null) {
+        const known = yield* replayOf(idempotency)
+        if (Option.isSome(known)) return known.value as SubmitOutcome
+      }
+      const { active } = yield* countActive(userId)
+      if (active + jobs.length > maxActive) return { _tag: "OverCap" as const, active }
+      if (idempotency !== null) return yield* insertJobsOnce(idempotency, jobs)
+      const rows = jobs.length === 0 ? [] : yield* insertJobs(jobs)
+      return { _tag: "Inserted" as const, jobs: [...rows].sort((a, b) => a.seq - b.seq) }
+    }).pipe(sql.withTransaction, orRepoError("submitJobs"), Effect.withSpan("Repo.submitJobs"))
+
   const traced =
     (operation: string) =>
     <A>(self: Effect.Effect<A, unknown>): Effect.Effect<A, RepoError> =>
@@ -464,6 +652,9 @@ export const make = Effect.gen(function* () {
         ? Effect.succeed([])
         : traced("insertJobs")(Effect.map(insertJobs(jobs), (rows) => [...rows].sort((a, b) => a.seq - b.seq))),
     insertJobsOnce,
+    submitJobs,
+    replay: (key) => traced("replay")(replayOf(key)),
+    usage,
     findJob: (userId, id) => traced("findJob")(findJob({ userId, id })),
     listQueue: (userId, since) => traced("listQueue")(listQueue({ userId, since })),
     cancelPending: (userId, id) => traced("cancelPending")(cancelPending(userId, id, 3)),
@@ -479,17 +670,7 @@ export const make = Effect.gen(function* () {
         })
       ),
     completeJob,
-    failJob: (lease, failure) =>
-      traced("failJob")(
-        failJob({
-          ...lease,
-          message: failure.message,
-          type: failure.type,
-          failedStep: failure.failedStep,
-          stepTimings: failure.stepTimings,
-          now: failure.now
-        })
-      ),
+    failJob,
     releaseJob: (lease, retry) =>
       traced("releaseJob")(
         releaseJob({

@@ -23,7 +23,9 @@ describe("Database", () => {
           expect(yield* sql`SELECT migration_id, name FROM effect_sql_migrations ORDER BY migration_id`).toEqual([
             { migration_id: 1, name: "initial" },
             { migration_id: 2, name: "job_dispatch" },
-            { migration_id: 3, name: "idempotency_keys" }
+            { migration_id: 3, name: "idempotency_keys" },
+            { migration_id: 4, name: "trace_context" },
+            { migration_id: 6, name: "usage" }
           ])
           return sql
         }).pipe(Effect.provide(layer))
@@ -36,7 +38,7 @@ describe("Database", () => {
       yield* Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         expect(yield* sql`SELECT id FROM users`).toEqual([{ id: "u1" }])
-        expect(yield* sql`SELECT count(*)::int AS n FROM effect_sql_migrations`).toEqual([{ n: 3 }])
+        expect(yield* sql`SELECT count(*)::int AS n FROM effect_sql_migrations`).toEqual([{ n: 5 }])
       }).pipe(Effect.provide(Database.layerPglite(dataDir)))
     })
   )

@@ -11,7 +11,7 @@ jobQueueContract("JobQueue (PGlite, in-process wake-ups)", {
   layer: Database.layerPglite("memory"),
   fresh: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    yield* sql`TRUNCATE idempotency_keys, emails, queue_items, users`
+    yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, users`
     const repo = yield* SqlRepo.make
     const queue = yield* PgJobQueue.make(settings).pipe(Effect.provideService(Repo, repo))
     return { repo, queue }

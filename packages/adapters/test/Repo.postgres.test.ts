@@ -51,6 +51,39 @@ await describePostgres("Repo (Postgres)", () =>
         })
       )
 
+      it.effect("concurrent batches of one user cannot together cross the active-jobs cap", () =>
+        Effect.gen(function* () {
+          const repo = yield* fresh
+          const now = new Date("2026-03-01T09:00:00.000Z")
+          const owner = new AuthUser({ id: UserId.make(`u-${randomUUID()}`), email: null })
+          yield* repo.upsertUser(owner, now)
+          const batch = (n: number) =>
+            Array.from(
+              { length: n },
+              (_, i) =>
+                new NewJob({
+                  id: JobId.make(randomUUID()),
+                  userId: owner.id,
+                  batchId: null,
+                  recipientName: `Recipient ${i}`,
+                  recipientInterest: "distributed systems",
+                  emailTemplate: template,
+                  createdAt: now
+                })
+            )
+          // 10 batches of 3 against a cap of 10: exactly 3 fit, whatever the interleaving
+          const outcomes = yield* Effect.all(
+            Array.from({ length: 10 }, () =>
+              repo.submitJobs({ userId: owner.id, jobs: batch(3), idempotency: null, maxActive: 10 })
+            ),
+            { concurrency: "unbounded" }
+          )
+          expect(outcomes.filter((o) => o._tag === "Inserted")).toHaveLength(3)
+          expect(outcomes.filter((o) => o._tag === "OverCap")).toHaveLength(7)
+          expect(yield* repo.listQueue(owner.id, now)).toHaveLength(9)
+        })
+      )
+
       it.effect("10 concurrent submissions with one idempotency key create one set of jobs", () =>
         Effect.gen(function* () {
           const repo = yield* fresh

@@ -6,6 +6,7 @@ import { BatchId, EmailId, JobId, UserId } from "@scribe/core/Ids"
 import { type Job, NewJob, queueWindowStart } from "@scribe/core/Job"
 import { currentDate } from "@scribe/core/Now"
 import type { Lease, Repo } from "@scribe/core/Repo"
+import type { JobUsage } from "@scribe/core/Usage"
 import { AuthUser } from "@scribe/core/User"
 import { type Context, Duration, Effect, type Layer, Option, TestClock } from "effect"
 import * as SqlRepo from "../src/SqlRepo"
@@ -142,8 +143,13 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
             emailId: null,
             generationTime: null,
             startedAt: null,
-            finishedAt: null
+            finishedAt: null,
+            // The SQL adapters remember the inserting span (a W3C traceparent); the memory one keeps none.
+            traceParent: first.traceParent
           })
+          expect(first.traceParent ?? "00-00000000000000000000000000000001-0000000000000001-01").toMatch(
+            /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/
+          )
           expect(Option.map(yield* repo.findJob(a.id, first.id), plain)).toEqual(Option.some(plain(first)))
 
           const later = yield* repo.insertJobs([newJob(a, t0)])
@@ -463,6 +469,155 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
       )
     })
 
+    describe("submitJobs (per-user cap, atomic)", () => {
+      it.effect("inserts up to the cap, refuses a submission that would cross it whole, counts only active jobs", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          const b = user("b")
+          yield* repo.upsertUser(a, t0)
+          yield* repo.upsertUser(b, t0)
+          const submit = (owner: AuthUser, n: number) =>
+            repo.submitJobs({
+              userId: owner.id,
+              jobs: Array.from({ length: n }, (_, i) => newJob(owner, t0, `Recipient ${i}`)),
+              idempotency: null,
+              maxActive: 3
+            })
+          const first = yield* submit(a, 2)
+          expect(first._tag).toBe("Inserted")
+          expect(yield* submit(a, 2)).toEqual({ _tag: "OverCap", active: 2 })
+          expect(yield* repo.listQueue(a.id, t0)).toHaveLength(2)
+          // another user's jobs do not count
+          expect((yield* submit(b, 3))._tag).toBe("Inserted")
+          expect((yield* submit(a, 1))._tag).toBe("Inserted")
+          expect(yield* submit(a, 1)).toEqual({ _tag: "OverCap", active: 3 })
+          // a finished job no longer counts
+          const [job] = first._tag === "Inserted" ? first.jobs : []
+          if (!job) throw new Error("insert failed")
+          const claimed = yield* repo.claimNext({ workerId: "w1", now: t0, leaseUntil: after(t0, "1 minute") })
+          expect(Option.map(claimed, (j) => j.id)).toEqual(Option.some(job.id))
+          expect(yield* submit(a, 1)).toEqual({ _tag: "OverCap", active: 3 })
+          yield* repo.failJob(lease(job, "w1"), {
+            message: "no",
+            type: "Permanent",
+            failedStep: null,
+            stepTimings: {},
+            now: t0
+          })
+          expect((yield* submit(a, 1))._tag).toBe("Inserted")
+          expect(yield* repo.listQueue(a.id, t0)).toHaveLength(4)
+        })
+      )
+
+      it.effect("a known idempotency key replays whatever the cap; a new key is capped", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          yield* repo.upsertUser(a, t0)
+          const key = { userId: a.id, key: "k1", request: "request one", now: t0 }
+          const jobs = [newJob(a, t0, "One"), newJob(a, t0, "Two")]
+          const first = yield* repo.submitJobs({ userId: a.id, jobs, idempotency: key, maxActive: 2 })
+          if (first._tag !== "Inserted") throw new Error(`expected Inserted, got ${first._tag}`)
+          expect(yield* repo.replay(key)).toEqual(
+            Option.some({ _tag: "Replayed", jobIds: first.jobs.map((j) => j.id) })
+          )
+          expect(yield* repo.replay({ ...key, request: "another request" })).toEqual(Option.some({ _tag: "KeyReused" }))
+          expect(yield* repo.replay({ ...key, key: "unknown" })).toEqual(Option.none())
+          // at the cap: the same key still replays, a new one is refused
+          const again = yield* repo.submitJobs({
+            userId: a.id,
+            jobs: [newJob(a, t0, "One"), newJob(a, t0, "Two")],
+            idempotency: key,
+            maxActive: 2
+          })
+          expect(again).toEqual({ _tag: "Replayed", jobIds: first.jobs.map((j) => j.id) })
+          const other = yield* repo.submitJobs({
+            userId: a.id,
+            jobs: [newJob(a, t0, "Three")],
+            idempotency: { ...key, key: "k2" },
+            maxActive: 2
+          })
+          expect(other).toEqual({ _tag: "OverCap", active: 2 })
+          // refused: the key was not remembered
+          expect(yield* repo.replay({ ...key, key: "k2" })).toEqual(Option.none())
+          expect(yield* repo.listQueue(a.id, t0)).toHaveLength(2)
+        })
+      )
+    })
+
+    describe("usage", () => {
+      it.effect("completions and failures count per user per UTC day, tokens and cost per model", () =>
+        Effect.gen(function* () {
+          const { repo, t0 } = yield* setup
+          const a = user("a")
+          const b = user("b")
+          yield* repo.upsertUser(a, t0)
+          yield* repo.upsertUser(b, t0)
+          const jobs = yield* repo.insertJobs([newJob(a, t0, "J1"), newJob(a, t0, "J2"), newJob(a, t0, "J3")])
+          const late = new Date("2026-03-01T23:59:59.000Z")
+          const nextDay = new Date("2026-03-02T00:00:01.000Z")
+          const finish = (job: Job, now: Date, usage?: JobUsage) =>
+            Effect.gen(function* () {
+              yield* repo.claimNext({ workerId: `w-${job.id}`, now, leaseUntil: after(now, "1 minute") })
+              const w = lease(job, `w-${job.id}`)
+              return usage === undefined
+                ? yield* repo.failJob(w, { message: "no", type: "X", failedStep: null, stepTimings: {}, now })
+                : yield* repo.completeJob(w, {
+                    email: newEmail(a, job.id, now),
+                    generationTime: 1,
+                    stepTimings: {},
+                    now,
+                    usage
+                  })
+            })
+          const mini = (calls: number, prompt: number, completion: number, costUsd: number) => ({
+            model: "gpt-4o-mini",
+            calls,
+            promptTokens: prompt,
+            completionTokens: completion,
+            costUsd
+          })
+          expect(
+            yield* finish(at(jobs, 0), t0, {
+              models: [mini(3, 1000, 300, 0.00033), { ...mini(1, 10, 5, 0.5), model: "other" }]
+            })
+          ).toBe(true)
+          expect(yield* finish(at(jobs, 1), late, { models: [mini(2, 500, 100, 0.000135)] })).toBe(true)
+          expect(yield* finish(at(jobs, 2), nextDay)).toBe(true)
+
+          const days = yield* repo.usage(a.id, "2026-02-01", "2026-03-31")
+          expect(days.map((d) => [d.day, d.emailsGenerated, d.jobsFailed])).toEqual([
+            ["2026-03-01", 2, 0],
+            ["2026-03-02", 0, 1]
+          ])
+          const first = at(days, 0)
+          expect(first.models.map((m) => m.model)).toEqual(["gpt-4o-mini", "other"])
+          expect(at(first.models, 0)).toMatchObject({ calls: 5, promptTokens: 1500, completionTokens: 400 })
+          expect(at(first.models, 0).costUsd).toBeCloseTo(0.000465, 9)
+          expect(at(first.models, 1)).toMatchObject({ calls: 1, promptTokens: 10, completionTokens: 5, costUsd: 0.5 })
+          expect(at(days, 1).models).toEqual([])
+          // the range is inclusive and per user
+          expect((yield* repo.usage(a.id, "2026-03-02", "2026-03-02")).map((d) => d.day)).toEqual(["2026-03-02"])
+          expect(yield* repo.usage(a.id, "2026-03-03", "2026-03-31")).toEqual([])
+          expect(yield* repo.usage(b.id, "2026-02-01", "2026-03-31")).toEqual([])
+          // a completion that does not happen (lease lost) counts nothing
+          const [extra] = yield* repo.insertJobs([newJob(a, t0, "J4")])
+          if (!extra) throw new Error("insert failed")
+          expect(
+            yield* repo.completeJob(lease(extra, "nobody"), {
+              email: newEmail(a, extra.id, t0),
+              generationTime: 1,
+              stepTimings: {},
+              now: t0,
+              usage: { models: [mini(1, 1, 1, 1)] }
+            })
+          ).toBe(false)
+          expect(at(yield* repo.usage(a.id, "2026-03-01", "2026-03-01"), 0).emailsGenerated).toBe(2)
+        })
+      )
+    })
+
     describe("releaseJob", () => {
       it.effect("puts the job back at its place, due only from availableAt, keeping the last error", () =>
         Effect.gen(function* () {
@@ -599,7 +754,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
 /** An empty SQL store: the tables truncated, then the adapter built on the client in context. */
 export const freshSqlRepo: Effect.Effect<RepoService, unknown, SqlClient.SqlClient> = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  yield* sql`TRUNCATE idempotency_keys, emails, queue_items, users`
+  yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, users`
   return yield* SqlRepo.make
 })
 

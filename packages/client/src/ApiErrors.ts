@@ -1,6 +1,7 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Unauthenticated } from "@scribe/core/Auth"
 import { EmailNotFound, InvalidEmailId } from "@scribe/core/Email"
+import { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/Guardrails"
 import {
   BatchEmpty,
   BatchTooLarge,
@@ -130,6 +131,49 @@ export const BatchEmptyError = detailError(BatchEmpty, {
   description: "A batch with no items",
   render: () => batchEmptySentence,
   parse: exactly(batchEmptySentence, () => new BatchEmpty())
+})
+
+const tooManyActivePattern =
+  /^Too many active jobs: you have (\d+) pending or processing and asked for (\d+) more; the limit is (\d+) per user\. Retry after (\d+) seconds\.$/
+/**
+ * 429: the submission would take the caller's pending + processing jobs past the per-user cap; nothing was queued.
+ * The response carries `Retry-After` (seconds).
+ */
+export const TooManyActiveJobsError = detailError(TooManyActiveJobs, {
+  status: 429,
+  description:
+    "Too many active jobs: the submission would exceed the per-user cap on pending + processing jobs; nothing was " +
+    "queued. Retry after the `Retry-After` header's seconds (also in the sentence).",
+  render: (e) =>
+    `Too many active jobs: you have ${e.active} pending or processing and asked for ${e.requested} more; ` +
+    `the limit is ${e.max} per user. Retry after ${e.retryAfterSeconds} seconds.`,
+  parse: (detail) => {
+    const m = tooManyActivePattern.exec(detail)
+    return m === null
+      ? undefined
+      : new TooManyActiveJobs({
+          active: Number(m[1]),
+          requested: Number(m[2]),
+          max: Number(m[3]),
+          retryAfterSeconds: Number(m[4])
+        })
+  }
+})
+
+const rateLimitedPattern =
+  /^Too many submissions: the limit is (\d+) per minute per user\. Retry after (\d+) seconds\.$/
+/** 429: the caller made more submissions in the last minute than allowed. The response carries `Retry-After`. */
+export const SubmissionRateLimitedError = detailError(SubmissionRateLimited, {
+  status: 429,
+  description:
+    "Too many submissions per minute for this user; nothing was queued. Retry after the `Retry-After` header's " +
+    "seconds (also in the sentence).",
+  render: (e) =>
+    `Too many submissions: the limit is ${e.limit} per minute per user. Retry after ${e.retryAfterSeconds} seconds.`,
+  parse: (detail) => {
+    const m = rateLimitedPattern.exec(detail)
+    return m === null ? undefined : new SubmissionRateLimited({ limit: Number(m[1]), retryAfterSeconds: Number(m[2]) })
+  }
 })
 
 /** One violated field, as FastAPI reports it: `loc` starts with `body`, `query` or `path`. */

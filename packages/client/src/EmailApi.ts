@@ -5,7 +5,9 @@ import {
   IdempotencyKeyReusedError,
   InternalServerErrorBody,
   InvalidEmailIdError,
+  SubmissionRateLimitedError,
   TaskNotFoundError,
+  TooManyActiveJobsError,
   ValidationErrorBody
 } from "./ApiErrors"
 import { Authentication } from "./Authentication"
@@ -29,6 +31,8 @@ export class EmailApi extends HttpApiGroup.make("email")
       .setHeaders(IdempotencyHeaders)
       .addSuccess(GenerateEmailResponse, { status: 202 })
       .addError(IdempotencyKeyReusedError)
+      .addError(TooManyActiveJobsError)
+      .addError(SubmissionRateLimitedError)
       .addError(ValidationErrorBody)
       .annotate(OpenApi.Summary, "Queue the generation of one email; poll its task status every 2 s")
   )

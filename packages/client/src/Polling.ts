@@ -1,4 +1,5 @@
 import type { EmailNotFound } from "@scribe/core/Email"
+import type { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/Guardrails"
 import type { BatchEmpty, BatchTooLarge, IdempotencyKeyReused, TaskNotFound } from "@scribe/core/Job"
 import { PipelineStep } from "@scribe/core/PipelineStep"
 import * as Duration from "effect/Duration"
@@ -101,7 +102,14 @@ export const generateAndWait = (
   options?: WaitOptions & SubmitOptions
 ): Effect.Effect<
   Email,
-  ValidationError | IdempotencyKeyReused | TaskFailed | TaskNotFound | EmailNotFound | CommonError,
+  | ValidationError
+  | IdempotencyKeyReused
+  | TooManyActiveJobs
+  | SubmissionRateLimited
+  | TaskFailed
+  | TaskNotFound
+  | EmailNotFound
+  | CommonError,
   ScribeClient
 > =>
   Effect.flatMap(ScribeClient, (client) => client.generate(request, options)).pipe(
@@ -133,7 +141,13 @@ export const submitBatchAndWatch = (
   options?: PollOptions & SubmitOptions
 ): Effect.Effect<
   BatchResult & { readonly snapshots: Stream.Stream<BatchSnapshot, CommonError, ScribeClient> },
-  BatchTooLarge | BatchEmpty | IdempotencyKeyReused | ValidationError | CommonError,
+  | BatchTooLarge
+  | BatchEmpty
+  | IdempotencyKeyReused
+  | TooManyActiveJobs
+  | SubmissionRateLimited
+  | ValidationError
+  | CommonError,
   ScribeClient
 > =>
   Effect.flatMap(ScribeClient, (client) => client.submitBatch(request, options)).pipe(

@@ -1,5 +1,6 @@
 import type { Unauthenticated } from "@scribe/core/Auth"
 import type { EmailNotFound, InvalidEmailId } from "@scribe/core/Email"
+import type { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/Guardrails"
 import type {
   BatchEmpty,
   BatchTooLarge,
@@ -36,6 +37,7 @@ export class ScribeAborted extends Error {
  * - `Unauthenticated` (401, or the token provider failed); `InternalServerError` (500);
  * - `TaskNotFound`, `EmailNotFound`, `QueueItemNotFound` (404); `InvalidEmailId`, `InvalidQueueItemId`,
  *   `CannotCancel`, `BatchTooLarge`, `BatchEmpty` (400); `IdempotencyKeyReused` (409);
+ *   `TooManyActiveJobs`, `SubmissionRateLimited` (429, with `retryAfterSeconds`);
  * - `TaskFailed` (the task ended in `FAILURE`, with `failedStep`);
  * - `ScribeTransportError` (network, timeout, unexpected status or body); `ScribeAborted` (your signal fired).
  */
@@ -52,6 +54,8 @@ export type ScribeError =
   | BatchTooLarge
   | BatchEmpty
   | IdempotencyKeyReused
+  | TooManyActiveJobs
+  | SubmissionRateLimited
   | Polling.TaskFailed
   | ScribeClient.ScribeTransportError
   | ScribeAborted
@@ -69,6 +73,8 @@ const scribeErrorTags: ReadonlySet<string> = new Set<ScribeError["_tag"]>([
   "BatchTooLarge",
   "BatchEmpty",
   "IdempotencyKeyReused",
+  "TooManyActiveJobs",
+  "SubmissionRateLimited",
   "TaskFailed",
   "ScribeTransportError",
   "ScribeAborted"

@@ -8,6 +8,8 @@ import {
   InternalServerErrorBody,
   InvalidQueueItemIdError,
   QueueItemNotFoundError,
+  SubmissionRateLimitedError,
+  TooManyActiveJobsError,
   ValidationErrorBody
 } from "./ApiErrors"
 import { Authentication } from "./Authentication"
@@ -21,6 +23,8 @@ export class QueueApi extends HttpApiGroup.make("queue")
       .setHeaders(IdempotencyHeaders)
       .addSuccess(BatchResponse, { status: 201 })
       .addError(IdempotencyKeyReusedError)
+      .addError(TooManyActiveJobsError)
+      .addError(SubmissionRateLimitedError)
       .addError(BatchTooLargeError)
       .addError(BatchEmptyError)
       .addError(ValidationErrorBody)

@@ -3,12 +3,14 @@ import { EmailApi } from "./EmailApi"
 import { HealthApi } from "./HealthApi"
 import { withoutDefaultDecodeError } from "./OpenApiErrors"
 import { QueueApi } from "./QueueApi"
+import { UsageApi } from "./UsageApi"
 
 /** The whole HTTP contract: one definition drives the server, the OpenAPI document and the typed client. */
 export class ScribeApi extends HttpApi.make("scribe")
   .add(HealthApi)
   .add(EmailApi)
   .add(QueueApi)
+  .add(UsageApi)
   .annotate(OpenApi.Title, "Scribe")
   .annotate(OpenApi.Description, "Personalised academic outreach emails, grounded in the recipient's real work")
   .annotate(OpenApi.Transform, withoutDefaultDecodeError) {}

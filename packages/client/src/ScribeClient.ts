@@ -6,6 +6,7 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Unauthenticated } from "@scribe/core/Auth"
 import { EmailNotFound, InvalidEmailId } from "@scribe/core/Email"
+import type { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/Guardrails"
 import {
   type BatchEmpty,
   type BatchTooLarge,
@@ -133,12 +134,16 @@ export interface Service {
   readonly health: () => Effect.Effect<Health, ScribeTransportError>
   /**
    * `POST /api/email/generate`: queues one email; poll the returned `task_id`. Sent with an `Idempotency-Key`, so a
-   * retry creates nothing new; `IdempotencyKeyReused` (409) if you pass a key already used for another request.
+   * retry creates nothing new; `IdempotencyKeyReused` (409) if you pass a key already used for another request;
+   * `TooManyActiveJobs` / `SubmissionRateLimited` (429, with `retryAfterSeconds`) past the per-user limits.
    */
   readonly generate: (
     request: GenerateRequest,
     options?: SubmitOptions
-  ) => Effect.Effect<GenerateResult, IdempotencyKeyReused | ValidationError | CommonError>
+  ) => Effect.Effect<
+    GenerateResult,
+    IdempotencyKeyReused | TooManyActiveJobs | SubmissionRateLimited | ValidationError | CommonError
+  >
   /** `GET /api/email/status/{task_id}`; `TaskNotFound` when unknown, another user's, or finished over an hour ago. */
   readonly status: (taskId: string) => Effect.Effect<TaskStatus, TaskNotFound | CommonError>
   /** `GET /api/email/{email_id}`. */
@@ -152,11 +157,23 @@ export interface Service {
     emailId: string,
     update: EmailUpdate
   ) => Effect.Effect<Email, InvalidEmailId | EmailNotFound | ValidationError | CommonError>
-  /** `POST /api/queue/batch`: queues one email per item, all or none, in request order. */
+  /**
+   * `POST /api/queue/batch`: queues one email per item, all or none, in request order; `TooManyActiveJobs` /
+   * `SubmissionRateLimited` (429) past the per-user limits, nothing queued.
+   */
   readonly submitBatch: (
     request: BatchSubmission,
     options?: SubmitOptions
-  ) => Effect.Effect<BatchResult, BatchTooLarge | BatchEmpty | IdempotencyKeyReused | ValidationError | CommonError>
+  ) => Effect.Effect<
+    BatchResult,
+    | BatchTooLarge
+    | BatchEmpty
+    | IdempotencyKeyReused
+    | TooManyActiveJobs
+    | SubmissionRateLimited
+    | ValidationError
+    | CommonError
+  >
   /** `GET /api/queue/`: the caller's jobs of the last 24 hours, oldest first. */
   readonly listQueue: () => Effect.Effect<ReadonlyArray<QueueItem>, CommonError>
   /**

@@ -29,7 +29,9 @@ export class Job extends Schema.Class<Job>("Job")({
   generationTime: Schema.NullOr(Schema.Number),
   createdAt: Schema.DateFromSelf,
   startedAt: Schema.NullOr(Schema.DateFromSelf),
-  finishedAt: Schema.NullOr(Schema.DateFromSelf)
+  finishedAt: Schema.NullOr(Schema.DateFromSelf),
+  /** The submitting request's trace context (W3C `traceparent`), so attempts join its trace; not shown to users. */
+  traceParent: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
 }) {}
 
 /** What a submission asks for, before it has an id and a place in line. */

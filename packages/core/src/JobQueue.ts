@@ -72,6 +72,10 @@ export const layerOfferingRepo: Layer.Layer<Repo, never, Repo | JobQueue> = Laye
       insertJobsOnce: (key, jobs) =>
         Effect.tap(repo.insertJobsOnce(key, jobs), (outcome) =>
           outcome._tag === "Inserted" ? queue.offer(offersFor(outcome.jobs)) : Effect.void
+        ),
+      submitJobs: (submission) =>
+        Effect.tap(repo.submitJobs(submission), (outcome) =>
+          outcome._tag === "Inserted" ? queue.offer(offersFor(outcome.jobs)) : Effect.void
         )
     })
   })

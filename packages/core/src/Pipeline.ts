@@ -7,7 +7,7 @@
  * learned the email is still written, honestly not confident. A job fails only on the language model: bad
  * credentials, quota, rate limits, timeouts, or drafts that never decode.
  */
-import { Cache, Clock, Duration, Effect, Either, Equal, Fiber, Layer, Ref, Schema } from "effect"
+import { Cache, Clock, Duration, Effect, Either, Equal, Fiber, Layer, Ref, Schema, type Tracer } from "effect"
 import * as DeterministicComposer from "./DeterministicComposer"
 import { type Evidence, type Fact, FactsReply } from "./Evidence"
 import { type GeneratedEmail, GenerationFailed, Generator, type StepProgress } from "./Generator"
@@ -23,6 +23,7 @@ import {
 } from "./Grounding"
 import type { Job } from "./Job"
 import { Llm, type LlmUsage } from "./Llm"
+import * as Metrics from "./Metrics"
 import { stripTitles } from "./Names"
 import { selectPapers } from "./PaperSelection"
 import type { PipelineStep, StepTimings } from "./PipelineStep"
@@ -246,10 +247,11 @@ const makeRun = (progress: (p: StepProgress) => Effect.Effect<void>) =>
           const start = yield* Clock.currentTimeMillis
           const value = yield* effect
           const elapsed = seconds((yield* Clock.currentTimeMillis) - start)
+          yield* Metrics.recordStep(step, elapsed)
           const stepTimings = yield* Ref.updateAndGet(timings, (t): StepTimings => ({ ...t, [step]: elapsed }))
           yield* progress({ step, stepStatus: "completed", stepTimings })
           return value
-        }),
+        }).pipe(Effect.withSpan(`Pipeline.${step}`, { attributes: { "pipeline.step": step } })),
       status,
       recordUsage: (step, u, cached = false) => Ref.update(usage, (all) => [...all, { step, usage: u, cached }]),
       warn: (warning) => Ref.update(warnings, (all) => [...all, warning]),
@@ -377,21 +379,31 @@ const makeLlmStrategy = (options: Options) =>
     // The cache holds the analysing fiber, forked into the layer's scope: concurrent misses join one analysis, and an
     // interrupted job (its attempt timed out) does not interrupt the analysis others wait for. `owner` is the fiber
     // whose miss started it, the only job to be charged its tokens. Failures are evicted, not cached.
+    // The cache runs lookups in its own context, without the caller's span: the missing job hands its span over here
+    // so the analysis (and its LLM call) shows in that job's trace.
+    const lookupParents = new Map<string, Tracer.AnySpan>()
     const cache = yield* Cache.make({
       capacity: options.templateCacheCapacity,
       timeToLive: options.templateCacheTtl,
-      lookup: (template: string) =>
-        Effect.map(Effect.zip(Effect.fiberId, Effect.forkIn(analyse(template), scope)), ([owner, fiber]) => ({
+      lookup: (template: string) => {
+        const parent = lookupParents.get(template)
+        const analysing = parent === undefined ? analyse(template) : Effect.withParentSpan(analyse(template), parent)
+        return Effect.map(Effect.zip(Effect.fiberId, Effect.forkIn(analysing, scope)), ([owner, fiber]) => ({
           owner,
           fiber
         }))
+      }
     })
 
     const strategy: Strategy = {
       composer: "llm",
       analyse: (template, run) =>
         Effect.gen(function* () {
-          const entry = yield* cache.get(template)
+          const span = yield* Effect.option(Effect.currentSpan)
+          if (span._tag === "Some") lookupParents.set(template, span.value)
+          const entry = yield* cache
+            .get(template)
+            .pipe(Effect.ensuring(Effect.sync(() => lookupParents.delete(template))))
           const fresh = Equal.equals(entry.owner, yield* Effect.fiberId)
           const outcome = yield* Effect.either(
             Fiber.join(entry.fiber).pipe(Effect.tapError(() => cache.invalidate(template)))

@@ -1,4 +1,5 @@
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
+import { activeCapRetryAfterSeconds, SubmissionLimits, TooManyActiveJobs } from "./Guardrails"
 import { BatchId, JobId, parseUuid } from "./Ids"
 import {
   BatchEmpty,
@@ -12,7 +13,7 @@ import {
   queueWindowStart
 } from "./Job"
 import { currentDate, randomUuid } from "./Now"
-import { Repo } from "./Repo"
+import { type IdempotencyKey, Repo, type SubmitOutcome } from "./Repo"
 import type { AuthUser } from "./User"
 
 export interface BatchRequest {
@@ -22,7 +23,9 @@ export interface BatchRequest {
 
 /**
  * Inserts the jobs, or, when the submission carries an idempotency key already used for the same request, returns the
- * ids that first use created (a retried POST never creates a second set of jobs).
+ * ids that first use created (a retried POST never creates a second set of jobs). A new submission is subject to the
+ * user's limits: it takes one from the per-minute allowance, and is refused whole when the user's pending +
+ * processing jobs would exceed the cap. A replay creates nothing, so neither limit refuses it.
  */
 export const insertSubmission = Effect.fn("Queue.insertSubmission")(function* (
   jobs: ReadonlyArray<NewJob>,
@@ -34,16 +37,29 @@ export const insertSubmission = Effect.fn("Queue.insertSubmission")(function* (
   }
 ) {
   const repo = yield* Repo
-  if (idempotency.key === undefined) return (yield* repo.insertJobs(jobs)).map((job) => job.id)
-  const outcome = yield* repo.insertJobsOnce(
-    {
-      userId: idempotency.user.id,
-      key: idempotency.key,
-      request: JSON.stringify(idempotency.request),
-      now: idempotency.now
-    },
-    jobs
-  )
+  const limits = yield* SubmissionLimits
+  const key: IdempotencyKey | null =
+    idempotency.key === undefined
+      ? null
+      : {
+          userId: idempotency.user.id,
+          key: idempotency.key,
+          request: JSON.stringify(idempotency.request),
+          now: idempotency.now
+        }
+  const known = key === null ? Option.none() : yield* repo.replay(key)
+  const outcome: SubmitOutcome = Option.isSome(known)
+    ? known.value
+    : yield* limits.admit(idempotency.user.id).pipe(
+        Effect.zipRight(
+          repo.submitJobs({
+            userId: idempotency.user.id,
+            jobs,
+            idempotency: key,
+            maxActive: limits.maxActiveJobsPerUser
+          })
+        )
+      )
   switch (outcome._tag) {
     case "Inserted":
       return outcome.jobs.map((job) => job.id)
@@ -51,6 +67,13 @@ export const insertSubmission = Effect.fn("Queue.insertSubmission")(function* (
       return outcome.jobIds
     case "KeyReused":
       return yield* new IdempotencyKeyReused()
+    case "OverCap":
+      return yield* new TooManyActiveJobs({
+        active: outcome.active,
+        requested: jobs.length,
+        max: limits.maxActiveJobsPerUser,
+        retryAfterSeconds: activeCapRetryAfterSeconds
+      })
   }
 })
 

@@ -4,6 +4,7 @@ import type { Email, EmailPage } from "./Email"
 import type { EmailId, JobId, UserId } from "./Ids"
 import type { Job, JobStatus, NewJob, QueueEntry } from "./Job"
 import type { PipelineStep, StepTimings } from "./PipelineStep"
+import type { DailyUsage, JobUsage } from "./Usage"
 import type { AuthUser } from "./User"
 
 /** The store could not be reached or refused an operation. */
@@ -40,6 +41,17 @@ export type InsertOnceOutcome =
   | { readonly _tag: "Replayed"; readonly jobIds: ReadonlyArray<JobId> }
   | { readonly _tag: "KeyReused" }
 
+/** `InsertOnceOutcome`, or refused whole because the user's pending + processing jobs would exceed `maxActive`. */
+export type SubmitOutcome = InsertOnceOutcome | { readonly _tag: "OverCap"; readonly active: number }
+
+/** A submission: its jobs (all one user's), its idempotency key if any, and the user's active-jobs cap. */
+export interface Submission {
+  readonly userId: UserId
+  readonly jobs: ReadonlyArray<NewJob>
+  readonly idempotency: IdempotencyKey | null
+  readonly maxActive: number
+}
+
 /** How long an idempotency key is remembered. */
 export const idempotencyWindowMs = 24 * 60 * 60 * 1000
 
@@ -68,6 +80,16 @@ export class Repo extends Context.Tag("@scribe/core/Repo")<
       key: IdempotencyKey,
       jobs: ReadonlyArray<NewJob>
     ) => Effect.Effect<InsertOnceOutcome, RepoError>
+    /**
+     * A submission, atomic per user (submissions of one user are serialised): a known idempotency key replays (or is
+     * refused) whatever the cap; otherwise, when the user's pending + processing jobs plus these would exceed
+     * `maxActive`, nothing is inserted (`OverCap`); else the jobs are inserted as `insertJobs` / `insertJobsOnce` do.
+     */
+    readonly submitJobs: (submission: Submission) => Effect.Effect<SubmitOutcome, RepoError>
+    /** What a known idempotency key answers (`Replayed` or `KeyReused`), without writing; `None` when unknown. */
+    readonly replay: (
+      key: IdempotencyKey
+    ) => Effect.Effect<Option.Option<Exclude<InsertOnceOutcome, { readonly _tag: "Inserted" }>>, RepoError>
     readonly findJob: (userId: UserId, id: JobId) => Effect.Effect<Option.Option<Job>, RepoError>
     /** The user's jobs created at or after `since`, oldest first, each with its position among all pending jobs. */
     readonly listQueue: (userId: UserId, since: Date) => Effect.Effect<ReadonlyArray<QueueEntry>, RepoError>
@@ -91,7 +113,8 @@ export class Repo extends Context.Tag("@scribe/core/Repo")<
     ) => Effect.Effect<boolean, RepoError>
     /**
      * Stores the job's one email and marks the job completed, in one transaction. `false` (and nothing written) when
-     * the lease is no longer held or the job already has an email.
+     * the lease is no longer held or the job already has an email. The same transaction counts the email, and the
+     * tokens and cost of `usage`, in its user's usage of the UTC day of `now`.
      */
     readonly completeJob: (
       lease: Lease,
@@ -100,12 +123,16 @@ export class Repo extends Context.Tag("@scribe/core/Repo")<
         readonly generationTime: number
         readonly stepTimings: StepTimings
         readonly now: Date
+        readonly usage?: JobUsage
       }
     ) => Effect.Effect<boolean, RepoError>
+    /** Marks the job failed; the same transaction counts it in its user's usage of the UTC day of `now`. */
     readonly failJob: (
       lease: Lease,
       failure: JobFailure & { readonly stepTimings: StepTimings; readonly now: Date }
     ) => Effect.Effect<boolean, RepoError>
+    /** The user's recorded usage from UTC day `from` to `to` (`YYYY-MM-DD`, both included), by day ascending. */
+    readonly usage: (userId: UserId, from: string, to: string) => Effect.Effect<ReadonlyArray<DailyUsage>, RepoError>
     /** Puts a held job back in line at its original place, due again at `availableAt`. */
     readonly releaseJob: (
       lease: Lease,

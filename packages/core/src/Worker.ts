@@ -1,13 +1,17 @@
 import { Cause, Clock, Config, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref, Schedule } from "effect"
 import { Email } from "./Email"
 import { type GeneratedEmail, GenerationFailed, Generator, type StepProgress } from "./Generator"
+import { budgetExceededMessage, budgetExceededType } from "./Guardrails"
 import { EmailId } from "./Ids"
-import { truncateErrorMessage } from "./Job"
+import { type Job, truncateErrorMessage } from "./Job"
 import { type Claim, JobQueue } from "./JobQueue"
+import * as Metrics from "./Metrics"
 import { randomUuid } from "./Now"
 import type { StepTimings } from "./PipelineStep"
-import { type JobFailure, type Lease, Repo } from "./Repo"
+import { type JobFailure, Repo } from "./Repo"
 import { type RetryPolicy, retryDelay } from "./RetryPolicy"
+import * as TraceContext from "./TraceContext"
+import { builtinPriceTable, dayTokens, jobUsage, type PriceTable, pricesConfig, utcDay } from "./Usage"
 
 export interface WorkerOptions {
   /** Names this worker's leases (`<name>/<slot>/<n>`), so a job's holder can be told in the table. */
@@ -19,6 +23,13 @@ export interface WorkerOptions {
   readonly retry: RetryPolicy
   /** On shutdown, how long a running job may take to finish before it is put back in line. */
   readonly shutdownGrace: Duration.Duration
+  /** Prices the tokens of each email (its `cost_usd`); the built-in table when absent. */
+  readonly prices?: PriceTable
+  /**
+   * Tokens a user may spend per UTC day: a job of a user who has spent it fails before any upstream call. Checked
+   * when a job starts, so the job that crosses it finishes. Absent or `null`: unlimited.
+   */
+  readonly dailyTokenBudget?: number | null
 }
 
 const bounded = (name: string, fallback: number, min: number, max: number, integer: boolean) =>
@@ -33,7 +44,8 @@ const bounded = (name: string, fallback: number, min: number, max: number, integ
 /**
  * `SCRIBE_WORKER_CONCURRENCY` (1), `SCRIBE_TASK_TIMEOUT_SECONDS` (180), `SCRIBE_MAX_ATTEMPTS` (3),
  * `SCRIBE_RETRY_BASE_SECONDS` (5), `SCRIBE_RETRY_MAX_SECONDS` (300), `SCRIBE_SHUTDOWN_GRACE_SECONDS` (25),
- * `SCRIBE_WORKER_NAME` (default `defaultName`). An invalid value fails at start, naming the variable.
+ * `SCRIBE_WORKER_NAME` (default `defaultName`), `SCRIBE_LLM_PRICES` (see `Usage.pricesConfig`),
+ * `SCRIBE_DAILY_TOKEN_BUDGET_PER_USER` (unset: unlimited). An invalid value fails at start, naming the variable.
  */
 export const makeConfig = (defaultName: string): Config.Config<WorkerOptions> =>
   Config.all({
@@ -49,14 +61,25 @@ export const makeConfig = (defaultName: string): Config.Config<WorkerOptions> =>
     maxAttempts: bounded("SCRIBE_MAX_ATTEMPTS", 3, 1, 100, true),
     retryBase: bounded("SCRIBE_RETRY_BASE_SECONDS", 5, 0, 3600, false),
     retryMax: bounded("SCRIBE_RETRY_MAX_SECONDS", 300, 0, 86_400, false),
-    shutdownGrace: bounded("SCRIBE_SHUTDOWN_GRACE_SECONDS", 25, 0, 3600, false)
+    shutdownGrace: bounded("SCRIBE_SHUTDOWN_GRACE_SECONDS", 25, 0, 3600, false),
+    prices: pricesConfig,
+    dailyTokenBudget: Config.option(
+      Config.integer("SCRIBE_DAILY_TOKEN_BUDGET_PER_USER").pipe(
+        Config.validate({
+          message: "SCRIBE_DAILY_TOKEN_BUDGET_PER_USER must be a positive integer (tokens per user per UTC day)",
+          validation: (n) => Number.isInteger(n) && n >= 1
+        })
+      )
+    )
   }).pipe(
     Config.map((c) => ({
       name: c.name,
       concurrency: c.concurrency,
       taskTimeout: Duration.seconds(c.taskTimeout),
       retry: { maxAttempts: c.maxAttempts, base: Duration.seconds(c.retryBase), max: Duration.seconds(c.retryMax) },
-      shutdownGrace: Duration.seconds(c.shutdownGrace)
+      shutdownGrace: Duration.seconds(c.shutdownGrace),
+      prices: c.prices,
+      dailyTokenBudget: Option.getOrNull(c.dailyTokenBudget)
     }))
   )
 
@@ -104,8 +127,33 @@ export const make = (options: WorkerOptions) =>
         )
       )
 
-    const fail = (lease: Lease, failure: JobFailure, stepTimings: StepTimings) =>
+    /**
+     * The failure message when the job's user has spent the daily token budget (UTC day). A store that cannot tell
+     * lets the job run: the budget bounds spending, it is not worth failing work over.
+     */
+    const spentBudget = (job: Job) =>
       Effect.gen(function* () {
+        const budget = options.dailyTokenBudget ?? null
+        if (budget === null) return Option.none<string>()
+        const today = utcDay(yield* currentDate)
+        const days = yield* repo.usage(job.userId, today, today)
+        const used = dayTokens(days[0])
+        return used >= budget ? Option.some(budgetExceededMessage(used, budget)) : Option.none<string>()
+      }).pipe(
+        Effect.catchAll((error) =>
+          Effect.logWarning("Worker: could not read the user's usage; running the job", error).pipe(
+            Effect.as(Option.none<string>())
+          )
+        )
+      )
+
+    /** Seconds since the job's first attempt started (retries and their back-off included). */
+    const sinceFirstStart = (claim: Claim, now: Date) =>
+      Math.max(0, (now.getTime() - (claim.job.startedAt ?? claim.leaseUntil).getTime()) / 1000)
+
+    const fail = (claim: Claim, failure: JobFailure, stepTimings: StepTimings) =>
+      Effect.gen(function* () {
+        const { lease } = claim
         const stored = yield* settleWrite(
           "record the failure",
           Effect.flatMap(currentDate, (now) =>
@@ -119,6 +167,8 @@ export const make = (options: WorkerOptions) =>
           )
         )
         if (Option.isSome(stored) && !stored.value) yield* Effect.logWarning("Worker: lease lost; failure dropped")
+        else if (Option.isSome(stored))
+          yield* Metrics.recordJobFinished("failed", sinceFirstStart(claim, yield* currentDate))
         yield* queue.ack(lease)
       })
 
@@ -127,8 +177,9 @@ export const make = (options: WorkerOptions) =>
         const { job, lease } = claim
         const now = yield* currentDate
         // Wall time since the job's first attempt started: retries and their back-off included.
-        const generationTime = Math.max(0, (now.getTime() - (job.startedAt ?? claim.leaseUntil).getTime()) / 1000)
+        const generationTime = sinceFirstStart(claim, now)
         const id = EmailId.make(yield* randomUuid)
+        const spent = jobUsage(generated.metadata, options.prices ?? builtinPriceTable)
         const built = yield* Effect.try(
           () =>
             new Email({
@@ -143,7 +194,8 @@ export const make = (options: WorkerOptions) =>
                 ...generated.metadata,
                 generation_time: generationTime,
                 step_timings: generated.stepTimings,
-                attempts: job.attempts
+                attempts: job.attempts,
+                ...spent.estimate
               },
               isConfident: generated.isConfident,
               displayed: true,
@@ -153,7 +205,7 @@ export const make = (options: WorkerOptions) =>
         if (built._tag === "Left") {
           yield* Effect.logError("Worker: the generated email is not a valid Email", built.left)
           return yield* fail(
-            lease,
+            claim,
             { message: "The generated email could not be stored", type: "InternalError", failedStep: "email_composer" },
             generated.stepTimings
           )
@@ -161,17 +213,27 @@ export const make = (options: WorkerOptions) =>
         const email = built.right
         const stored = yield* settleWrite(
           "store the email",
-          repo.completeJob(lease, { email, generationTime, stepTimings: generated.stepTimings, now })
+          repo.completeJob(lease, {
+            email,
+            generationTime,
+            stepTimings: generated.stepTimings,
+            now,
+            usage: spent.usage
+          })
         )
         if (Option.isSome(stored) && !stored.value) {
           yield* Effect.logWarning("Worker: lease lost or job cancelled; result dropped")
         } else if (Option.isSome(stored)) {
           yield* Effect.logInfo("Worker: job completed")
+          yield* Metrics.recordJobFinished("completed", generationTime)
         }
         yield* queue.ack(lease)
       })
 
-    /** A transient failure is retried after a back-off while attempts remain; anything else fails the job. */
+    /**
+     * A transient failure is retried after a back-off while attempts remain; anything else fails the job. True when the
+     * job was put back in line.
+     */
     const failed = (claim: Claim, error: GenerationFailed, stepTimings: StepTimings) =>
       Effect.gen(function* () {
         const { job, lease } = claim
@@ -182,7 +244,8 @@ export const make = (options: WorkerOptions) =>
         }
         if (!error.transient || job.attempts >= options.retry.maxAttempts) {
           yield* Effect.logWarning(`Worker: job failed on attempt ${job.attempts}: ${error.type}`)
-          return yield* fail(lease, failure, stepTimings)
+          yield* fail(claim, failure, stepTimings)
+          return false
         }
         const delay = yield* retryDelay(options.retry, job.attempts, error.retryAfterMs)
         yield* Effect.logInfo(
@@ -198,6 +261,7 @@ export const make = (options: WorkerOptions) =>
           )
         )
         if (Option.isSome(released) && !released.value) yield* Effect.logWarning("Worker: lease lost; retry dropped")
+        return true
       })
 
     const run = (claim: Claim) =>
@@ -206,12 +270,21 @@ export const make = (options: WorkerOptions) =>
         if (job.attempts > options.retry.maxAttempts) {
           // Its earlier holders stopped without settling it (killed, cut off): it has had its attempts.
           return yield* fail(
-            lease,
+            claim,
             {
               message: job.errorMessage ?? `The job was interrupted ${job.attempts - 1} times without finishing`,
               type: job.errorType ?? "WorkerLost",
               failedStep: job.failedStep
             },
+            job.stepTimings
+          )
+        }
+        const overBudget = yield* spentBudget(job)
+        if (Option.isSome(overBudget)) {
+          yield* Effect.logWarning("Worker: the user's daily token budget is spent; job failed without running")
+          return yield* fail(
+            claim,
+            { message: overBudget.value, type: budgetExceededType, failedStep: null },
             job.stepTimings
           )
         }
@@ -273,6 +346,9 @@ export const make = (options: WorkerOptions) =>
         )
 
         yield* Effect.logInfo(`Worker: attempt ${job.attempts} started`)
+        const started = yield* Clock.currentTimeMillis
+        const recordAttempt = (outcome: Metrics.AttemptOutcome) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => Metrics.recordAttempt(outcome, (now - started) / 1000))
         const outcome = yield* Effect.raceAll([
           generation,
           Deferred.await(leaseLost).pipe(Effect.as<Outcome>({ _tag: "LeaseLost" })),
@@ -288,7 +364,8 @@ export const make = (options: WorkerOptions) =>
           Effect.gen(function* () {
             switch (outcome._tag) {
               case "Generated":
-                return yield* complete(claim, outcome.email)
+                yield* complete(claim, outcome.email)
+                return yield* recordAttempt("completed")
               case "Failed": {
                 const { error } = outcome
                 // A timeout stops the work wherever it was: name the step it was in.
@@ -302,11 +379,14 @@ export const make = (options: WorkerOptions) =>
                         retryAfterMs: error.retryAfterMs
                       })
                     : error
-                return yield* failed(claim, located, stepTimings)
+                const retried = yield* failed(claim, located, stepTimings)
+                return yield* recordAttempt(retried ? "retried" : "failed")
               }
               case "LeaseLost":
+                yield* recordAttempt("lease_lost")
                 return yield* Effect.logWarning("Worker: lease lost; the attempt was stopped and its result dropped")
               case "Stopped":
+                yield* recordAttempt("stopped")
                 yield* Effect.logInfo("Worker: shutting down; the job goes back in line")
                 yield* settleWrite(
                   "put the job back in line",
@@ -318,7 +398,17 @@ export const make = (options: WorkerOptions) =>
         ).pipe(Effect.ensuring(Fiber.interrupt(renewing)))
       }).pipe(
         Effect.annotateLogs({ jobId: claim.job.id, attempt: claim.job.attempts, worker: claim.lease.workerId }),
-        Effect.withSpan("Worker.run", { attributes: { jobId: claim.job.id, attempt: claim.job.attempts } })
+        // A child of the span that submitted the job (stored with it), so request and attempts share one trace.
+        Effect.withSpan("Worker.run", {
+          kind: "consumer",
+          parent: Option.getOrUndefined(TraceContext.parse(claim.job.traceParent)),
+          attributes: {
+            "job.id": claim.job.id,
+            "job.attempt": claim.job.attempts,
+            "job.batch_id": claim.job.batchId ?? "",
+            "user.id": claim.job.userId
+          }
+        })
       )
 
     /** Takes the next job, or `None` once stopping; a job claimed while stopping goes straight back in line. */

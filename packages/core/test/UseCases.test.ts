@@ -5,8 +5,9 @@ import type { EmailId, UserId } from "@scribe/core/Ids"
 import * as Queue from "@scribe/core/QueueUseCases"
 import { Repo } from "@scribe/core/Repo"
 import * as RepoMemory from "@scribe/core/testing/RepoMemory"
+import * as SubmissionLimitsMemory from "@scribe/core/testing/SubmissionLimitsMemory"
 import { AuthUser } from "@scribe/core/User"
-import { Duration, Effect, Either, Option, TestClock } from "effect"
+import { Duration, Effect, Either, Layer, Option, TestClock } from "effect"
 
 const alice = new AuthUser({ id: "alice" as UserId, email: "alice@uni.edu" })
 const bob = new AuthUser({ id: "bob" as UserId, email: null })
@@ -57,7 +58,7 @@ describe("queue use-cases", () => {
       expect(listed.map((e) => e.position)).toEqual([1, 2, 4])
       expect(listed.map((e) => e.job.id)).toEqual([...first, ...third])
       expect((yield* Queue.list(bob)).map((e) => e.position)).toEqual([3])
-    }).pipe(Effect.provide(RepoMemory.layer))
+    }).pipe(Effect.provide(Layer.merge(RepoMemory.layer, SubmissionLimitsMemory.layer)))
   )
 
   it.effect("rejects empty and oversized batches without writing", () =>
@@ -69,7 +70,7 @@ describe("queue use-cases", () => {
       expect(Either.getLeft(tooMany).pipe(Option.map((e) => e._tag))).toEqual(Option.some("BatchTooLarge"))
       expect(yield* Queue.list(alice)).toHaveLength(0)
       expect(yield* Queue.submitBatch(alice, { emailTemplate: template, items: big.slice(0, 100) })).toHaveLength(100)
-    }).pipe(Effect.provide(RepoMemory.layer))
+    }).pipe(Effect.provide(Layer.merge(RepoMemory.layer, SubmissionLimitsMemory.layer)))
   )
 
   it.effect("shows the last 24 hours only (driven by the clock)", () =>
@@ -80,7 +81,7 @@ describe("queue use-cases", () => {
       expect((yield* Queue.list(alice)).map((e) => e.job.recipientName)).toEqual(["old", "new"])
       yield* TestClock.adjust(Duration.millis(Duration.toMillis("1 hour") + 1))
       expect((yield* Queue.list(alice)).map((e) => e.job.recipientName)).toEqual(["new"])
-    }).pipe(Effect.provide(RepoMemory.layer))
+    }).pipe(Effect.provide(Layer.merge(RepoMemory.layer, SubmissionLimitsMemory.layer)))
   )
 
   it.effect("cancels only the owner's pending jobs", () =>
@@ -95,7 +96,7 @@ describe("queue use-cases", () => {
       const notPending = yield* Effect.flip(Queue.cancel(alice, b!))
       expect(notPending).toMatchObject({ _tag: "CannotCancel", status: "failed" })
       expect((yield* Effect.flip(Queue.cancel(alice, "nope")))._tag).toBe("InvalidQueueItemId")
-    }).pipe(Effect.provide(RepoMemory.layer))
+    }).pipe(Effect.provide(Layer.merge(RepoMemory.layer, SubmissionLimitsMemory.layer)))
   )
 })
 
@@ -119,7 +120,7 @@ describe("email use-cases", () => {
       expect((yield* Emails.status(alice, taskId)).status.status).toBe("SUCCESS")
       yield* TestClock.adjust("1 millis")
       expect((yield* Effect.flip(Emails.status(alice, taskId)))._tag).toBe("TaskNotFound")
-    }).pipe(Effect.provide(RepoMemory.layer))
+    }).pipe(Effect.provide(Layer.merge(RepoMemory.layer, SubmissionLimitsMemory.layer)))
   )
 
   it.effect("emails are private, listed newest first, and can be discarded", () =>
@@ -142,6 +143,6 @@ describe("email use-cases", () => {
       expect((yield* Emails.setDisplayed(alice, emailId, false)).displayed).toBe(false)
       expect(yield* Emails.list(alice, page)).toHaveLength(0)
       expect(yield* Emails.list(alice, { ...page, includeDiscarded: true })).toHaveLength(1)
-    }).pipe(Effect.provide(RepoMemory.layer))
+    }).pipe(Effect.provide(Layer.merge(RepoMemory.layer, SubmissionLimitsMemory.layer)))
   )
 })

@@ -5,6 +5,7 @@ import * as Emails from "@scribe/core/EmailUseCases"
 import { Effect } from "effect"
 import { orInternal } from "./Internal"
 import { emailResponse, taskStatusResponse } from "./Presenters"
+import { withRetryAfter } from "./RetryAfter"
 
 export const EmailHttpLive = HttpApiBuilder.group(ScribeApi, "email", (handlers) =>
   Effect.succeed(
@@ -23,6 +24,7 @@ export const EmailHttpLive = HttpApiBuilder.group(ScribeApi, "email", (handlers)
             )
           ),
           Effect.map((id) => ({ task_id: id })),
+          withRetryAfter,
           orInternal
         )
       )

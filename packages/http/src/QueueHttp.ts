@@ -5,6 +5,7 @@ import * as Queue from "@scribe/core/QueueUseCases"
 import { Effect } from "effect"
 import { orInternal } from "./Internal"
 import { queueItem } from "./Presenters"
+import { withRetryAfter } from "./RetryAfter"
 
 export const QueueHttpLive = HttpApiBuilder.group(ScribeApi, "queue", (handlers) =>
   Effect.succeed(
@@ -28,6 +29,7 @@ export const QueueHttpLive = HttpApiBuilder.group(ScribeApi, "queue", (handlers)
             queue_item_ids: ids,
             message: `Successfully queued ${ids.length} item${ids.length === 1 ? "" : "s"}`
           })),
+          withRetryAfter,
           orInternal
         )
       )

@@ -1,28 +1,40 @@
 import { createServer } from "node:http"
-import { HttpApiBuilder, HttpApiSwagger, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
+import * as SubmissionLimits from "@scribe/adapters/SubmissionLimits"
 import { openApiOptions, ScribeApi } from "@scribe/client/ScribeApi"
 import { Layer } from "effect"
 import { AuthenticationLive } from "./AuthenticationLive"
 import { EmailHttpLive } from "./EmailHttp"
 import { HealthHttpLive } from "./HealthHttp"
+import { MetricsHttpLive, untraced } from "./MetricsHttp"
 import { QueueHttpLive } from "./QueueHttp"
 import { RequestErrorsLive } from "./RequestErrors"
+import { UsageHttpLive } from "./UsageHttp"
 
-/** The contract implemented: needs `Repo`, `TokenVerifier` and `HealthProbe`. */
+/** The contract implemented: needs `Repo`, `TokenVerifier`, `HealthProbe` and `SubmissionLimits`. */
 export const ApiLive = HttpApiBuilder.api(ScribeApi).pipe(
-  Layer.provide([HealthHttpLive, EmailHttpLive, QueueHttpLive]),
+  Layer.provide([HealthHttpLive, EmailHttpLive, QueueHttpLive, UsageHttpLive]),
   Layer.provide(AuthenticationLive)
 )
 
-/** Routes, OpenAPI at `/openapi.json`, docs UI at `/docs`, served by whatever `HttpServer` is provided. */
+/**
+ * Routes, OpenAPI at `/openapi.json`, docs UI at `/docs`, Prometheus metrics at `/metrics`, served by whatever
+ * `HttpServer` is provided. Every request but `/metrics` and `/health` gets a span.
+ */
 export const HttpAppLive = HttpApiBuilder.serve().pipe(
+  HttpMiddleware.withTracerDisabledWhen(untraced),
+  Layer.provide(MetricsHttpLive),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json", ...openApiOptions })),
   Layer.provide(RequestErrorsLive),
   Layer.provide(ApiLive)
 )
 
-/** The API on a Node HTTP server. */
+/** The API on a Node HTTP server, with the submission limits from the environment. */
 export const layerNode = (options: { readonly port: number; readonly host: string }) =>
-  HttpAppLive.pipe(HttpServer.withLogAddress, Layer.provide(NodeHttpServer.layer(createServer, options)))
+  HttpAppLive.pipe(
+    HttpServer.withLogAddress,
+    Layer.provide(NodeHttpServer.layer(createServer, options)),
+    Layer.provide(SubmissionLimits.layerConfig)
+  )

@@ -1,5 +1,6 @@
 import { NodeRuntime } from "@effect/platform-node"
 import * as SupabaseAuth from "@scribe/adapters/SupabaseAuth"
+import * as Telemetry from "@scribe/adapters/Telemetry"
 import * as PipelineLive from "@scribe/worker/PipelineLive"
 import * as Stores from "@scribe/worker/Stores"
 import { makeWorkerLayer } from "@scribe/worker/WorkerLive"
@@ -32,8 +33,11 @@ const ApiLive = Layer.unwrapEffect(Effect.map(HttpConfig, layerNode)).pipe(
 
 // Embedded: the API and a worker in one process, over the same stores (PGlite and in-process dispatch by default;
 // DATABASE_URL / REDIS_URL switch to Postgres / Redis dispatch, and more workers can then run elsewhere).
+// Logs and traces (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set) cover everything built below.
 const MainLive = Layer.mergeAll(ApiLive, makeWorkerLayer(PipelineLive.layerConfig)).pipe(
-  Layer.provide(Stores.layerConfig({ requireDatabaseUrl: false }))
+  Layer.provide(Stores.layerConfig({ requireDatabaseUrl: false })),
+  Layer.provide(Telemetry.layerConfig("scribe-api"))
 )
 
-Layer.launch(MainLive).pipe(NodeRuntime.runMain)
+// Our logger replaces the default one (runMain would add its pretty logger beside it).
+NodeRuntime.runMain(Layer.launch(MainLive), { disablePrettyLogger: true })

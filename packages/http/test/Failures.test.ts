@@ -15,6 +15,7 @@ const broken = Layer.effect(
       ...memory,
       listQueue: () => Effect.fail(new RepoError({ operation: "listQueue", cause: sqlLeak })),
       insertJobs: () => Effect.fail(new RepoError({ operation: "insertJobs", cause: sqlLeak })),
+      submitJobs: () => Effect.fail(new RepoError({ operation: "submitJobs", cause: sqlLeak })),
       findJob: () => Effect.die(sqlLeak)
     })
   )

@@ -5,14 +5,16 @@ import * as Migrations from "@scribe/adapters/Migrations"
 import * as PgJobQueue from "@scribe/adapters/PgJobQueue"
 import * as RedisConfig from "@scribe/adapters/RedisConfig"
 import * as RedisJobQueue from "@scribe/adapters/RedisJobQueue"
+import * as SqlJobStats from "@scribe/adapters/SqlJobStats"
 import * as SqlRepo from "@scribe/adapters/SqlRepo"
 import * as StoreHealth from "@scribe/adapters/StoreHealth"
 import type { HealthProbe } from "@scribe/core/HealthProbe"
 import { type JobQueue, layerOfferingRepo } from "@scribe/core/JobQueue"
+import type { JobStats } from "@scribe/core/JobStats"
 import type { Repo } from "@scribe/core/Repo"
 import { Config, ConfigError, Effect, Layer, Option, Redacted } from "effect"
 
-export type Stores = SqlClient.SqlClient | Repo | JobQueue | HealthProbe
+export type Stores = SqlClient.SqlClient | Repo | JobQueue | HealthProbe | JobStats
 
 /**
  * The database, the Repo and the JobQueue over it, wired: the queue's adapter uses the plain Repo; the Repo handed to
@@ -25,7 +27,9 @@ const assemble = <RDb, EDb, EQ>(
   const repo = SqlRepo.layer
   const dispatch = queue.pipe(Layer.provide(repo))
   const offering = layerOfferingRepo.pipe(Layer.provide(Layer.merge(repo, dispatch)))
-  return Layer.mergeAll(offering, dispatch, StoreHealth.layerConfig).pipe(Layer.provideMerge(database))
+  return Layer.mergeAll(offering, dispatch, StoreHealth.layerConfig, SqlJobStats.layer).pipe(
+    Layer.provideMerge(database)
+  )
 }
 
 const databaseUrl = Config.option(Config.redacted("DATABASE_URL")).pipe(

@@ -1,7 +1,19 @@
 import { NodeRuntime } from "@effect/platform-node"
+import * as PrometheusMetrics from "@scribe/adapters/PrometheusMetrics"
+import * as Telemetry from "@scribe/adapters/Telemetry"
 import { Layer } from "effect"
 import * as PipelineLive from "./PipelineLive"
 import { makeStandaloneLayer } from "./WorkerLive"
 
-/** A worker on its own: jobs from `DATABASE_URL` (and `REDIS_URL` dispatch when set), the configured pipeline. */
-Layer.launch(makeStandaloneLayer(PipelineLive.layerConfig)).pipe(NodeRuntime.runMain)
+/**
+ * A worker on its own: jobs from `DATABASE_URL` (and `REDIS_URL` dispatch when set), the configured pipeline; its own
+ * `GET /metrics` when `SCRIBE_WORKER_METRICS_PORT` is set; logs and traces as for the API (service `scribe-worker`).
+ */
+NodeRuntime.runMain(
+  Layer.launch(
+    Layer.merge(makeStandaloneLayer(PipelineLive.layerConfig), PrometheusMetrics.layerServerConfig).pipe(
+      Layer.provide(Telemetry.layerConfig("scribe-worker"))
+    )
+  ),
+  { disablePrettyLogger: true }
+)

@@ -2,7 +2,16 @@ import { Effect, Layer, Option, Ref } from "effect"
 import type { Email } from "../Email"
 import type { EmailId, JobId, UserId } from "../Ids"
 import { Job, type NewJob, positions, type QueueEntry } from "../Job"
-import { type CancelOutcome, type InsertOnceOutcome, idempotencyWindowMs, type Lease, Repo } from "../Repo"
+import {
+  type CancelOutcome,
+  type IdempotencyKey,
+  type InsertOnceOutcome,
+  idempotencyWindowMs,
+  type Lease,
+  Repo,
+  type SubmitOutcome
+} from "../Repo"
+import { type DailyUsage, type JobUsage, type ModelUsage, utcDay } from "../Usage"
 import type { AuthUser } from "../User"
 
 interface Held {
@@ -21,6 +30,8 @@ interface State {
     string,
     { readonly request: string; readonly jobIds: ReadonlyArray<JobId>; readonly at: number }
   >
+  /** By `<user>\u0000<day>`. */
+  readonly usage: ReadonlyMap<string, DailyUsage & { readonly userId: UserId }>
 }
 
 const empty: State = {
@@ -30,7 +41,48 @@ const empty: State = {
   availableAt: new Map(),
   emails: new Map(),
   nextSeq: 1,
-  keys: new Map()
+  keys: new Map(),
+  usage: new Map()
+}
+
+const addModels = (a: ReadonlyArray<ModelUsage>, b: ReadonlyArray<ModelUsage>): ReadonlyArray<ModelUsage> => {
+  const byModel = new Map(a.map((m) => [m.model, m]))
+  for (const m of b) {
+    const seen = byModel.get(m.model)
+    byModel.set(
+      m.model,
+      seen === undefined
+        ? m
+        : {
+            model: m.model,
+            calls: seen.calls + m.calls,
+            promptTokens: seen.promptTokens + m.promptTokens,
+            completionTokens: seen.completionTokens + m.completionTokens,
+            costUsd: seen.costUsd + m.costUsd
+          }
+    )
+  }
+  return [...byModel.values()].sort((x, y) => (x.model < y.model ? -1 : x.model > y.model ? 1 : 0))
+}
+
+/** Counts one finished job in its user's usage of the day. */
+const recordUsage = (
+  s: State,
+  userId: UserId,
+  now: Date,
+  outcome: { readonly completed: boolean; readonly usage?: JobUsage | undefined }
+): State => {
+  const day = utcDay(now)
+  const id = `${userId}\u0000${day}`
+  const seen = s.usage.get(id) ?? { userId, day, emailsGenerated: 0, jobsFailed: 0, models: [] }
+  const next = {
+    userId,
+    day,
+    emailsGenerated: seen.emailsGenerated + (outcome.completed ? 1 : 0),
+    jobsFailed: seen.jobsFailed + (outcome.completed ? 0 : 1),
+    models: addModels(seen.models, outcome.usage?.models ?? [])
+  }
+  return { ...s, usage: new Map(s.usage).set(id, next) }
 }
 
 /** An in-memory Repo with the same semantics as the SQL adapters, for unit tests and the contract suite. */
@@ -80,6 +132,30 @@ export const make = Effect.gen(function* () {
     return [inserted, { ...s, jobs: map, nextSeq: seq }]
   }
 
+  const keyId = (key: IdempotencyKey) => `${key.userId}\u0000${key.key}`
+  /** The answer of a key used within the window, if any. */
+  const known = (s: State, key: IdempotencyKey) => {
+    const remembered = s.keys.get(keyId(key))
+    if (remembered === undefined || key.now.getTime() - remembered.at >= idempotencyWindowMs) return undefined
+    return remembered.request === key.request
+      ? ({ _tag: "Replayed", jobIds: remembered.jobIds } as const)
+      : ({ _tag: "KeyReused" } as const)
+  }
+  const insertOnce = (
+    s: State,
+    key: IdempotencyKey,
+    jobs: ReadonlyArray<NewJob>
+  ): readonly [InsertOnceOutcome, State] => {
+    const answer = known(s, key)
+    if (answer !== undefined) return [answer, s]
+    const [inserted, next] = insertAll(s, jobs)
+    const remembered = { request: key.request, jobIds: inserted.map((j) => j.id), at: key.now.getTime() }
+    return [
+      { _tag: "Inserted", jobs: inserted },
+      { ...next, keys: set(next.keys, keyId(key), remembered) }
+    ]
+  }
+
   return Repo.of({
     upsertUser: (user: AuthUser, now: Date) =>
       Ref.update(state, (s) => {
@@ -87,22 +163,29 @@ export const make = Effect.gen(function* () {
         return { ...s, users: set(s.users, user.id, { email: user.email, createdAt: existing?.createdAt ?? now }) }
       }),
     insertJobs: (jobs) => Ref.modify(state, (s) => insertAll(s, jobs)),
-    insertJobsOnce: (key, jobs) =>
-      Ref.modify(state, (s): readonly [InsertOnceOutcome, State] => {
-        const id = `${key.userId}\u0000${key.key}`
-        const known = s.keys.get(id)
-        if (known !== undefined && key.now.getTime() - known.at < idempotencyWindowMs) {
-          return known.request === key.request
-            ? [{ _tag: "Replayed", jobIds: known.jobIds }, s]
-            : [{ _tag: "KeyReused" }, s]
-        }
+    insertJobsOnce: (key, jobs) => Ref.modify(state, (s) => insertOnce(s, key, jobs)),
+    submitJobs: ({ userId, jobs, idempotency, maxActive }) =>
+      Ref.modify(state, (s): readonly [SubmitOutcome, State] => {
+        const answer = idempotency === null ? undefined : known(s, idempotency)
+        if (answer !== undefined) return [answer, s]
+        const active = [...s.jobs.values()].filter(
+          (j) => j.userId === userId && (j.status === "pending" || j.status === "processing")
+        ).length
+        if (active + jobs.length > maxActive) return [{ _tag: "OverCap", active }, s]
+        if (idempotency !== null) return insertOnce(s, idempotency, jobs)
         const [inserted, next] = insertAll(s, jobs)
-        const remembered = { request: key.request, jobIds: inserted.map((j) => j.id), at: key.now.getTime() }
-        return [
-          { _tag: "Inserted", jobs: inserted },
-          { ...next, keys: set(next.keys, id, remembered) }
-        ]
+        return [{ _tag: "Inserted", jobs: inserted }, next]
       }),
+    replay: (key) => Ref.get(state).pipe(Effect.map((s) => Option.fromNullable(known(s, key)))),
+    usage: (userId, from, to) =>
+      Ref.get(state).pipe(
+        Effect.map((s) =>
+          [...s.usage.values()]
+            .filter((d) => d.userId === userId && d.day >= from && d.day <= to)
+            .sort((a, b) => (a.day < b.day ? -1 : 1))
+            .map(({ userId: _, ...day }): DailyUsage => day)
+        )
+      ),
     findJob: (userId, id) =>
       Ref.get(state).pipe(
         Effect.map((s) => Option.fromNullable(s.jobs.get(id)).pipe(Option.filter((j) => j.userId === userId)))
@@ -190,17 +273,22 @@ export const make = Effect.gen(function* () {
         })
         return [
           true,
-          {
-            ...s,
-            jobs: set(s.jobs, job.id, done),
-            leases: without(s.leases, job.id),
-            emails: set(s.emails, result.email.id, result.email)
-          }
+          recordUsage(
+            {
+              ...s,
+              jobs: set(s.jobs, job.id, done),
+              leases: without(s.leases, job.id),
+              emails: set(s.emails, result.email.id, result.email)
+            },
+            job.userId,
+            result.now,
+            { completed: true, usage: result.usage }
+          )
         ]
       }),
     failJob: (lease, failure) =>
       withLease(lease, (s, job) => ({
-        ...s,
+        ...recordUsage(s, job.userId, failure.now, { completed: false }),
         leases: without(s.leases, job.id),
         jobs: set(
           s.jobs,
