@@ -5,7 +5,7 @@
  */
 import { Generator } from "@scribe/core/Generator"
 import { JobId, UserId } from "@scribe/core/Ids"
-import { Job } from "@scribe/core/Job"
+import { NewJob, pendingJob } from "@scribe/core/Job"
 import * as Pipeline from "@scribe/core/Pipeline"
 import { Arxiv, Page, Paper, Scraper, SearchHit, WebSearch } from "@scribe/core/Research"
 import { UpstreamError } from "@scribe/core/Upstream"
@@ -57,28 +57,18 @@ export const GeneratorLive = Pipeline.layerNoLlm.pipe(Layer.provide(Layer.mergeA
 /** Writes one email; `progress` receives each step as it starts and finishes. */
 export const writeOne = Effect.gen(function* () {
   const generator = yield* Generator
-  const job = new Job({
-    id: JobId.make(crypto.randomUUID()),
-    userId: UserId.make("student-1"),
-    batchId: null,
-    seq: 1,
-    recipientName: "Dr. Grace Hopper",
-    recipientInterest: "graph algorithms",
-    emailTemplate: "Dear {{name}},\n\nI enjoyed {{research}}.\n\nBest,\nSam",
-    status: "processing",
-    currentStep: null,
-    stepStatus: null,
-    stepTimings: {},
-    attempts: 1,
-    errorMessage: null,
-    errorType: null,
-    failedStep: null,
-    emailId: null,
-    generationTime: null,
-    createdAt: new Date(),
-    startedAt: new Date(),
-    finishedAt: null
-  })
+  const job = pendingJob(
+    new NewJob({
+      id: JobId.make(crypto.randomUUID()),
+      userId: UserId.make("student-1"),
+      batchId: null,
+      recipientName: "Dr. Grace Hopper",
+      recipientInterest: "graph algorithms",
+      emailTemplate: "Dear {{name}},\n\nI enjoyed {{research}}.\n\nBest,\nSam",
+      createdAt: new Date()
+    }),
+    1
+  )
   return yield* generator.generate(job, (p) => Effect.logDebug(`${p.step}: ${p.stepStatus}`))
 }).pipe(Effect.provide(GeneratorLive))
 

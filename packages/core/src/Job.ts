@@ -45,6 +45,25 @@ export class NewJob extends Schema.Class<NewJob>("NewJob")({
   createdAt: Schema.DateFromSelf
 }) {}
 
+/** A newly submitted job as it stands in line: pending at `seq`, nothing tried yet. */
+export const pendingJob = (job: NewJob, seq: number): Job =>
+  new Job({
+    ...job,
+    seq,
+    status: "pending",
+    currentStep: null,
+    stepStatus: null,
+    stepTimings: {},
+    attempts: 0,
+    errorMessage: null,
+    errorType: null,
+    failedStep: null,
+    emailId: null,
+    generationTime: null,
+    startedAt: null,
+    finishedAt: null
+  })
+
 /** A job as the queue listing shows it: with its 1-based rank among all pending jobs, `null` unless pending. */
 export interface QueueEntry {
   readonly job: Job

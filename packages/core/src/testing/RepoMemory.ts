@@ -1,7 +1,7 @@
 import { Effect, Layer, Option, Ref } from "effect"
 import type { Email } from "../Email"
 import type { EmailId, JobId, UserId } from "../Ids"
-import { Job, type NewJob, positions, type QueueEntry } from "../Job"
+import { Job, type NewJob, pendingJob, positions, type QueueEntry } from "../Job"
 import {
   type CancelOutcome,
   type IdempotencyKey,
@@ -109,25 +109,7 @@ export const make = Effect.gen(function* () {
   const insertAll = (s: State, jobs: ReadonlyArray<NewJob>): readonly [ReadonlyArray<Job>, State] => {
     let seq = s.nextSeq
     const map = new Map(s.jobs)
-    const inserted = jobs.map(
-      (j) =>
-        new Job({
-          ...j,
-          seq: seq++,
-          status: "pending",
-          currentStep: null,
-          stepStatus: null,
-          stepTimings: {},
-          attempts: 0,
-          errorMessage: null,
-          errorType: null,
-          failedStep: null,
-          emailId: null,
-          generationTime: null,
-          startedAt: null,
-          finishedAt: null
-        })
-    )
+    const inserted = jobs.map((j) => pendingJob(j, seq++))
     for (const j of inserted) map.set(j.id, j)
     return [inserted, { ...s, jobs: map, nextSeq: seq }]
   }
