@@ -69,6 +69,12 @@ export const make = (
     const leaseMs = Duration.toMillis(leaseDuration)
     const poll = Duration.decode(options.pollInterval)
 
+    // One taker per process at a time: it claims, and waits when nothing is due; the others wait for it to hand over
+    // by returning a claim, then the next one claims at once (more jobs may be due). Without it, every wake-up sent
+    // all idle slots of a worker (8 by default) to the store together, and on PGlite, one session, the seven empty
+    // claims queued ahead of the job's own statements (issue 6's benchmark).
+    const taking = yield* Effect.makeSemaphore(1)
+
     // Only the wait is interruptible: a claim, once made, is returned (or, if the taker was interrupted meanwhile,
     // left to its lease, which expires).
     const take = (workerId: string): Effect.Effect<Claim, JobQueueError> =>
@@ -87,7 +93,7 @@ export const make = (
             yield* restore(Wakeup.waitFor(armed, at, Option.getOrNull(Option.map(next, (d) => d.getTime())), poll))
           }
         })
-      ).pipe(queueError("take"), Effect.withSpan("JobQueue.take"))
+      ).pipe(taking.withPermits(1), queueError("take"), Effect.withSpan("JobQueue.take"))
 
     return {
       leaseDuration,

@@ -10,6 +10,9 @@ const asymmetricAlgorithms: ReadonlyArray<string> = ["RS256", "ES256", "EdDSA", 
 const clockToleranceSeconds = 30
 const maxTokenLength = 16_384
 const devTokenLifetimeSeconds = 30 * 24 * 60 * 60
+/** A verified token is remembered at most this long, so a key dropped from the JWKS stops being honoured after it. */
+const verifiedTokenTtlMs = 5 * 60 * 1000
+const verifiedTokenCapacity = 10_000
 
 export interface Options {
   readonly jwtSecret: Option.Option<Redacted.Redacted<string>>
@@ -141,16 +144,26 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<TokenV
         Effect.catchTag("JoseError", classify)
       )
 
+    // Clients poll every 2 s with the same token: a verified token is remembered by its exact text (signature
+    // included) until it expires, at most `verifiedTokenTtlMs`, so a poll costs no signature check. Refusals are
+    // never remembered.
+    const verifiedTokens = new Map<string, { readonly user: AuthUser; readonly until: number }>()
+
     const verify = Effect.fn("SupabaseAuth.verify")(function* (token: Redacted.Redacted<string>) {
       const jwt = Redacted.value(token).trim()
       if (jwt.length === 0) return yield* fail("Not authenticated")
       if (jwt.length > maxTokenLength) return yield* fail("Invalid token")
+      const now = yield* Clock.currentTimeMillis
+      const remembered = verifiedTokens.get(jwt)
+      if (remembered !== undefined) {
+        if (now < remembered.until) return remembered.user
+        verifiedTokens.delete(jwt)
+      }
 
       const header = yield* Effect.try({
         try: () => Jose.decodeProtectedHeader(jwt),
         catch: () => new Unauthenticated({ reason: "Invalid token" })
       })
-      const now = yield* Clock.currentTimeMillis
       // The header only picks among the configured verifiers; each verifier pins its own algorithms.
       const alg = header.alg ?? "none"
       const verified =
@@ -166,10 +179,16 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<TokenV
       const claims = decodeUserClaims(payload)
       if (Option.isNone(claims)) return yield* fail("Invalid subject")
       const email = claims.value.email
-      return new AuthUser({
+      const user = new AuthUser({
         id: claims.value.sub,
         email: typeof email === "string" && email.length > 0 ? email : null
       })
+      if (typeof payload.exp === "number") {
+        if (verifiedTokens.size >= verifiedTokenCapacity) verifiedTokens.clear()
+        const expires = (payload.exp + clockToleranceSeconds) * 1000
+        verifiedTokens.set(jwt, { user, until: Math.min(expires, now + verifiedTokenTtlMs) })
+      }
+      return user
     })
 
     return TokenVerifier.of({ verify })

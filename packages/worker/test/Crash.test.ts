@@ -25,6 +25,9 @@ const crashScenario = (redis: boolean) =>
       SCRIBE_QUEUE_POLL_SECONDS: "2",
       SCRIBE_QUEUE_RECONCILE_SECONDS: "1",
       SCRIBE_RETRY_BASE_SECONDS: "0.2",
+      // One job per worker at a time (the default is 8): the batch must outlast the ten kills, each of which needs a
+      // job early in its first attempt.
+      SCRIBE_WORKER_CONCURRENCY: "1",
       SCRIPTED_STEP_MILLIS: "100"
     }
     const api = yield* storesFrom(env)

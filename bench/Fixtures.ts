@@ -1,0 +1,180 @@
+/**
+ * The simulated world as the benchmarks configure it: the seed latencies of issue 6, 100 distinct researchers with
+ * papers and pages, the provider's budgets, and the Scribe settings that scale with the world.
+ */
+
+import * as SupabaseAuth from "@scribe/adapters/SupabaseAuth"
+import type { ArxivEntry } from "@scribe/adapters/testkit/FakeArxiv"
+import { type LlmScript, Reply } from "@scribe/adapters/testkit/FakeLlm"
+import type { Person } from "@scribe/adapters/testkit/People"
+import { pipelineModel } from "@scribe/adapters/testkit/PipelineModel"
+import type * as World from "@scribe/adapters/testkit/World"
+import { Effect, Option, Redacted } from "effect"
+
+/**
+ * Seed latencies in ms before scaling. Web research (6.8 s) is the search (both queries at once), the pages (fetched
+ * at once) and the fact extraction call: 0.8 + 1.0 + 5.0.
+ */
+export const seed = {
+  analysis: 1200,
+  search: 800,
+  page: 1000,
+  facts: 5000,
+  arxiv: 1100,
+  compose: 3300
+} as const
+
+export const webResearchMs = seed.search + seed.page + seed.facts
+/** Every step one after another: 12.4 s. */
+export const sequentialMs = seed.analysis + webResearchMs + seed.arxiv + seed.compose
+/** Analysis, then the longer of web research and arXiv, then composing: 11.3 s. */
+export const criticalPathMs = seed.analysis + Math.max(webResearchMs, seed.arxiv) + seed.compose
+
+export type Latencies = { readonly [K in keyof typeof seed]: number }
+export const zeroLatencies: Latencies = { analysis: 0, search: 0, page: 0, facts: 0, arxiv: 0, compose: 0 }
+
+/** The pipeline model of the test kit, answering each of the three calls after its seed latency. */
+export const timedModel = (latencies: Latencies): LlmScript => {
+  const model = pipelineModel()
+  const latency: Record<string, number> = {
+    template_analysis: latencies.analysis,
+    web_facts: latencies.facts,
+    email_draft: latencies.compose
+  }
+  return async (request) => Reply.slow(latency[request.schemaName ?? ""] ?? 0, await model(request))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 100 distinct researchers
+
+const firstNames = ["Amara", "Bruno", "Chiara", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas"]
+const surnameHeads = ["Alder", "Brink", "Corvin", "Dunmore", "Eskil", "Farrow", "Gilden", "Harlow", "Ivers", "Jessup"]
+const surnameTails = ["ton", "wick", "berg", "stead", "ford", "ley", "mark", "sen", "ova", "ridge"]
+const topics: ReadonlyArray<readonly [interest: string, theme: string]> = [
+  ["graph neural networks", "Message Passing"],
+  ["protein folding", "Structure Prediction"],
+  ["quantum error correction", "Surface Codes"],
+  ["causal inference", "Instrumental Variables"],
+  ["reinforcement learning", "Offline Policies"],
+  ["computational linguistics", "Morphological Parsing"],
+  ["distributed databases", "Consensus Protocols"],
+  ["computer vision", "Depth Estimation"],
+  ["climate modelling", "Ocean Circulation"],
+  ["program synthesis", "Inductive Specifications"]
+]
+
+const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+
+/** Researcher `i` (0–99): a unique surname, two recent papers on their interest, a faculty page and a lab page. */
+export const researcher = (i: number): Person => {
+  const first = firstNames[i % 10]!
+  const surname = `${surnameHeads[Math.floor(i / 10) % 10]}${surnameTails[i % 10]}`
+  const name = `${first} ${surname}`
+  const [interest, theme] = topics[(i * 7) % 10]!
+  const year = 2023 + (i % 3)
+  const papers: ReadonlyArray<ArxivEntry> = [
+    {
+      id: `${String(year % 100).padStart(2, "0")}0${1 + (i % 9)}.${String(10_000 + i * 7).slice(-5)}v1`,
+      title: `${theme} for ${interest.replace(/\b\w/g, (c) => c.toUpperCase())}: A Study`,
+      summary: `We study ${interest} and show how ${theme.toLowerCase()} improves it on standard benchmarks.`,
+      authors: [name, "Rosa Quill"],
+      published: `${year}-0${1 + (i % 9)}-15T10:00:00Z`,
+      categories: ["cs.LG"]
+    },
+    {
+      id: `${String(year % 100).padStart(2, "0")}1${i % 3}.${String(20_000 + i * 13).slice(-5)}v2`,
+      title: `Scalable ${interest.replace(/\b\w/g, (c) => c.toUpperCase())} in Practice`,
+      summary: `A practical account of ${interest} at scale, with open code.`,
+      authors: ["Tomas Reed", name],
+      published: `${year - 1}-1${i % 3}-02T10:00:00Z`,
+      categories: ["cs.AI"]
+    }
+  ]
+  const slug = `${first}-${surname}`.toLowerCase()
+  return {
+    key: slug,
+    name,
+    asTyped: i % 2 === 0 ? `Prof. ${name}` : `Dr. ${name}, PhD`,
+    interest,
+    papers,
+    searchMatch: new RegExp(`\\b${first}\\b.*\\b${surname}\\b`, "i"),
+    facts: [`${surname} Lab`],
+    pages: [
+      {
+        path: `/people/${slug}`,
+        title: `Prof. ${name} | University of Benchmarks`,
+        snippet: `${name} works on ${interest}.`,
+        html: (origin) => `<!doctype html><html><head><title>${name}</title></head><body><main>
+<h1>Prof. ${name}</h1>
+<p>${surname} is Professor of Computing at the University of Benchmarks.</p>
+<p>${surname} leads the <a href="${origin}/labs/${slug}">${surname} Lab</a>, which works on ${interest}.</p>
+<h2>Selected publications</h2>
+<ul>${papers.map((p) => `<li>${escapeHtml(p.title)}</li>`).join("")}</ul>
+</main></body></html>`
+      },
+      {
+        path: `/labs/${slug}`,
+        title: `${surname} Lab`,
+        snippet: `The ${surname} Lab studies ${interest}.`,
+        html: () => `<!doctype html><html><head><title>${surname} Lab</title></head><body><main>
+<h1>${surname} Lab</h1>
+<p>Led by Prof. ${name}. The ${surname} Lab studies ${interest} and ${theme.toLowerCase()}.</p>
+</main></body></html>`
+      }
+    ]
+  }
+}
+
+export const researchers: ReadonlyArray<Person> = Array.from({ length: 100 }, (_, i) => researcher(i))
+
+/** A template with a marker of its own, so its analysis is never served from an earlier run's cache. */
+export const template = (marker: string) =>
+  `Dear {{name}},\n\nI read {{research}} with great interest and would love to join your group.\n\nBest,\nSam (${marker})`
+
+/** The world with the given latencies (before scaling) and, optionally, the provider's requests-per-minute limit. */
+export const worldOptions = (
+  scale: number,
+  latencies: Latencies,
+  options: { readonly rpm?: number } = {}
+): World.Options => ({
+  scale,
+  people: researchers,
+  llm: { script: timedModel(latencies), ...(options.rpm !== undefined ? { rpm: options.rpm } : {}) },
+  search: { latencyMs: latencies.search },
+  pageLatencyMs: latencies.page,
+  arxiv: { latencyMs: latencies.arxiv, minIntervalMs: 3000 }
+})
+
+/**
+ * Scribe's time settings scaled like the world, so a run at ×0.1 behaves like a real one ten times faster: the LLM
+ * token budget (the world sets the request budget), retry back-off and the per-attempt limit.
+ */
+export const scaledSettings = (scale: number): Record<string, string> => ({
+  SCRIBE_LLM_TPM: String(Math.round(200_000 / scale)),
+  SCRIBE_RETRY_BASE_SECONDS: String(5 * scale),
+  SCRIBE_RETRY_MAX_SECONDS: String(300 * scale),
+  SCRIBE_TASK_TIMEOUT_SECONDS: String(180 * scale)
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Auth
+
+export const jwtSecret = "scribe-bench-secret-0123456789abcdef0123456789"
+
+export const authOptions: SupabaseAuth.Options = {
+  jwtSecret: Option.some(Redacted.make(jwtSecret)),
+  supabaseUrl: Option.none(),
+  audience: "authenticated"
+}
+
+/** A token as Supabase issues it, valid for two hours. */
+export const tokenFor = (sub: string): Promise<string> =>
+  Effect.runPromise(
+    SupabaseAuth.signHs256(jwtSecret, {
+      sub,
+      email: `${sub}@bench.example`,
+      aud: "authenticated",
+      role: "authenticated",
+      exp: Math.floor(Date.now() / 1000) + 7200
+    })
+  )
