@@ -135,14 +135,14 @@ export const template = (marker: string) =>
 export const worldOptions = (
   scale: number,
   latencies: Latencies,
-  options: { readonly rpm?: number } = {}
+  options: { readonly rpm?: number; readonly arxivIntervalMs?: number } = {}
 ): World.Options => ({
   scale,
   people: researchers,
   llm: { script: timedModel(latencies), ...(options.rpm !== undefined ? { rpm: options.rpm } : {}) },
   search: { latencyMs: latencies.search },
   pageLatencyMs: latencies.page,
-  arxiv: { latencyMs: latencies.arxiv, minIntervalMs: 3000 }
+  arxiv: { latencyMs: latencies.arxiv, minIntervalMs: options.arxivIntervalMs ?? 3000 }
 })
 
 /**

@@ -202,17 +202,18 @@ export interface Child {
  * Runs a TypeScript entry point as one Node process (`node --import tsx`, the loader tsx itself uses, without its
  * wrapper process), so the pid measured is the process doing the work. An `.mjs` entry runs on plain Node.
  */
-export const spawnTs = (name: string, entry: string, env: Record<string, string>): Child => {
+export const spawnTs = (
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  nodeFlags: ReadonlyArray<string> = []
+): Child => {
   const args = entry.endsWith(".mjs") ? [entry] : ["--import", "tsx", entry]
-  const child = spawn(
-    process.execPath,
-    [...(process.env.SCRIBE_BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean), ...args],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, NODE_ENV: "production", ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    }
-  )
+  const child = spawn(process.execPath, [...nodeFlags, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_ENV: "production", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   let output = ""
   const listeners = new Set<() => void>()
   const echo = process.env.SCRIBE_BENCH_VERBOSE === "1"

@@ -38,6 +38,7 @@ export const start = async (options: {
   readonly scale: number
   readonly latencies: Fixtures.Latencies
   readonly rpm?: number
+  readonly arxivIntervalMs?: number
 }): Promise<RemoteWorld> => {
   const child = spawnTs("world", "bench/processes/world.ts", { SCRIBE_BENCH_WORLD: JSON.stringify(options) })
   const ready = await child.waitFor(/world ready (\{.*\})\n/)

@@ -1,13 +1,24 @@
 /**
- * `pnpm bench [name…] [--scale=0.1] [--single-email-scale=1] [--poller-seconds=60] [--concurrency=N]`: runs the benchmarks of issue 6 (all, or the ones named)
- * against the simulated world over real HTTP, prints one table (our figure, the baseline or floor measured in the
- * same run, the ratio, the target) and writes `bench/results/<timestamp>.json` and `bench/results/latest.json`.
+ * `pnpm bench [name…] [--scale=0.1] [--single-email-scale=1] [--poller-seconds=60] [--concurrency=N]`: runs the
+ * benchmarks of issue 6 (all, or the ones named) against the simulated world over real HTTP, prints one table (our
+ * figure, the baseline or floor measured in the same run, the ratio, the target) and writes
+ * `bench/results/<timestamp>.json` and `bench/results/latest.json`.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Logger, LogLevel } from "effect"
 import * as Batch from "./Batch"
-import { type BenchContext, type BenchOutcome, machine, type Row, ratioOf, repoRoot, round, table } from "./Harness"
+import {
+  type BenchContext,
+  type BenchOutcome,
+  load,
+  machine,
+  type Row,
+  ratioOf,
+  repoRoot,
+  round,
+  table
+} from "./Harness"
 import * as Listing from "./Listing"
 import * as Pollers from "./Pollers"
 import * as SingleEmail from "./SingleEmail"
@@ -69,6 +80,8 @@ const program = Effect.gen(function* () {
   )
   const rows: Array<Row> = []
   const details: Record<string, unknown> = {}
+  // Other work on the machine moves every figure: the load averages are kept with the results.
+  const loadBefore = load()
   const durations: Record<string, number> = {}
   for (const name of selected) {
     const t0 = Date.now()
@@ -81,7 +94,8 @@ const program = Effect.gen(function* () {
   const previous = previousRows()
   const host = machine()
   console.log(
-    `\nScale ×${scale} (single-email ×${singleScale}) · ${host.cores} cores (${host.cpu}), ${host.memoryGb} GB · Node ${host.node} · PostgreSQL ${host.postgres}\n`
+    `\nScale ×${scale} (single-email ×${singleScale}) · ${host.cores} cores (${host.cpu}), ${host.memoryGb} GB · ` +
+      `Node ${host.node} · PostgreSQL ${host.postgres} · load ${loadBefore.join(" ")} → ${load().join(" ")}\n`
   )
   console.log(table(rows, previous))
   const met = rows.filter((r) => r.target !== undefined)
@@ -95,6 +109,7 @@ const program = Effect.gen(function* () {
     pollerSeconds,
     benchmarks: selected,
     machine: host,
+    load: { before: loadBefore, after: load() },
     durationsSeconds: durations,
     rows: rows.map((r) => ({
       ...r,

@@ -13,6 +13,8 @@ export interface WorldConfig {
   readonly scale: number
   readonly latencies: Fixtures.Latencies
   readonly rpm?: number
+  /** arXiv's spacing (default 3000 ms before scaling; 0 turns it off). */
+  readonly arxivIntervalMs?: number
 }
 
 const gapSummary = (times: ReadonlyArray<number>) => {
@@ -27,7 +29,10 @@ const config = JSON.parse(process.env.SCRIBE_BENCH_WORLD ?? "{}") as WorldConfig
 
 const program = Effect.gen(function* () {
   const world = yield* World.make(
-    Fixtures.worldOptions(config.scale, config.latencies, config.rpm === undefined ? {} : { rpm: config.rpm })
+    Fixtures.worldOptions(config.scale, config.latencies, {
+      ...(config.rpm === undefined ? {} : { rpm: config.rpm }),
+      ...(config.arxivIntervalMs === undefined ? {} : { arxivIntervalMs: config.arxivIntervalMs })
+    })
   )
   const stats = () => {
     const steps = ["template_parser", "web_scraper", "email_composer"] as const

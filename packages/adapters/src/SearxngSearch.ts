@@ -121,10 +121,12 @@ export const make = (
     const limiter = yield* RateLimiter.RateLimiter
     const provider = options.provider
     const timeout = Duration.decode(options.timeout ?? "10 seconds")
+    // Evenly paced, one request per 1/rps seconds, without bursts: hosted engines count per second, and a burst
+    // budget made a run at 10 rps behave unlike one at 1 rps (issue 6's time-scaled benchmark).
     const budget: UpstreamBudget.Budget = {
       key: options.budgetKey ?? "search",
-      limit: Math.max(1, Math.floor(options.requestsPerSecond)),
-      window: "1 second",
+      limit: 1,
+      window: Duration.millis(1000 / Math.max(1, options.requestsPerSecond)),
       algorithm: "token-bucket"
     }
 
