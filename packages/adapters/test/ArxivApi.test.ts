@@ -1,17 +1,14 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Arxiv } from "@scribe/core/Research"
-import type { UpstreamError } from "@scribe/core/Upstream"
 import { ConfigProvider, Duration, Effect, Layer } from "effect"
 import * as ArxivApi from "../src/ArxivApi"
 import * as Budgets from "../src/Budgets"
 import * as People from "../testkit/People"
 import { redisOptions, redisReachable, scopedPrefix } from "../testkit/TestRedis"
+import { failure } from "../testkit/UpstreamFailure"
 import * as WorldModule from "../testkit/World"
-import { World } from "../testkit/World"
-
-const failure = <A, R>(effect: Effect.Effect<A, UpstreamError, R>) =>
-  Effect.flip(effect).pipe(Effect.map((e) => ({ kind: e.kind, message: e.message, retryAfterMs: e.retryAfterMs })))
+import { fresh } from "../testkit/World"
 
 /** An adapter on the suite's HTTP client; the budget comes from the caller (shared or not). */
 const adapter = (url: string, options: Partial<ArxivApi.Options> = {}) =>
@@ -60,13 +57,6 @@ describe("ArxivApi query", () => {
 layer(Layer.merge(WorldModule.layer({ arxiv: { minIntervalMs: 0 } }), NodeHttpClient.layerUndici), {
   excludeTestServices: true
 })("ArxivApi against the world", (it) => {
-  const fresh = Effect.flatMap(World, (world) =>
-    Effect.sync(() => {
-      world.reset()
-      return world
-    })
-  )
-
   it.effect("returns every entry arXiv returned, newest first, fields decoded", () =>
     Effect.gen(function* () {
       const world = yield* fresh

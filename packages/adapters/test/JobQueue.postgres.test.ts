@@ -4,7 +4,7 @@ import { Repo } from "@scribe/core/Repo"
 import { Effect, Option } from "effect"
 import * as PgJobQueue from "../src/PgJobQueue"
 import * as SqlRepo from "../src/SqlRepo"
-import { layerTempPgClient } from "../testkit/TempPostgres"
+import { layerTempPostgres } from "../testkit/TempPostgres"
 import { describePostgres } from "../testkit/TestDatabase"
 import { jobQueueContract, liveSleep, settings, settled, submit } from "./JobQueueContract"
 
@@ -18,7 +18,7 @@ const fresh = Effect.gen(function* () {
 
 await describePostgres("JobQueue (Postgres, LISTEN/NOTIFY)", () => {
   jobQueueContract("JobQueue (Postgres, LISTEN/NOTIFY)", {
-    layer: layerTempPgClient({ maxConnections: 16 }),
+    layer: layerTempPostgres({ maxConnections: 16 }),
     fresh,
     extra: (it) => {
       it.scoped(
@@ -38,7 +38,7 @@ await describePostgres("JobQueue (Postgres, LISTEN/NOTIFY)", () => {
   })
 
   // Real time: the liveness check and the reconnection run on the live clock.
-  layer(layerTempPgClient(), { excludeTestServices: true, timeout: "60 seconds" })(
+  layer(layerTempPostgres(), { excludeTestServices: true, timeout: "60 seconds" })(
     "JobQueue (Postgres) listener",
     (it) => {
       it.effect("a killed LISTEN connection is noticed and replaced, and wake-ups resume", () =>

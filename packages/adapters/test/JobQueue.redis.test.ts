@@ -5,7 +5,7 @@ import { Effect, Option, TestClock } from "effect"
 import { Redis } from "ioredis"
 import * as RedisJobQueue from "../src/RedisJobQueue"
 import * as SqlRepo from "../src/SqlRepo"
-import { layerTempPgClient } from "../testkit/TempPostgres"
+import { layerTempPostgres } from "../testkit/TempPostgres"
 import { describePostgres } from "../testkit/TestDatabase"
 import { describeRedis, redisOptions, scopedPrefix, wipePrefix } from "../testkit/TestRedis"
 import { jobQueueContract, liveSleep, settings, settled, submit } from "./JobQueueContract"
@@ -37,7 +37,7 @@ const messages = (prefix: string) =>
 await describePostgres("JobQueue (Redis dispatch)", () =>
   describeRedis("JobQueue (Redis dispatch)", () =>
     jobQueueContract("JobQueue (Redis dispatch)", {
-      layer: layerTempPgClient({ maxConnections: 16 }),
+      layer: layerTempPostgres({ maxConnections: 16 }),
       fresh: harness,
       extra: (it) => {
         it.scoped("a flushed Redis loses no job: the reconciler re-offers what is claimable", () =>

@@ -1,11 +1,9 @@
-import { randomUUID } from "node:crypto"
 import { describe, expect, layer, type Vitest } from "@effect/vitest"
-import { JobId, UserId } from "@scribe/core/Ids"
-import { type Job, NewJob } from "@scribe/core/Job"
+import type { Job } from "@scribe/core/Job"
 import { type Claim, type JobQueue, offersFor } from "@scribe/core/JobQueue"
 import type { Repo } from "@scribe/core/Repo"
-import { AuthUser } from "@scribe/core/User"
 import { Clock, type Context, Duration, Effect, Exit, Fiber, type Layer, Option, type Scope, TestClock } from "effect"
+import { freshUser, insertJobsFor } from "../testkit/Jobs"
 
 export type RepoService = Context.Tag.Service<Repo>
 export type QueueService = Context.Tag.Service<JobQueue>
@@ -30,7 +28,6 @@ export interface ContractOptions<R, E> {
   readonly extra?: (it: Vitest.MethodsNonLive<R>, fresh: Effect.Effect<Harness, unknown, R | Scope.Scope>) => void
 }
 
-const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
 export const t0 = Date.parse("2026-03-01T09:00:00.000Z")
 
 /** Real time, whatever the test clock says: to let I/O (LISTEN, Redis pub/sub) happen. */
@@ -39,23 +36,8 @@ export const liveSleep = (ms: number) => Effect.promise(() => new Promise<void>(
 /** Inserts jobs for a fresh user at the clock's current time; offers them unless told not to. */
 export const submit = (h: Harness, names: ReadonlyArray<string>, options: { readonly offer?: boolean } = {}) =>
   Effect.gen(function* () {
-    const now = new Date(yield* Clock.currentTimeMillis)
-    const owner = new AuthUser({ id: UserId.make(`u-${randomUUID()}`), email: null })
-    yield* h.repo.upsertUser(owner, now)
-    const jobs = yield* h.repo.insertJobs(
-      names.map(
-        (name) =>
-          new NewJob({
-            id: JobId.make(randomUUID()),
-            userId: owner.id,
-            batchId: null,
-            recipientName: name,
-            recipientInterest: "distributed systems",
-            emailTemplate: template,
-            createdAt: now
-          })
-      )
-    )
+    const owner = freshUser("u")
+    const jobs = yield* insertJobsFor(h.repo, owner, new Date(yield* Clock.currentTimeMillis), names)
     if (options.offer !== false) yield* h.queue.offer(offersFor(jobs))
     return { owner, jobs }
   })

@@ -1,23 +1,14 @@
 import * as Net from "node:net"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Llm, type LlmRequest } from "@scribe/core/Llm"
-import { isTransient, type UpstreamError } from "@scribe/core/Upstream"
+import { isTransient } from "@scribe/core/Upstream"
 import { ConfigProvider, Effect, Fiber, Layer, Redacted, Schema, TestClock } from "effect"
 import * as Budgets from "../src/Budgets"
 import * as OpenAiLlm from "../src/OpenAiLlm"
 import { Reply, stepHeader } from "../testkit/FakeLlm"
+import { failure } from "../testkit/UpstreamFailure"
 import * as WorldModule from "../testkit/World"
-import { World } from "../testkit/World"
-
-const failure = <A, R>(effect: Effect.Effect<A, UpstreamError, R>) =>
-  Effect.flip(effect).pipe(Effect.map((e) => ({ kind: e.kind, message: e.message, retryAfterMs: e.retryAfterMs })))
-
-const fresh = Effect.flatMap(World, (world) =>
-  Effect.sync(() => {
-    world.reset()
-    return world
-  })
-)
+import { fresh, World } from "../testkit/World"
 
 /** An adapter on the world's LLM; it lives (and its budget with it) until the test's scope closes. */
 const llm = (options: Partial<OpenAiLlm.Options> = {}) =>

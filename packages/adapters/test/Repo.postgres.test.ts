@@ -1,13 +1,9 @@
-import { randomUUID } from "node:crypto"
 import { expect } from "@effect/vitest"
-import { JobId, UserId } from "@scribe/core/Ids"
-import { NewJob } from "@scribe/core/Job"
-import { AuthUser } from "@scribe/core/User"
 import { Effect, Option } from "effect"
-import { describePostgres, layerTempPostgres } from "../testkit/TestDatabase"
-import { freshSqlRepo, repoContract, sqlChecks } from "./RepoContract"
-
-const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
+import { newJob, recipients } from "../testkit/Jobs"
+import { layerTempPostgres } from "../testkit/TempPostgres"
+import { describePostgres } from "../testkit/TestDatabase"
+import { freshSqlRepo, repoContract, setupRepo, sqlChecks } from "./RepoContract"
 
 await describePostgres("Repo (Postgres)", () =>
   repoContract("Repo (Postgres)", {
@@ -17,27 +13,18 @@ await describePostgres("Repo (Postgres)", () =>
     extra: (it, fresh) => {
       sqlChecks(it, fresh)
 
+      /** The contract's setup; `jobs(n)` makes n new jobs of its first user. */
+      const setup = Effect.map(setupRepo(fresh), ({ repo, t0, a }) => ({
+        repo,
+        now: t0,
+        owner: a,
+        jobs: (n: number) => recipients(n, "Recipient").map((name) => newJob(a, t0, name))
+      }))
+
       it.effect("20 concurrent claims over 10 jobs take each job exactly once", () =>
         Effect.gen(function* () {
-          const repo = yield* fresh
-          const now = new Date("2026-03-01T09:00:00.000Z")
-          const owner = new AuthUser({ id: UserId.make(`u-${randomUUID()}`), email: null })
-          yield* repo.upsertUser(owner, now)
-          const jobs = yield* repo.insertJobs(
-            Array.from(
-              { length: 10 },
-              (_, i) =>
-                new NewJob({
-                  id: JobId.make(randomUUID()),
-                  userId: owner.id,
-                  batchId: null,
-                  recipientName: `Recipient ${i}`,
-                  recipientInterest: "distributed systems",
-                  emailTemplate: template,
-                  createdAt: now
-                })
-            )
-          )
+          const { repo, now, jobs: newJobs } = yield* setup
+          const jobs = yield* repo.insertJobs(newJobs(10))
           const leaseUntil = new Date(now.getTime() + 60_000)
           const claims = yield* Effect.all(
             Array.from({ length: 20 }, (_, i) => repo.claimNext({ workerId: `w${i}`, now, leaseUntil })),
@@ -53,28 +40,11 @@ await describePostgres("Repo (Postgres)", () =>
 
       it.effect("concurrent batches of one user cannot together cross the active-jobs cap", () =>
         Effect.gen(function* () {
-          const repo = yield* fresh
-          const now = new Date("2026-03-01T09:00:00.000Z")
-          const owner = new AuthUser({ id: UserId.make(`u-${randomUUID()}`), email: null })
-          yield* repo.upsertUser(owner, now)
-          const batch = (n: number) =>
-            Array.from(
-              { length: n },
-              (_, i) =>
-                new NewJob({
-                  id: JobId.make(randomUUID()),
-                  userId: owner.id,
-                  batchId: null,
-                  recipientName: `Recipient ${i}`,
-                  recipientInterest: "distributed systems",
-                  emailTemplate: template,
-                  createdAt: now
-                })
-            )
+          const { repo, now, owner, jobs } = yield* setup
           // 10 batches of 3 against a cap of 10: exactly 3 fit, whatever the interleaving
           const outcomes = yield* Effect.all(
             Array.from({ length: 10 }, () =>
-              repo.submitJobs({ userId: owner.id, jobs: batch(3), idempotency: null, maxActive: 10 })
+              repo.submitJobs({ userId: owner.id, jobs: jobs(3), idempotency: null, maxActive: 10 })
             ),
             { concurrency: "unbounded" }
           )
@@ -86,26 +56,10 @@ await describePostgres("Repo (Postgres)", () =>
 
       it.effect("10 concurrent submissions with one idempotency key create one set of jobs", () =>
         Effect.gen(function* () {
-          const repo = yield* fresh
-          const now = new Date("2026-03-01T09:00:00.000Z")
-          const owner = new AuthUser({ id: UserId.make(`u-${randomUUID()}`), email: null })
-          yield* repo.upsertUser(owner, now)
-          const attempt = () =>
-            [0, 1].map(
-              (i) =>
-                new NewJob({
-                  id: JobId.make(randomUUID()),
-                  userId: owner.id,
-                  batchId: null,
-                  recipientName: `Recipient ${i}`,
-                  recipientInterest: "distributed systems",
-                  emailTemplate: template,
-                  createdAt: now
-                })
-            )
+          const { repo, now, owner, jobs } = yield* setup
           const key = { userId: owner.id, key: "retry-me", request: "the same request", now }
           const outcomes = yield* Effect.all(
-            Array.from({ length: 10 }, () => repo.insertJobsOnce(key, attempt())),
+            Array.from({ length: 10 }, () => repo.insertJobsOnce(key, jobs(2))),
             { concurrency: "unbounded" }
           )
           const inserted = outcomes.flatMap((o) => (o._tag === "Inserted" ? [o.jobs.map((j) => j.id)] : []))

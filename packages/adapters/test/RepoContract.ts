@@ -2,14 +2,15 @@ import { randomUUID } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, layer, type Vitest } from "@effect/vitest"
 import { Email, type EmailPage } from "@scribe/core/Email"
-import { BatchId, EmailId, JobId, UserId } from "@scribe/core/Ids"
-import { type Job, NewJob, queueWindowStart } from "@scribe/core/Job"
+import { BatchId, EmailId, JobId } from "@scribe/core/Ids"
+import { type Job, queueWindowStart } from "@scribe/core/Job"
 import { currentDate } from "@scribe/core/Now"
 import type { Lease, Repo } from "@scribe/core/Repo"
 import type { JobUsage } from "@scribe/core/Usage"
 import { AuthUser } from "@scribe/core/User"
 import { type Context, Duration, Effect, type Layer, Option, TestClock } from "effect"
 import * as SqlRepo from "../src/SqlRepo"
+import { freshUser, newJob } from "../testkit/Jobs"
 
 export type RepoService = Context.Tag.Service<Repo>
 
@@ -21,21 +22,7 @@ export interface ContractOptions<R, E> {
   readonly extra?: (it: Vitest.MethodsNonLive<R>, fresh: Effect.Effect<RepoService, unknown, R>) => void
 }
 
-const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
-
-const user = (label: string) =>
-  new AuthUser({ id: UserId.make(`${label}-${randomUUID()}`), email: `${label}@example.com` })
-
-const newJob = (owner: AuthUser, createdAt: Date, name = "Dr. Ada Lovelace", batchId: BatchId | null = null) =>
-  new NewJob({
-    id: JobId.make(randomUUID()),
-    userId: owner.id,
-    batchId,
-    recipientName: name,
-    recipientInterest: "analytical engines",
-    emailTemplate: template,
-    createdAt
-  })
+const user = (label: string) => freshUser(label, `${label}@example.com`)
 
 const newEmail = (owner: AuthUser, jobId: JobId, createdAt: Date, id = EmailId.make(randomUUID())) =>
   new Email({
@@ -73,14 +60,24 @@ const claim = (repo: RepoService, workerId: string, now: Date, leaseFor: Duratio
 const claimSome = (repo: RepoService, workerId: string, now: Date) =>
   Effect.map(claim(repo, workerId, now), Option.getOrThrow)
 
+/** Queues one job for `owner` and claims it as `workerId` at `now`; the queue must hold no other due job. */
+const claimedJob = (repo: RepoService, owner: AuthUser, now: Date, workerId = "w1") =>
+  Effect.gen(function* () {
+    const job = at(yield* repo.insertJobs([newJob(owner, now)]), 0)
+    expect((yield* claimSome(repo, workerId, now)).id).toBe(job.id)
+    return { job, lease: lease(job, workerId) }
+  })
+
+/** A job's failure as a worker reports it: no step, no timings. */
+const failure = (message: string, now: Date, type = "Error") =>
+  ({ message, type, failedStep: null, stepTimings: {}, now }) as const
+
 /** Queues one job for `owner`, runs it to completion and returns its email. The queue must hold no other due job. */
 const produceEmail = (repo: RepoService, owner: AuthUser, createdAt: Date, id?: EmailId) =>
   Effect.gen(function* () {
-    const job = at(yield* repo.insertJobs([newJob(owner, createdAt)]), 0)
-    const claimed = yield* claimSome(repo, "producer", createdAt)
-    expect(claimed.id).toBe(job.id)
+    const { job, lease: producer } = yield* claimedJob(repo, owner, createdAt, "producer")
     const email = newEmail(owner, job.id, createdAt, id)
-    const done = yield* repo.completeJob(lease(job, "producer"), {
+    const done = yield* repo.completeJob(producer, {
       email,
       generationTime: 1.5,
       stepTimings: { template_parser: 0.1, email_composer: 1.2 },
@@ -103,26 +100,31 @@ const messages = (error: unknown): string => {
   return parts.join(" / ")
 }
 
+/** A fresh Repo, the clock at a round instant, that instant, and two users stored at it. */
+export const setupRepo = <R>(fresh: Effect.Effect<RepoService, unknown, R>) =>
+  Effect.gen(function* () {
+    const repo = yield* fresh
+    yield* TestClock.setTime(Date.parse("2026-03-01T09:00:00.000Z"))
+    const t0 = yield* currentDate
+    const a = user("a")
+    const b = user("b")
+    yield* repo.upsertUser(a, t0)
+    yield* repo.upsertUser(b, t0)
+    return { repo, t0, a, b }
+  })
+
 /** The `Repo` port's contract: every adapter must pass it unchanged. */
 export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>) =>
   layer(options.layer, { timeout: "120 seconds" })(name, (it) => {
     const { fresh } = options
-
-    /** A fresh Repo, the clock at a round instant, and that instant. */
-    const setup = Effect.gen(function* () {
-      const repo = yield* fresh
-      yield* TestClock.setTime(Date.parse("2026-03-01T09:00:00.000Z"))
-      return { repo, t0: yield* currentDate }
-    })
+    const setup = setupRepo(fresh)
 
     describe("insertJobs", () => {
       it.effect("stores jobs as pending, in array order, with increasing seq", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          yield* repo.upsertUser(a, t0)
+          const { repo, t0, a } = yield* setup
           const batch = BatchId.make(randomUUID())
-          const jobs = ["First", "Second", "Third"].map((name) => newJob(a, t0, `Dr. ${name}`, batch))
+          const jobs = ["First", "Second", "Third"].map((name) => newJob(a, t0, `Dr. ${name}`, { batchId: batch }))
           const inserted = yield* repo.insertJobs(jobs)
           expect(ids(inserted)).toEqual(ids(jobs))
           const seqs = inserted.map((j) => j.seq)
@@ -160,8 +162,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
 
       it.effect("upsertUser is idempotent", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
+          const { repo, t0, a } = yield* setup
           yield* repo.upsertUser(a, t0)
           yield* repo.upsertUser(a, after(t0, "1 hour"))
           yield* repo.upsertUser(new AuthUser({ id: a.id, email: null }), after(t0, "2 hours"))
@@ -173,11 +174,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("insertJobsOnce", () => {
       it.effect("a key inserts once per user; the same request replays, another is refused; 24 h later it is new", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          const b = user("b")
-          yield* repo.upsertUser(a, t0)
-          yield* repo.upsertUser(b, t0)
+          const { repo, t0, a, b } = yield* setup
           const key = (owner: AuthUser, request: string, now = t0) => ({ userId: owner.id, key: "k-1", request, now })
           const jobs = [newJob(a, t0, "Dr. One"), newJob(a, t0, "Dr. Two")]
 
@@ -209,11 +206,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("listQueue", () => {
       it.effect("positions rank all users' pending jobs in take order; null unless pending", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          const b = user("b")
-          yield* repo.upsertUser(a, t0)
-          yield* repo.upsertUser(b, t0)
+          const { repo, t0, a, b } = yield* setup
           const [a1, a2] = yield* repo.insertJobs([newJob(a, t0, "A one"), newJob(a, t0, "A two")])
           const [b1, b2] = yield* repo.insertJobs([newJob(b, t0, "B one"), newJob(b, t0, "B two")])
           const [a3] = yield* repo.insertJobs([newJob(a, t0, "A three")])
@@ -236,8 +229,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
 
           // a2 is taken and fails: everyone behind it moves up.
           expect((yield* claimSome(repo, "w2", t0)).id).toBe(a2.id)
-          const failure = { message: "boom", type: "Error", failedStep: null, stepTimings: {}, now: t0 }
-          expect(yield* repo.failJob(lease(a2, "w2"), failure)).toBe(true)
+          expect(yield* repo.failJob(lease(a2, "w2"), failure("boom", t0))).toBe(true)
           expect(yield* positionsOf(a)).toEqual([
             [a1.id, "processing", null],
             [a2.id, "failed", null],
@@ -252,14 +244,11 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
 
       it.effect("shows only the caller's jobs created at or after `since`", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          yield* repo.upsertUser(a, t0)
-          const [old] = yield* repo.insertJobs([newJob(a, t0)])
+          const { repo, t0, a } = yield* setup
+          const old = at(yield* repo.insertJobs([newJob(a, t0)]), 0)
           yield* TestClock.adjust("25 hours")
           const t1 = yield* currentDate
-          const [recent] = yield* repo.insertJobs([newJob(a, t1)])
-          if (!old || !recent) throw new Error("insert failed")
+          const recent = at(yield* repo.insertJobs([newJob(a, t1)]), 0)
 
           const window = yield* repo.listQueue(a.id, queueWindowStart(t1))
           expect(window.map((e) => e.job.id)).toEqual([recent.id])
@@ -273,14 +262,9 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("isolation", () => {
       it.effect("another user never sees, cancels or changes the caller's jobs and emails", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          const b = user("b")
-          yield* repo.upsertUser(a, t0)
-          yield* repo.upsertUser(b, t0)
+          const { repo, t0, a, b } = yield* setup
           const email = yield* produceEmail(repo, a, t0)
-          const [pending] = yield* repo.insertJobs([newJob(a, t0)])
-          if (!pending) throw new Error("insert failed")
+          const pending = at(yield* repo.insertJobs([newJob(a, t0)]), 0)
 
           expect(yield* repo.findJob(b.id, pending.id)).toEqual(Option.none())
           expect(yield* repo.listQueue(b.id, new Date(0))).toEqual([])
@@ -299,9 +283,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("cancelPending", () => {
       it.effect("deletes a pending job; refuses others with their status; NotFound when unknown", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          yield* repo.upsertUser(a, t0)
+          const { repo, t0, a } = yield* setup
           const [running, waiting] = yield* repo.insertJobs([newJob(a, t0), newJob(a, t0)])
           if (!running || !waiting) throw new Error("insert failed")
           yield* claimSome(repo, "w1", t0)
@@ -334,15 +316,11 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("claimNext", () => {
       it.effect("takes jobs FIFO (batches in request order), one consumer each, counting attempts", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          const b = user("b")
-          yield* repo.upsertUser(a, t0)
-          yield* repo.upsertUser(b, t0)
+          const { repo, t0, a, b } = yield* setup
           expect(yield* claim(repo, "w0", t0)).toEqual(Option.none())
 
           const batch = BatchId.make(randomUUID())
-          const first = yield* repo.insertJobs([1, 2, 3].map((i) => newJob(a, t0, `A ${i}`, batch)))
+          const first = yield* repo.insertJobs([1, 2, 3].map((i) => newJob(a, t0, `A ${i}`, { batchId: batch })))
           const second = yield* repo.insertJobs([newJob(b, t0, "B 1")])
           const third = yield* repo.insertJobs([newJob(a, t0, "A 4")])
           const expected = ids([...first, ...second, ...third])
@@ -365,13 +343,8 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
 
       it.effect("re-offers a job whose lease expired; the first worker's writes then count for nothing", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          yield* repo.upsertUser(a, t0)
-          const [job] = yield* repo.insertJobs([newJob(a, t0)])
-          if (!job) throw new Error("insert failed")
-          const claimed = yield* claimSome(repo, "w1", t0).pipe(Effect.map((j) => j.id))
-          expect(claimed).toBe(job.id)
+          const { repo, t0, a } = yield* setup
+          const { job, lease: w1 } = yield* claimedJob(repo, a, t0)
           // claimSome leased until t0 + 1 minute.
           expect(yield* claim(repo, "w2", after(t0, "30 seconds"))).toEqual(Option.none())
           expect(yield* claim(repo, "w2", after(t0, "1 minute"))).toEqual(Option.none())
@@ -381,7 +354,6 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
           expect(retaken.attempts).toBe(2)
           expect(retaken.startedAt).toEqual(t0)
 
-          const w1 = lease(job, "w1")
           const t1 = after(t0, "62 seconds")
           const timings = { template_parser: 0.5 }
           expect(yield* repo.renewLease(w1, after(t1, "1 minute"))).toBe(false)
@@ -396,9 +368,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
               now: t1
             })
           ).toBe(false)
-          expect(
-            yield* repo.failJob(w1, { message: "late", type: "Error", failedStep: null, stepTimings: {}, now: t1 })
-          ).toBe(false)
+          expect(yield* repo.failJob(w1, failure("late", t1))).toBe(false)
           expect(yield* repo.releaseJob(w1, { availableAt: t1, lastError: null })).toBe(false)
           expect(yield* repo.listEmails(a.id, everyEmail)).toEqual([])
 
@@ -416,13 +386,8 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("completeJob", () => {
       it.effect("stores exactly one email and completes the job", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          yield* repo.upsertUser(a, t0)
-          const [job] = yield* repo.insertJobs([newJob(a, t0)])
-          if (!job) throw new Error("insert failed")
-          yield* claimSome(repo, "w1", t0)
-          const w1 = lease(job, "w1")
+          const { repo, t0, a } = yield* setup
+          const { job, lease: w1 } = yield* claimedJob(repo, a, t0)
 
           const progress = {
             step: "email_composer",
@@ -472,11 +437,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("submitJobs (per-user cap, atomic)", () => {
       it.effect("inserts up to the cap, refuses a submission that would cross it whole, counts only active jobs", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          const b = user("b")
-          yield* repo.upsertUser(a, t0)
-          yield* repo.upsertUser(b, t0)
+          const { repo, t0, a, b } = yield* setup
           const submit = (owner: AuthUser, n: number) =>
             repo.submitJobs({
               userId: owner.id,
@@ -498,13 +459,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
           const claimed = yield* repo.claimNext({ workerId: "w1", now: t0, leaseUntil: after(t0, "1 minute") })
           expect(Option.map(claimed, (j) => j.id)).toEqual(Option.some(job.id))
           expect(yield* submit(a, 1)).toEqual({ _tag: "OverCap", active: 3 })
-          yield* repo.failJob(lease(job, "w1"), {
-            message: "no",
-            type: "Permanent",
-            failedStep: null,
-            stepTimings: {},
-            now: t0
-          })
+          yield* repo.failJob(lease(job, "w1"), failure("no", t0, "Permanent"))
           expect((yield* submit(a, 1))._tag).toBe("Inserted")
           expect(yield* repo.listQueue(a.id, t0)).toHaveLength(4)
         })
@@ -512,9 +467,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
 
       it.effect("a known idempotency key replays whatever the cap; a new key is capped", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          yield* repo.upsertUser(a, t0)
+          const { repo, t0, a } = yield* setup
           const key = { userId: a.id, key: "k1", request: "request one", now: t0 }
           const jobs = [newJob(a, t0, "One"), newJob(a, t0, "Two")]
           const first = yield* repo.submitJobs({ userId: a.id, jobs, idempotency: key, maxActive: 2 })
@@ -549,11 +502,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("usage", () => {
       it.effect("completions and failures count per user per UTC day, tokens and cost per model", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          const b = user("b")
-          yield* repo.upsertUser(a, t0)
-          yield* repo.upsertUser(b, t0)
+          const { repo, t0, a, b } = yield* setup
           const jobs = yield* repo.insertJobs([newJob(a, t0, "J1"), newJob(a, t0, "J2"), newJob(a, t0, "J3")])
           const late = new Date("2026-03-01T23:59:59.000Z")
           const nextDay = new Date("2026-03-02T00:00:01.000Z")
@@ -562,7 +511,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
               yield* repo.claimNext({ workerId: `w-${job.id}`, now, leaseUntil: after(now, "1 minute") })
               const w = lease(job, `w-${job.id}`)
               return usage === undefined
-                ? yield* repo.failJob(w, { message: "no", type: "X", failedStep: null, stepTimings: {}, now })
+                ? yield* repo.failJob(w, failure("no", now, "X"))
                 : yield* repo.completeJob(w, {
                     email: newEmail(a, job.id, now),
                     generationTime: 1,
@@ -602,8 +551,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
           expect(yield* repo.usage(a.id, "2026-03-03", "2026-03-31")).toEqual([])
           expect(yield* repo.usage(b.id, "2026-02-01", "2026-03-31")).toEqual([])
           // a completion that does not happen (lease lost) counts nothing
-          const [extra] = yield* repo.insertJobs([newJob(a, t0, "J4")])
-          if (!extra) throw new Error("insert failed")
+          const extra = at(yield* repo.insertJobs([newJob(a, t0, "J4")]), 0)
           expect(
             yield* repo.completeJob(lease(extra, "nobody"), {
               email: newEmail(a, extra.id, t0),
@@ -621,9 +569,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("releaseJob", () => {
       it.effect("puts the job back at its place, due only from availableAt, keeping the last error", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          yield* repo.upsertUser(a, t0)
+          const { repo, t0, a } = yield* setup
           const jobs = yield* repo.insertJobs([newJob(a, t0, "One"), newJob(a, t0, "Two"), newJob(a, t0, "Three")])
           const [one, two, three] = jobs
           if (!one || !two || !three) throw new Error("insert failed")
@@ -671,13 +617,8 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("failJob", () => {
       it.effect("stores the error, finishes the job and ends the lease", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          yield* repo.upsertUser(a, t0)
-          const [job] = yield* repo.insertJobs([newJob(a, t0)])
-          if (!job) throw new Error("insert failed")
-          yield* claimSome(repo, "w1", t0)
-          const w1 = lease(job, "w1")
+          const { repo, t0, a } = yield* setup
+          const { job, lease: w1 } = yield* claimedJob(repo, a, t0)
           const t1 = after(t0, "5 seconds")
           const failure = {
             message: "No author named Ada Lovelace on arXiv",
@@ -707,9 +648,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("emails", () => {
       it.effect("listEmails: newest first (id breaks ties), discarded only when asked, limit/offset", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          yield* repo.upsertUser(a, t0)
+          const { repo, t0, a } = yield* setup
           const id = (n: number) => EmailId.make(`00000000-0000-4000-8000-00000000000${n}`)
           const e1 = yield* produceEmail(repo, a, t0, id(1))
           const e2 = yield* produceEmail(repo, a, after(t0, "1 minute"), id(2))
@@ -732,9 +671,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
 
       it.effect("setDisplayed returns the updated email; unknown ids are none", () =>
         Effect.gen(function* () {
-          const { repo, t0 } = yield* setup
-          const a = user("a")
-          yield* repo.upsertUser(a, t0)
+          const { repo, t0, a } = yield* setup
           const email = yield* produceEmail(repo, a, t0)
 
           const hidden = yield* repo.setDisplayed(a.id, email.id, false)
@@ -764,38 +701,28 @@ export const sqlChecks = (
   fresh: Effect.Effect<RepoService, unknown, SqlClient.SqlClient>
 ) =>
   describe("schema", () => {
-    const setup = Effect.gen(function* () {
-      const repo = yield* fresh
-      const sql = yield* SqlClient.SqlClient
-      const t0 = new Date("2026-03-01T09:00:00.000Z")
-      const a = user("a")
-      yield* repo.upsertUser(a, t0)
-      return { repo, sql, t0, a }
-    })
+    const setup = Effect.map(Effect.zip(setupRepo(fresh), SqlClient.SqlClient), ([stored, sql]) => ({ ...stored, sql }))
 
     it.effect("a CHECK rejects an error_message over 1000 characters", () =>
       Effect.gen(function* () {
         const { repo, sql, t0, a } = yield* setup
-        const [job] = yield* repo.insertJobs([newJob(a, t0)])
-        if (!job) throw new Error("insert failed")
-        yield* claimSome(repo, "w1", t0)
-        const failure = { message: "x".repeat(1001), type: "Error", failedStep: null, stepTimings: {}, now: t0 }
-        const error = yield* Effect.flip(repo.failJob(lease(job, "w1"), failure))
+        const { job, lease: w1 } = yield* claimedJob(repo, a, t0)
+        const tooLong = failure("x".repeat(1001), t0)
+        const error = yield* Effect.flip(repo.failJob(w1, tooLong))
         expect(error).toMatchObject({ _tag: "RepoError", operation: "failJob" })
         expect(messages(error)).toMatch(/queue_items_error_message_check/)
         expect(Option.map(yield* repo.findJob(a.id, job.id), (j) => j.status)).toEqual(Option.some("processing"))
 
         const raw = yield* Effect.flip(sql`UPDATE queue_items SET error_message = ${"y".repeat(1001)}`)
         expect(raw._tag).toBe("SqlError")
-        expect(yield* repo.failJob(lease(job, "w1"), { ...failure, message: "x".repeat(1000) })).toBe(true)
+        expect(yield* repo.failJob(w1, failure("x".repeat(1000), t0))).toBe(true)
       })
     )
 
     it.effect("states the adapter never writes are refused", () =>
       Effect.gen(function* () {
         const { repo, sql, t0, a } = yield* setup
-        const [job] = yield* repo.insertJobs([newJob(a, t0)])
-        if (!job) throw new Error("insert failed")
+        const job = at(yield* repo.insertJobs([newJob(a, t0)]), 0)
         const refused = (statement: Effect.Effect<unknown, unknown>) =>
           Effect.map(Effect.flip(statement), (e) => expect(e).toMatchObject({ _tag: "SqlError" }))
         // processing without a lease, completed without an email, failed without an error, unknown status/step

@@ -2,13 +2,13 @@ import * as Net from "node:net"
 import * as Zlib from "node:zlib"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Scraper } from "@scribe/core/Research"
-import type { UpstreamError } from "@scribe/core/Upstream"
 import { ConfigProvider, Effect, Layer } from "effect"
 import * as fc from "fast-check"
 import * as SafeScraper from "../src/SafeScraper"
 import * as People from "../testkit/People"
+import { failure } from "../testkit/UpstreamFailure"
 import * as WorldModule from "../testkit/World"
-import { hiddenMarkers, Paths, World } from "../testkit/World"
+import { fresh, hiddenMarkers, Paths, World } from "../testkit/World"
 
 /** Public-looking names for the guarded scraper; anything else does not resolve. */
 const fakeDns = () => {
@@ -45,9 +45,6 @@ const guarded = (port: number, options: Partial<SafeScraper.Options> = {}) =>
   })
 
 const open = (options: Partial<SafeScraper.Options> = {}) => SafeScraper.make({ allowPrivate: true, ...options })
-
-const failure = <A, R>(effect: Effect.Effect<A, UpstreamError, R>) =>
-  Effect.flip(effect).pipe(Effect.map((e) => ({ kind: e.kind, message: e.message, retryAfterMs: e.retryAfterMs })))
 
 describe("SafeScraper address rules", () => {
   it.each([
@@ -120,8 +117,6 @@ describe("SafeScraper text extraction", () => {
 })
 
 layer(WorldModule.layer({ scale: 0.05 }), { excludeTestServices: true })("SafeScraper against the world", (it) => {
-  const reset = Effect.flatMap(World, (world) => Effect.sync(() => world.reset()))
-
   it.effect("fetches a faculty page: final URL, title and readable text only", () =>
     Effect.gen(function* () {
       const world = yield* World
@@ -271,7 +266,7 @@ layer(WorldModule.layer({ scale: 0.05 }), { excludeTestServices: true })("SafeSc
   describe("SSRF with private fetching off", () => {
     it.effect("the harness would see a fetch: a public name reaches the world through the guard", () =>
       Effect.gen(function* () {
-        yield* reset
+        yield* fresh
         const world = yield* World
         const scraper = yield* guarded(world.web.port)
         const page = yield* scraper.fetchPage(`http://public.example:${world.web.port}/people/ada-lovelace`)
@@ -309,7 +304,7 @@ layer(WorldModule.layer({ scale: 0.05 }), { excludeTestServices: true })("SafeSc
 
     it.effect("refuses every private, loopback, link-local, CGNAT and metadata target; none is fetched", () =>
       Effect.gen(function* () {
-        yield* reset
+        yield* fresh
         const world = yield* World
         const scraper = yield* guarded(world.web.port)
         for (const [i, host] of targets.entries()) {
@@ -324,7 +319,7 @@ layer(WorldModule.layer({ scale: 0.05 }), { excludeTestServices: true })("SafeSc
       "validates every redirect hop: a public URL redirecting to loopback or metadata fetches nothing there",
       () =>
         Effect.gen(function* () {
-          yield* reset
+          yield* fresh
           const world = yield* World
           const scraper = yield* guarded(world.web.port)
           const toLoopback = yield* failure(
@@ -342,7 +337,7 @@ layer(WorldModule.layer({ scale: 0.05 }), { excludeTestServices: true })("SafeSc
 
     it.effect("resolves each hop again: a name rebinding to loopback is refused on the next hop", () =>
       Effect.gen(function* () {
-        yield* reset
+        yield* fresh
         const world = yield* World
         world.web.setPage("/rebind", { redirect: "/testkit/secret" })
         const scraper = yield* guarded(world.web.port)
@@ -354,7 +349,7 @@ layer(WorldModule.layer({ scale: 0.05 }), { excludeTestServices: true })("SafeSc
 
     it.effect("refuses non-http schemes and URLs with credentials", () =>
       Effect.gen(function* () {
-        yield* reset
+        yield* fresh
         const world = yield* World
         const scraper = yield* guarded(world.web.port)
         for (const url of [
@@ -371,7 +366,7 @@ layer(WorldModule.layer({ scale: 0.05 }), { excludeTestServices: true })("SafeSc
 
     it.effect("layerConfig refuses loopback by default and fetches it with SCRIBE_ALLOW_PRIVATE_FETCH=true", () =>
       Effect.gen(function* () {
-        yield* reset
+        yield* fresh
         const world = yield* World
         const fetchSecret = Effect.flatMap(Scraper, (s) => s.fetchPage(world.url(Paths.secret)))
         const refused = yield* failure(

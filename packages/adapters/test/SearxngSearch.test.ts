@@ -1,24 +1,14 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { expect, layer } from "@effect/vitest"
 import { WebSearch } from "@scribe/core/Research"
-import type { UpstreamError } from "@scribe/core/Upstream"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import * as Budgets from "../src/Budgets"
 import * as SearxngSearch from "../src/SearxngSearch"
 import { SearchReply } from "../testkit/FakeSearch"
 import * as People from "../testkit/People"
+import { failure } from "../testkit/UpstreamFailure"
 import * as WorldModule from "../testkit/World"
-import { World } from "../testkit/World"
-
-const failure = <A, R>(effect: Effect.Effect<A, UpstreamError, R>) =>
-  Effect.flip(effect).pipe(Effect.map((e) => ({ kind: e.kind, message: e.message, retryAfterMs: e.retryAfterMs })))
-
-const fresh = Effect.flatMap(World, (world) =>
-  Effect.sync(() => {
-    world.reset()
-    return world
-  })
-)
+import { fresh, World } from "../testkit/World"
 
 const searxng = (options: Partial<SearxngSearch.Options> = {}) =>
   Effect.flatMap(World, (world) =>

@@ -4,7 +4,7 @@ import * as FakeArxiv from "../testkit/FakeArxiv"
 import { Reply } from "../testkit/FakeLlm"
 import * as People from "../testkit/People"
 import * as WorldModule from "../testkit/World"
-import { Paths, World } from "../testkit/World"
+import { fresh, Paths } from "../testkit/World"
 
 const get = (url: string, init?: RequestInit) =>
   Effect.promise(() =>
@@ -48,8 +48,7 @@ layer(WorldModule.layer({ scale: 0.1, arxiv: { throttleStatus: 429, minIntervalM
 })("the world's servers", (it) => {
   it.effect("four servers on loopback ports, and an environment pointing Scribe at them", () =>
     Effect.gen(function* () {
-      const world = yield* World
-      world.reset()
+      const world = yield* fresh
       const origins = [world.llm.origin, world.search.origin, world.web.origin, world.arxiv.origin]
       expect(new Set(origins).size).toBe(4)
       for (const origin of origins) expect(origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
@@ -68,8 +67,7 @@ layer(WorldModule.layer({ scale: 0.1, arxiv: { throttleStatus: 429, minIntervalM
 
   it.effect("web: pages, redirects and logs of what was served", () =>
     Effect.gen(function* () {
-      const world = yield* World
-      world.reset()
+      const world = yield* fresh
       const page = yield* get(world.url("/people/ada-lovelace"))
       expect(page.status).toBe(200)
       expect(page.body).toContain("Analytical Engines Lab")
@@ -84,8 +82,7 @@ layer(WorldModule.layer({ scale: 0.1, arxiv: { throttleStatus: 429, minIntervalM
 
   it.effect("search: SearXNG and Brave shapes from the same rules", () =>
     Effect.gen(function* () {
-      const world = yield* World
-      world.reset()
+      const world = yield* fresh
       const searx = JSON.parse(
         (yield* get(`${world.search.searxngUrl}/search?q=${encodeURIComponent("Alan Lovelace")}&format=json`)).body
       )
@@ -104,8 +101,7 @@ layer(WorldModule.layer({ scale: 0.1, arxiv: { throttleStatus: 429, minIntervalM
 
   it.effect("arXiv: Atom with namespaces; throttled (here with 429) when called sooner than its interval", () =>
     Effect.gen(function* () {
-      const world = yield* World
-      world.reset()
+      const world = yield* fresh
       const url = `${world.arxiv.url}?search_query=${encodeURIComponent('au:"Mallory Quinn"')}&max_results=5`
       const feed = yield* get(url)
       expect(feed.status).toBe(200)
@@ -127,8 +123,7 @@ layer(WorldModule.layer({ scale: 0.1, arxiv: { throttleStatus: 429, minIntervalM
 
   it.effect("LLM: scripts route by step; calls are counted per step; reset forgets", () =>
     Effect.gen(function* () {
-      const world = yield* World
-      world.reset()
+      const world = yield* fresh
       world.llm.setScript((request) =>
         request.step === "template_parser" ? Reply.json({ ok: true }) : Reply.serverError()
       )

@@ -35,7 +35,7 @@ export const layerPgClient = (url: string, options: { readonly maxConnections?: 
   )
 
 /** A fresh migrated database for one suite, as `PgClient` and `SqlClient`; dropped when the layer's scope closes. */
-export const layerTempPgClient = (options: { readonly maxConnections?: number } = {}) =>
+export const layerTempPostgres = (options: { readonly maxConnections?: number } = {}) =>
   Layer.unwrapScoped(Effect.map(tempDatabaseUrl, (url) => layerPgClient(url, options))) as Layer.Layer<
     PgClient.PgClient | SqlClient.SqlClient,
     unknown

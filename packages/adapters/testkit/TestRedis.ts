@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
-import { describe, it } from "@effect/vitest"
 import { Duration, Effect, Either, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import { optionsFromUrl } from "../src/RedisConfig"
+import { describeNeeding } from "./ServiceSuite"
 import { freePort } from "./TempPostgres"
 
 /** The machine's Redis; suites keep to their own key prefix on it. */
@@ -31,21 +31,7 @@ export const redisReachable: Promise<boolean> = withClient(redisOptions, (r) => 
  * Declares a suite that needs the machine's Redis: with `CI=true` an unreachable Redis fails the run, elsewhere the
  * suite is skipped with a message.
  */
-export const describeRedis = async (name: string, body: () => void) => {
-  if (await redisReachable) return body()
-  if (process.env.CI === "true") {
-    describe(name, () => {
-      it("needs a reachable Redis in CI", () => {
-        throw new Error(`Redis is unreachable at ${redisUrl}; with CI=true this suite fails instead of skipping`)
-      })
-    })
-    return
-  }
-  console.warn(`${name} skipped: Redis is unreachable at ${redisUrl} (set CI=true to fail instead)`)
-  describe.skip(`${name} (skipped: Redis unreachable at ${redisUrl})`, () => {
-    it("needs Redis", () => {})
-  })
-}
+export const describeRedis = describeNeeding({ name: "Redis", url: redisUrl, reachable: redisReachable })
 
 /** A key prefix no other suite (or test) uses. */
 export const uniquePrefix = (label: string) => `scribe-test:${label}:${randomUUID().slice(0, 8)}:`

@@ -236,3 +236,11 @@ export const make = (options: Options = {}): Effect.Effect<WorldService, never, 
   })
 
 export const layer = (options: Options = {}): Layer.Layer<World> => Layer.scoped(World, make(options))
+
+/** The suite's world, reset for the test: logs cleared, the initial scripts, pages, papers and throttling back. */
+export const fresh: Effect.Effect<WorldService, never, World> = Effect.flatMap(World, (world) =>
+  Effect.sync(() => {
+    world.reset()
+    return world
+  })
+)

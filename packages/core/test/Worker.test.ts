@@ -28,6 +28,18 @@ const t0 = Date.parse("2026-03-01T09:00:00.000Z")
 const owner = new AuthUser({ id: UserId.make("worker-test-user"), email: null })
 const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
 
+/** A job `owner` submits at `createdAt`. */
+const newJob = (recipientName: string, createdAt: Date, recipientInterest = "graph theory") =>
+  new NewJob({
+    id: JobId.make(crypto.randomUUID()),
+    userId: owner.id,
+    batchId: null,
+    recipientName,
+    recipientInterest,
+    emailTemplate: template,
+    createdAt
+  })
+
 const options: Worker.WorkerOptions = {
   name: "w",
   concurrency: 1,
@@ -60,21 +72,7 @@ type Harness = Effect.Effect.Success<ReturnType<typeof start>>
 const submit = (h: Harness, count = 1) =>
   Effect.gen(function* () {
     const now = new Date(yield* TestClock.currentTimeMillis)
-    const jobs = yield* h.repo.insertJobs(
-      Array.from(
-        { length: count },
-        (_, i) =>
-          new NewJob({
-            id: JobId.make(crypto.randomUUID()),
-            userId: owner.id,
-            batchId: null,
-            recipientName: `Dr. Recipient ${i}`,
-            recipientInterest: "graph theory",
-            emailTemplate: template,
-            createdAt: now
-          })
-      )
-    )
+    const jobs = yield* h.repo.insertJobs(Array.from({ length: count }, (_, i) => newJob(`Dr. Recipient ${i}`, now)))
     yield* h.queue.offer(offersFor(jobs))
     return jobs
   })
@@ -286,17 +284,7 @@ describe("Worker", () => {
       yield* TestClock.setTime(t0)
       const repo = yield* RepoMemory.make
       yield* repo.upsertUser(owner, new Date(t0))
-      const [j] = yield* repo.insertJobs([
-        new NewJob({
-          id: JobId.make(crypto.randomUUID()),
-          userId: owner.id,
-          batchId: null,
-          recipientName: "Dr. Poison",
-          recipientInterest: "crashes",
-          emailTemplate: template,
-          createdAt: new Date(t0)
-        })
-      ])
+      const [j] = yield* repo.insertJobs([newJob("Dr. Poison", new Date(t0), "crashes")])
       // Three holders claim it in turn and vanish; each lease runs out.
       for (let i = 0; i < 3; i++) {
         const now = t0 + i * 31_000

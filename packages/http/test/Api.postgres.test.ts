@@ -1,6 +1,7 @@
 import * as SqlRepo from "@scribe/adapters/SqlRepo"
 import * as StoreHealth from "@scribe/adapters/StoreHealth"
-import { describePostgres, layerTempPostgres } from "@scribe/adapters/testkit/TestDatabase"
+import { layerTempPostgres } from "@scribe/adapters/testkit/TempPostgres"
+import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
 import { Layer } from "effect"
 import { suite } from "./ApiSuite"
 import { fuzzSuite } from "./FuzzSuite"

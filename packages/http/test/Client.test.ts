@@ -4,7 +4,12 @@ import * as Database from "@scribe/adapters/Database"
 import * as SqlRepo from "@scribe/adapters/SqlRepo"
 import * as StoreHealth from "@scribe/adapters/StoreHealth"
 import * as Polling from "@scribe/client/Polling"
-import { createScribeClient, isScribeError, ScribeAborted } from "@scribe/client/PromiseClient"
+import {
+  type CreateScribeClientOptions,
+  createScribeClient,
+  isScribeError,
+  ScribeAborted
+} from "@scribe/client/PromiseClient"
 import * as ScribeClient from "@scribe/client/ScribeClient"
 import { Email } from "@scribe/core/Email"
 import { EmailId } from "@scribe/core/Ids"
@@ -78,21 +83,23 @@ const effectClient: MakeOps = (options) =>
 /** Runs a Promise; a rejection becomes the Effect's failure as thrown. */
 const promised = <A>(run: () => Promise<A>) => Effect.tryPromise({ try: run, catch: (error) => error })
 
-const promiseClient: MakeOps = (options) =>
-  Effect.gen(function* () {
-    const url = yield* baseUrl
-    const client = yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        createScribeClient({
-          baseUrl: url,
-          getToken: options.token,
-          retry: false,
-          pollIntervalMs: 25,
-          ...withFetch(options)
-        })
-      ),
+/** A Promise client of the test server, disposed when the scope closes. */
+const scopedPromiseClient = (options: Omit<CreateScribeClientOptions, "baseUrl">) =>
+  Effect.flatMap(baseUrl, (url) =>
+    Effect.acquireRelease(
+      Effect.sync(() => createScribeClient({ baseUrl: url, ...options })),
       (c) => Effect.promise(() => c.dispose())
     )
+  )
+
+const promiseClient: MakeOps = (options) =>
+  Effect.gen(function* () {
+    const client = yield* scopedPromiseClient({
+      getToken: options.token,
+      retry: false,
+      pollIntervalMs: 25,
+      ...withFetch(options)
+    })
     return {
       health: () => promised(() => client.health()),
       generate: (r, o) => promised(() => client.generate(r, o)),
@@ -131,6 +138,14 @@ const recordingFetch = (rewrite: (init: RequestInit) => RequestInit = (init) => 
   }
   return { fetch, sent }
 }
+
+/** A fresh user's Promise client, polling every 20 ms, and the record of the requests it sends. */
+const recordedPromiseClient = Effect.gen(function* () {
+  const token = yield* tokenFor(newUser())
+  const recorder = recordingFetch()
+  const client = yield* scopedPromiseClient({ getToken: () => token, fetch: recorder.fetch, pollIntervalMs: 20 })
+  return { client, recorder }
+})
 
 /** Moves the first job in line to `processing`, as a worker would. */
 const claimNext = Effect.gen(function* () {
@@ -426,15 +441,7 @@ layer(Layer.provideMerge(layerServer(stores), stores), { timeout: "120 seconds",
     describe("Promise client specifics", () => {
       it.scoped("abort stops polling: the promise rejects with ScribeAborted and no request follows", () =>
         Effect.gen(function* () {
-          const token = yield* tokenFor(newUser())
-          const recorder = recordingFetch()
-          const url = yield* baseUrl
-          const client = yield* Effect.acquireRelease(
-            Effect.sync(() =>
-              createScribeClient({ baseUrl: url, getToken: () => token, fetch: recorder.fetch, pollIntervalMs: 20 })
-            ),
-            (c) => Effect.promise(() => c.dispose())
-          )
+          const { client, recorder } = yield* recordedPromiseClient
           const { task_id } = yield* promised(() => client.generate(request("Dr. Patient")))
           const controller = new AbortController()
           const seen: Array<string> = []
@@ -464,15 +471,7 @@ layer(Layer.provideMerge(layerServer(stores), stores), { timeout: "120 seconds",
 
       it.scoped("submitBatchAndWatch iterates snapshots; breaking out of the loop stops polling", () =>
         Effect.gen(function* () {
-          const token = yield* tokenFor(newUser())
-          const recorder = recordingFetch()
-          const url = yield* baseUrl
-          const client = yield* Effect.acquireRelease(
-            Effect.sync(() =>
-              createScribeClient({ baseUrl: url, getToken: () => token, fetch: recorder.fetch, pollIntervalMs: 20 })
-            ),
-            (c) => Effect.promise(() => c.dispose())
-          )
+          const { client, recorder } = yield* recordedPromiseClient
           const { queue_item_ids, snapshots } = yield* promised(() =>
             client.submitBatchAndWatch({ email_template: template, items: [item("Waits Forever")] })
           )
@@ -508,7 +507,6 @@ layer(Layer.provideMerge(layerServer(stores), stores), { timeout: "120 seconds",
       it.scoped("a batch POST retried after a lost answer creates one set of jobs", () =>
         Effect.gen(function* () {
           const token = yield* tokenFor(newUser())
-          const url = yield* baseUrl
           let posts = 0
           // the server receives and commits the first POST, but its answer is lost (connection reset)
           const lossy: typeof globalThis.fetch = async (input, init) => {
@@ -516,12 +514,7 @@ layer(Layer.provideMerge(layerServer(stores), stores), { timeout: "120 seconds",
             if (init?.method === "POST" && ++posts === 1) throw new TypeError("fetch failed: ECONNRESET")
             return response
           }
-          const client = yield* Effect.acquireRelease(
-            Effect.sync(() =>
-              createScribeClient({ baseUrl: url, getToken: () => token, fetch: lossy, retry: { baseDelayMs: 10 } })
-            ),
-            (c) => Effect.promise(() => c.dispose())
-          )
+          const client = yield* scopedPromiseClient({ getToken: () => token, fetch: lossy, retry: { baseDelayMs: 10 } })
           const { queue_item_ids } = yield* promised(() =>
             client.submitBatch({ email_template: template, items: [item("Once"), item("Only")] })
           )

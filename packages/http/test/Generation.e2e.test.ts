@@ -3,41 +3,16 @@ import { Reply } from "@scribe/adapters/testkit/FakeLlm"
 import * as People from "@scribe/adapters/testkit/People"
 import { type Behaviour, pipelineModel } from "@scribe/adapters/testkit/PipelineModel"
 import * as World from "@scribe/adapters/testkit/World"
-import * as PipelineLive from "@scribe/worker/PipelineLive"
-import * as Stores from "@scribe/worker/Stores"
-import { makeWorkerLayer } from "@scribe/worker/WorkerLive"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { describe, expect } from "vitest"
-import { call, type Reply as HttpReply, layerServer, tokenFor } from "./TestServer"
+import { emailOf, finished, layerApp, newUserToken, submit, template } from "./EndToEnd"
+import { call } from "./TestServer"
 
-/**
- * Issue 4's acceptance end to end: the real API on a real port, the real worker and pipeline on embedded PGlite (as
- * `pnpm start` runs), and every upstream (LLM, search, pages, arXiv) a local server of the simulated world.
- */
-const App = Layer.unwrapScoped(
-  Effect.gen(function* () {
-    const world = yield* World.make({ scale: 0.02 })
-    world.llm.setScript(pipelineModel())
-    const config = Layer.setConfigProvider(
-      world.configProvider({
-        SCRIBE_DATA_DIR: "memory",
-        SCRIBE_WORKER_NAME: "e2e",
-        SCRIBE_RETRY_BASE_SECONDS: "0.2",
-        SCRIBE_RETRY_MAX_SECONDS: "2"
-      })
-    )
-    const stores = Stores.layerConfig({ requireDatabaseUrl: false }).pipe(Layer.provide(config))
-    const worker = makeWorkerLayer(PipelineLive.layerConfig).pipe(Layer.provide(config))
-    return Layer.mergeAll(layerServer(stores), worker, Layer.succeed(World.World, world)).pipe(
-      Layer.provideMerge(stores)
-    )
-  })
-)
+/** Issue 4's acceptance end to end: the whole service, every upstream simulated (see `layerApp`). */
+const App = layerApp({
+  env: { SCRIBE_WORKER_NAME: "e2e", SCRIBE_RETRY_BASE_SECONDS: "0.2", SCRIBE_RETRY_MAX_SECONDS: "2" }
+})
 
-const template =
-  "Dear {{name}},\n\nI read {{research}} with great interest and would love to join your group.\n\nBest,\nSam"
-
-type Task = { status: string; result: Record<string, unknown> | null; error: Record<string, unknown> | null }
 type Email = {
   email_message: string
   is_confident: boolean
@@ -50,38 +25,15 @@ type Email = {
   }
 }
 
-const liveSleep = (ms: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, ms)))
-
-/** Polls a task (real time, bounded) until it is finished. */
-const finished = (token: string, taskId: string) =>
-  Effect.gen(function* () {
-    const deadline = Date.now() + 30_000
-    let last: HttpReply = { status: 0, body: null }
-    while (Date.now() < deadline) {
-      last = yield* call("GET", `/api/email/status/${taskId}`, { token })
-      const status = (last.body as Task | null)?.status
-      if (status === "SUCCESS" || status === "FAILURE") return last.body as Task
-      yield* liveSleep(50)
-    }
-    throw new Error(`task never finished; last: ${JSON.stringify(last)}`)
-  })
-
 /** Generates one email for `recipient` with the model behaving as told; returns the task and, on success, the email. */
 const generate = (person: People.Person, behaviour: Behaviour = {}, emailTemplate = template) =>
   Effect.gen(function* () {
     const world = yield* World.World
     world.llm.setScript(pipelineModel(behaviour))
-    const token = yield* tokenFor(`user-${crypto.randomUUID()}`)
-    const created = yield* call("POST", "/api/email/generate", {
-      token,
-      json: { email_template: emailTemplate, recipient_name: person.asTyped, recipient_interest: person.interest }
-    })
-    expect(created.status).toBe(202)
-    const task = yield* finished(token, (created.body as { task_id: string }).task_id)
+    const token = yield* newUserToken()
+    const { task } = yield* submit(token, person, emailTemplate)
     if (task.status !== "SUCCESS") return { task, email: undefined }
-    const email = yield* call("GET", `/api/email/${String(task.result?.email_id)}`, { token })
-    expect(email.status).toBe(200)
-    return { task, email: email.body as Email }
+    return { task, email: yield* emailOf<Email>(token, task) }
   })
 
 const titles = (person: People.Person) => person.papers.map((p) => p.title.replace(/\s+/g, " "))
@@ -222,7 +174,7 @@ layer(App, { timeout: "120 seconds", excludeTestServices: true })("generation en
         world.llm.setScript(pipelineModel())
         const batchTemplate = `Hello {{name}}, your work on {{research}} inspired me. (${crypto.randomUUID()})`
         const before = world.llm.calls("template_parser")
-        const token = yield* tokenFor(`user-${crypto.randomUUID()}`)
+        const token = yield* newUserToken()
         const people = [People.ada, People.alan, People.nobody, People.mallory]
         const items = Array.from({ length: 10 }, (_, i) => {
           const person = people[i % people.length]!

@@ -3,15 +3,11 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import * as Telemetry from "@scribe/adapters/Telemetry"
 import * as People from "@scribe/adapters/testkit/People"
-import { pipelineModel } from "@scribe/adapters/testkit/PipelineModel"
-import * as World from "@scribe/adapters/testkit/World"
-import * as PipelineLive from "@scribe/worker/PipelineLive"
-import * as Stores from "@scribe/worker/Stores"
-import { makeWorkerLayer } from "@scribe/worker/WorkerLive"
 import { Effect, Layer } from "effect"
 import { describe, expect } from "vitest"
+import { emailOf, eventually, layerApp, newUserToken, submit, template } from "./EndToEnd"
 import * as PrometheusText from "./PrometheusText"
-import { call, type Reply as HttpReply, layerServer, tokenFor } from "./TestServer"
+import { call } from "./TestServer"
 
 /**
  * Issue 7, acceptance 1 and 2: the span tree of one generated email (request → job attempt → four steps → upstream
@@ -21,62 +17,21 @@ import { call, type Reply as HttpReply, layerServer, tokenFor } from "./TestServ
 const exporter = new InMemorySpanExporter()
 const apiKey = "sk-testkit-observability-0123456789"
 
-const App = Layer.unwrapScoped(
-  Effect.gen(function* () {
-    const world = yield* World.make({ scale: 0.02, llm: { apiKey } })
-    world.llm.setScript(pipelineModel())
-    const config = Layer.setConfigProvider(
-      world.configProvider({ SCRIBE_DATA_DIR: "memory", SCRIBE_WORKER_NAME: "observability" })
-    )
-    const stores = Stores.layerConfig({ requireDatabaseUrl: false }).pipe(Layer.provide(config))
-    const worker = makeWorkerLayer(PipelineLive.layerConfig).pipe(Layer.provide(config))
-    return Layer.mergeAll(layerServer(stores), worker, Layer.succeed(World.World, world)).pipe(
-      Layer.provideMerge(stores)
-    )
-  })
-).pipe(
+const App = layerApp({
+  world: { llm: { apiKey } },
+  env: { SCRIBE_WORKER_NAME: "observability" }
+}).pipe(
   Layer.provide(Telemetry.layerTracing({ serviceName: "scribe-test", processor: new SimpleSpanProcessor(exporter) }))
 )
-
-const template =
-  "Dear {{name}},\n\nI read {{research}} with great interest and would love to join your group.\n\nBest,\nSam"
-
-type Task = { status: string; result: Record<string, unknown> | null }
-
-const liveSleep = (ms: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, ms)))
-
-/** Polls (real time, bounded) until `check` holds. */
-const eventually = <A, R>(what: string, check: Effect.Effect<A | undefined, never, R>) =>
-  Effect.gen(function* () {
-    const deadline = Date.now() + 30_000
-    while (Date.now() < deadline) {
-      const value = yield* check
-      if (value !== undefined) return value
-      yield* liveSleep(50)
-    }
-    throw new Error(`timed out waiting for ${what}`)
-  })
 
 /** Submits one email and waits for its task to succeed; the task id, token and the email. */
 const generate = (person: People.Person) =>
   Effect.gen(function* () {
-    const token = yield* tokenFor(`user-${crypto.randomUUID()}`)
-    const created = yield* call("POST", "/api/email/generate", {
-      token,
-      json: { email_template: template, recipient_name: person.asTyped, recipient_interest: person.interest }
-    })
-    expect(created.status).toBe(202)
-    const taskId = (created.body as { task_id: string }).task_id
-    const task = yield* eventually(
-      "the task to finish",
-      Effect.map(call("GET", `/api/email/status/${taskId}`, { token }), (reply: HttpReply) => {
-        const body = reply.body as Task | null
-        return body?.status === "SUCCESS" || body?.status === "FAILURE" ? body : undefined
-      })
-    )
+    const token = yield* newUserToken()
+    const { taskId, task } = yield* submit(token, person)
     expect(task.status).toBe("SUCCESS")
-    const email = yield* call("GET", `/api/email/${String(task.result?.email_id)}`, { token })
-    return { taskId, token, task, message: (email.body as { email_message: string }).email_message }
+    const email = yield* emailOf<{ email_message: string }>(token, task)
+    return { taskId, token, task, message: email.email_message }
   })
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,13 +1,17 @@
-import { describe, expect, it } from "@effect/vitest"
-import { tempDatabaseUrl } from "@scribe/adapters/testkit/TempPostgres"
-import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
-import { describeRedis, redisUrl, uniquePrefix, wipePrefix } from "@scribe/adapters/testkit/TestRedis"
+import { expect, it } from "@effect/vitest"
 import * as Queue from "@scribe/core/QueueUseCases"
 import { Repo } from "@scribe/core/Repo"
-import * as ScriptedGenerator from "@scribe/core/testing/GeneratorScripted"
-import { ConfigProvider, Effect, Either, Layer } from "effect"
-import { makeStandaloneLayer } from "../src/WorkerLive"
-import { inspector, liveSleep, storesFrom, submitBatch, waitUntil } from "./Harness"
+import { Effect, Either } from "effect"
+import {
+  describeDispatches,
+  inspector,
+  liveSleep,
+  runWorker,
+  scenarioEnv,
+  storesFrom,
+  submitBatch,
+  waitUntil
+} from "./Harness"
 
 const ROUNDS = 100
 
@@ -17,21 +21,10 @@ const ROUNDS = 100
  */
 const race = (redis: boolean) =>
   Effect.gen(function* () {
-    const url = yield* tempDatabaseUrl
-    const prefix = uniquePrefix("cancel")
-    if (redis) yield* Effect.addFinalizer(() => Effect.ignore(wipePrefix(prefix)))
-    const env: Record<string, string> = {
-      DATABASE_URL: url,
-      ...(redis ? { REDIS_URL: redisUrl, SCRIBE_REDIS_PREFIX: prefix } : {}),
-      SCRIBE_WORKER_CONCURRENCY: "2"
-    }
+    const { url, env } = yield* scenarioEnv("cancel", redis, { SCRIBE_WORKER_CONCURRENCY: "2" })
     const api = yield* storesFrom(env)
     const look = yield* inspector(url)
-    yield* Layer.build(
-      makeStandaloneLayer(ScriptedGenerator.layer({})).pipe(
-        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
-      )
-    )
+    yield* runWorker(env)
 
     const cancelled: Array<string> = []
     const refused: Array<string> = []
@@ -69,15 +62,10 @@ const race = (redis: boolean) =>
     expect(leaked[0]!.n).toBe(0)
   }).pipe(Effect.scoped)
 
-await describePostgres("cancel racing the claim", () => {
-  describe("cancel racing the claim", () => {
-    it.live(`Postgres: ${ROUNDS} rounds ⇒ never an email for a cancelled job`, () => race(false), { timeout: 60_000 })
-  })
-  return describeRedis("cancel racing the claim (Redis)", () => {
-    describe("cancel racing the claim (Redis)", () => {
-      it.live(`Redis dispatch: ${ROUNDS} rounds ⇒ never an email for a cancelled job`, () => race(true), {
-        timeout: 60_000
-      })
-    })
-  })
+await describeDispatches("cancel racing the claim", (redis) => {
+  it.live(
+    `${redis ? "Redis dispatch" : "Postgres"}: ${ROUNDS} rounds ⇒ never an email for a cancelled job`,
+    () => race(redis),
+    { timeout: 60_000 }
+  )
 })

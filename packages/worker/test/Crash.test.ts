@@ -1,9 +1,17 @@
-import { describe, expect, it } from "@effect/vitest"
-import { tempDatabaseUrl } from "@scribe/adapters/testkit/TempPostgres"
-import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
-import { describeRedis, redisUrl, uniquePrefix, wipePrefix } from "@scribe/adapters/testkit/TestRedis"
+import { expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { type Child, inspector, printed, sigkill, spawnFixture, storesFrom, submitBatch, waitUntil } from "./Harness"
+import {
+  type Child,
+  describeDispatches,
+  inspector,
+  printed,
+  scenarioEnv,
+  sigkill,
+  spawnFixture,
+  storesFrom,
+  submitBatch,
+  waitUntil
+} from "./Harness"
 
 const JOBS = 50
 const KILLS = 10
@@ -15,12 +23,7 @@ const KILLS = 10
  */
 const crashScenario = (redis: boolean) =>
   Effect.gen(function* () {
-    const url = yield* tempDatabaseUrl
-    const prefix = uniquePrefix("crash")
-    if (redis) yield* Effect.addFinalizer(() => Effect.ignore(wipePrefix(prefix)))
-    const env: Record<string, string> = {
-      DATABASE_URL: url,
-      ...(redis ? { REDIS_URL: redisUrl, SCRIBE_REDIS_PREFIX: prefix } : {}),
+    const { url, env } = yield* scenarioEnv("crash", redis, {
       SCRIBE_LEASE_SECONDS: "2",
       SCRIBE_QUEUE_POLL_SECONDS: "2",
       SCRIBE_QUEUE_RECONCILE_SECONDS: "1",
@@ -29,7 +32,7 @@ const crashScenario = (redis: boolean) =>
       // job early in its first attempt.
       SCRIBE_WORKER_CONCURRENCY: "1",
       SCRIPTED_STEP_MILLIS: "100"
-    }
+    })
     const api = yield* storesFrom(env)
     const look = yield* inspector(url)
     const { jobs } = yield* submitBatch(api.repo, JOBS, "crash")
@@ -112,21 +115,10 @@ const crashScenario = (redis: boolean) =>
     expect(pairs[0]!.n).toBe(JOBS)
   }).pipe(Effect.scoped)
 
-await describePostgres("worker crash recovery (SIGKILL)", () => {
-  describe("worker crash recovery (SIGKILL)", () => {
-    it.live(
-      `Postgres dispatch: ${KILLS} workers killed mid-job across ${JOBS} jobs ⇒ ${JOBS} completed, ${JOBS} emails`,
-      () => crashScenario(false),
-      { timeout: 180_000 }
-    )
-  })
-  return describeRedis("worker crash recovery (SIGKILL), Redis dispatch", () => {
-    describe("worker crash recovery (SIGKILL), Redis dispatch", () => {
-      it.live(
-        `Redis dispatch: ${KILLS} workers killed mid-job across ${JOBS} jobs ⇒ ${JOBS} completed, ${JOBS} emails`,
-        () => crashScenario(true),
-        { timeout: 180_000 }
-      )
-    })
-  })
+await describeDispatches("worker crash recovery (SIGKILL)", (redis) => {
+  it.live(
+    `${redis ? "Redis" : "Postgres"} dispatch: ${KILLS} workers killed mid-job across ${JOBS} jobs ⇒ ${JOBS} completed, ${JOBS} emails`,
+    () => crashScenario(redis),
+    { timeout: 180_000 }
+  )
 })

@@ -4,16 +4,19 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { SqlClient } from "@effect/sql"
-import { afterAll } from "@effect/vitest"
-import { layerPgClient } from "@scribe/adapters/testkit/TempPostgres"
-import { JobId, UserId } from "@scribe/core/Ids"
-import { type Job, NewJob } from "@scribe/core/Job"
+import { afterAll, describe } from "@effect/vitest"
+import { freshUser, insertJobsFor, recipients } from "@scribe/adapters/testkit/Jobs"
+import { layerPgClient, tempDatabaseUrl } from "@scribe/adapters/testkit/TempPostgres"
+import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
+import { describeRedis, redisUrl, scopedPrefix, uniquePrefix } from "@scribe/adapters/testkit/TestRedis"
+import type { Job } from "@scribe/core/Job"
 import type { JobQueue } from "@scribe/core/JobQueue"
 import { Repo } from "@scribe/core/Repo"
-import { AuthUser } from "@scribe/core/User"
+import * as ScriptedGenerator from "@scribe/core/testing/GeneratorScripted"
 import { ConfigProvider, Context, Effect, Layer, type Scope } from "effect"
 import { build } from "esbuild"
 import * as Stores from "../src/Stores"
+import { makeStandaloneLayer } from "../src/WorkerLive"
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
 
@@ -77,6 +80,27 @@ const bundle = (fixture: string): Promise<string> => {
   return built
 }
 
+/** Starts node with `args` and exactly `env` (plus PATH and HOME), keeping the tail of its output. */
+const startNode = (
+  name: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  stdin: "pipe" | "ignore"
+) => {
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: [stdin, "pipe", "pipe"]
+  })
+  let tail = ""
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString("utf8")).slice(-8000)
+  }
+  child.stdout?.on("data", keep)
+  child.stderr?.on("data", keep)
+  return { name, process: child, output: () => tail }
+}
+
 /**
  * Starts test/fixtures/<fixture> as a real child process with exactly `env` (plus PATH and HOME); SIGKILLed when the
  * scope closes if still running.
@@ -90,20 +114,9 @@ export const spawnFixture = (
     Effect.promise(async () => {
       const args =
         process.env.SCRIBE_TEST_FIXTURES === "tsx" ? ["--import", "tsx", fixturePath(fixture)] : [await bundle(fixture)]
-      const child = spawn(process.execPath, args, {
-        cwd: repoRoot,
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-        stdio: ["pipe", "pipe", "pipe"]
-      })
-      let tail = ""
-      const keep = (chunk: Buffer) => {
-        tail = (tail + chunk.toString("utf8")).slice(-8000)
-      }
-      child.stdout?.on("data", keep)
-      child.stderr?.on("data", keep)
-      return { name, process: child, output: () => tail }
+      return startNode(name, args, env, "pipe")
     }),
-    (child) => sigkill(child)
+    sigkill
   )
 
 /** Runs one of this package's sources (`src/main.ts`) with tsx, as `pnpm start` does, with exactly `env`. */
@@ -113,25 +126,10 @@ export const spawnSource = (
   env: Record<string, string>
 ): Effect.Effect<Child, never, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.sync(() => {
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", fileURLToPath(new URL(`../${source}`, import.meta.url))],
-        {
-          cwd: repoRoot,
-          env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-          stdio: ["ignore", "pipe", "pipe"]
-        }
-      )
-      let tail = ""
-      const keep = (chunk: Buffer) => {
-        tail = (tail + chunk.toString("utf8")).slice(-8000)
-      }
-      child.stdout?.on("data", keep)
-      child.stderr?.on("data", keep)
-      return { name, process: child, output: () => tail }
-    }),
-    (child) => sigkill(child)
+    Effect.sync(() =>
+      startNode(name, ["--import", "tsx", fileURLToPath(new URL(`../${source}`, import.meta.url))], env, "ignore")
+    ),
+    sigkill
   )
 
 /** Resolves once the process has written `line` on a line of its own. */
@@ -173,19 +171,53 @@ export const exited = (child: Child): Effect.Effect<{ readonly signal: string | 
       })
   )
 
+/** Configuration from an environment map, as a process reads it from its environment. */
+const configFrom = (env: Record<string, string>) =>
+  Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+
 /** The service's stores (the production wiring in `Stores`) from an environment map, as the API process builds them. */
 export const storesFrom = (env: Record<string, string>) =>
   Effect.gen(function* () {
     const context = yield* Layer.build(
-      Stores.layerConfig({ requireDatabaseUrl: true }).pipe(
-        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
-      )
+      Stores.layerConfig({ requireDatabaseUrl: true }).pipe(Layer.provide(configFrom(env)))
     )
     return {
       repo: Context.get(context, Repo),
       sql: Context.get(context, SqlClient.SqlClient),
       context: context as Context.Context<Stores.Stores>
     }
+  })
+
+/** The production worker composition in this process (as `makeStandaloneLayer` runs it), with a scripted generator. */
+export const runWorker = (env: Record<string, string>, script: ScriptedGenerator.Script = {}) =>
+  Layer.build(makeStandaloneLayer(ScriptedGenerator.layer(script)).pipe(Layer.provide(configFrom(env))))
+
+/**
+ * A scenario's environment: a database of its own and, when `redis`, dispatch through the machine's Redis under a
+ * prefix of its own (wiped when the scope closes); `extra` on top.
+ */
+export const scenarioEnv = (label: string, redis: boolean, extra: Record<string, string> = {}) =>
+  Effect.gen(function* () {
+    const url = yield* tempDatabaseUrl
+    const prefix = redis ? yield* scopedPrefix(label) : uniquePrefix(label)
+    const env: Record<string, string> = {
+      DATABASE_URL: url,
+      ...(redis ? { REDIS_URL: redisUrl, SCRIBE_REDIS_PREFIX: prefix } : {}),
+      ...extra
+    }
+    return { url, prefix, env }
+  })
+
+/**
+ * Declares `name` once per dispatch: by Postgres (LISTEN/NOTIFY), then through Redis (`name (Redis)`), each needing
+ * its service as `describePostgres`/`describeRedis` say. `body` declares the tests for the dispatch it is given.
+ */
+export const describeDispatches = (name: string, body: (redis: boolean) => void) =>
+  describePostgres(name, () => {
+    describe(name, () => body(false))
+    return describeRedis(`${name} (Redis)`, () => {
+      describe(`${name} (Redis)`, () => body(true))
+    })
   })
 
 /** A direct connection to the database at `url`, to look at the rows. */
@@ -210,29 +242,11 @@ export const inspector = (url: string) =>
     return { sql, statuses, emails }
   })
 
-export const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
-
-/** Submits a batch of `count` jobs through the given Repo (the offering one: dispatched after commit). */
+/** Submits a batch of `count` jobs of a new user through the given Repo (the offering one: dispatched after commit). */
 export const submitBatch = (repo: Context.Tag.Service<Repo>, count: number, label = "batch") =>
   Effect.gen(function* () {
-    const owner = new AuthUser({ id: UserId.make(`${label}-${crypto.randomUUID()}`), email: null })
-    const now = new Date()
-    yield* repo.upsertUser(owner, now)
-    const jobs = yield* repo.insertJobs(
-      Array.from(
-        { length: count },
-        (_, i) =>
-          new NewJob({
-            id: JobId.make(crypto.randomUUID()),
-            userId: owner.id,
-            batchId: null,
-            recipientName: `Dr. Recipient ${i}`,
-            recipientInterest: "distributed systems",
-            emailTemplate: template,
-            createdAt: now
-          })
-      )
-    )
+    const owner = freshUser(label)
+    const jobs = yield* insertJobsFor(repo, owner, new Date(), recipients(count))
     return { owner, jobs }
   })
 

@@ -1,10 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ownPostgres } from "@scribe/adapters/testkit/TempPostgres"
 import { ownRedis } from "@scribe/adapters/testkit/TestRedis"
-import * as ScriptedGenerator from "@scribe/core/testing/GeneratorScripted"
-import { ConfigProvider, Effect, Layer } from "effect"
-import { makeStandaloneLayer } from "../src/WorkerLive"
-import { inspector, liveSleep, storesFrom, submitBatch, waitUntil } from "./Harness"
+import { Effect } from "effect"
+import { inspector, liveSleep, runWorker, storesFrom, submitBatch, waitUntil } from "./Harness"
 
 const JOBS = 30
 
@@ -29,11 +27,7 @@ const restarts = (withRedis: boolean) =>
     const look = yield* inspector(pg.url)
     // While a server is down the look fails: that only means "not yet".
     const completed = Effect.map(look.statuses, (s) => s.completed ?? 0).pipe(Effect.orElseSucceed(() => -1))
-    yield* Layer.build(
-      makeStandaloneLayer(ScriptedGenerator.layer({ stepMillis: 40 })).pipe(
-        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
-      )
-    )
+    yield* runWorker(env, { stepMillis: 40 })
     yield* submitBatch(api.repo, JOBS, "restart")
 
     if (redis !== undefined) {

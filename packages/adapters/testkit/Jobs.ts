@@ -1,0 +1,48 @@
+import { randomUUID } from "node:crypto"
+import { JobId, UserId } from "@scribe/core/Ids"
+import { NewJob } from "@scribe/core/Job"
+import type { Repo } from "@scribe/core/Repo"
+import { AuthUser } from "@scribe/core/User"
+import { type Context, Effect } from "effect"
+
+/** Test data for the queue: users and the jobs they submit. */
+
+export const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
+
+/** A user no other test shares: `label` and a random suffix. */
+export const freshUser = (label: string, email: string | null = null) =>
+  new AuthUser({ id: UserId.make(`${label}-${randomUUID()}`), email })
+
+/** A job `owner` submits at `createdAt`, for `recipientName`; `fields` replace the other defaults. */
+export const newJob = (
+  owner: AuthUser,
+  createdAt: Date,
+  recipientName = "Dr. Ada Lovelace",
+  fields: Partial<Pick<NewJob, "batchId" | "recipientInterest" | "emailTemplate">> = {}
+) =>
+  new NewJob({
+    id: JobId.make(randomUUID()),
+    userId: owner.id,
+    batchId: null,
+    recipientName,
+    recipientInterest: "analytical engines",
+    emailTemplate: template,
+    createdAt,
+    ...fields
+  })
+
+/** `count` recipients: "Dr. Recipient 0", "Dr. Recipient 1", … */
+export const recipients = (count: number, prefix = "Dr. Recipient") =>
+  Array.from({ length: count }, (_, i) => `${prefix} ${i}`)
+
+/** Stores `owner` and inserts one job of theirs per recipient, created `now`, through `repo`; the jobs as inserted. */
+export const insertJobsFor = (
+  repo: Context.Tag.Service<Repo>,
+  owner: AuthUser,
+  now: Date,
+  names: ReadonlyArray<string>
+) =>
+  Effect.gen(function* () {
+    yield* repo.upsertUser(owner, now)
+    return yield* repo.insertJobs(names.map((name) => newJob(owner, now, name)))
+  })
