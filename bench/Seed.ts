@@ -68,22 +68,8 @@ export const seedStatements = (rows: number): ReadonlyArray<string> => {
   ]
 }
 
-/** The queue listing exactly as `SqlRepo.listQueue` sends it ($1 user, $2 since). Keep in step with SqlRepo.ts. */
-export const listQueueSql = `
-      WITH mine AS MATERIALIZED (
-        SELECT * FROM queue_items WHERE user_id = $1 AND created_at >= $2
-      ), span AS MATERIALIZED (
-        SELECT min(seq) AS first, max(seq) AS last FROM mine WHERE status = 'pending'
-      ), ranked AS (
-        SELECT seq, ROW_NUMBER() OVER (ORDER BY seq) AS rank FROM queue_items
-        WHERE status = 'pending' AND seq BETWEEN (SELECT first FROM span) AND (SELECT last FROM span)
-      )
-      SELECT m.*,
-             CASE WHEN m.status = 'pending' THEN
-               (SELECT count(*) FROM queue_items WHERE status = 'pending' AND seq < (SELECT first FROM span)) + r.rank
-             END AS position
-      FROM mine m LEFT JOIN ranked r ON r.seq = m.seq
-      ORDER BY m.seq`
+/** The queue listing exactly as `SqlRepo.listQueue` sends it ($1 user, $2 since). */
+export { listQueueSql } from "@scribe/adapters/SqlRepo"
 
 /** The queue listing before issue 6's tuning (every pending job ranked), kept to show the difference. */
 export const listQueueBeforeSql = `

@@ -6,6 +6,7 @@ import jobDispatch from "./migrations/0002_job_dispatch"
 import idempotencyKeys from "./migrations/0003_idempotency_keys"
 import traceContext from "./migrations/0004_trace_context"
 import usage from "./migrations/0006_usage"
+import queueLine from "./migrations/0007_queue_line"
 
 /** The numbered migrations, statically imported so they load the same under tsx, vitest and a bundle. */
 export const loader = Migrator.fromRecord({
@@ -13,7 +14,8 @@ export const loader = Migrator.fromRecord({
   "0002_job_dispatch": jobDispatch,
   "0003_idempotency_keys": idempotencyKeys,
   "0004_trace_context": traceContext,
-  "0006_usage": usage
+  "0006_usage": usage,
+  "0007_queue_line": queueLine
 })
 
 /**

@@ -64,9 +64,27 @@ export const pendingJob = (job: NewJob, seq: number): Job =>
     finishedAt: null
   })
 
+/** The part of a job the queue listing shows (a store reads only these columns for it). */
+export type ListedJob = Pick<
+  Job,
+  | "id"
+  | "batchId"
+  | "seq"
+  | "recipientName"
+  | "recipientInterest"
+  | "status"
+  | "currentStep"
+  | "attempts"
+  | "errorMessage"
+  | "emailId"
+  | "createdAt"
+  | "startedAt"
+  | "finishedAt"
+>
+
 /** A job as the queue listing shows it: with its 1-based rank among all pending jobs, `null` unless pending. */
 export interface QueueEntry {
-  readonly job: Job
+  readonly job: ListedJob
   readonly position: number | null
 }
 

@@ -1,10 +1,10 @@
-import { HttpApiBuilder } from "@effect/platform"
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { CurrentUser } from "@scribe/client/Authentication"
 import { ScribeApi } from "@scribe/client/ScribeApi"
 import * as Emails from "@scribe/core/EmailUseCases"
 import { Effect } from "effect"
 import { orInternal } from "./Internal"
-import { emailResponse, taskStatusResponse } from "./Presenters"
+import { emailResponse, encodeEmailResponse, taskStatusResponse } from "./Presenters"
 import { withRetryAfter } from "./RetryAfter"
 
 export const EmailHttpLive = HttpApiBuilder.group(ScribeApi, "email", (handlers) =>
@@ -44,7 +44,10 @@ export const EmailHttpLive = HttpApiBuilder.group(ScribeApi, "email", (handlers)
               includeDiscarded: urlParams.include_discarded
             })
           ),
-          Effect.map((emails) => emails.map(emailResponse)),
+          // Already in its wire encoding (see `encodeEmailResponse`): HttpApi sends a response as it is.
+          Effect.map((emails) =>
+            HttpServerResponse.unsafeJson(emails.map((e) => encodeEmailResponse(emailResponse(e))))
+          ),
           orInternal
         )
       )

@@ -1,10 +1,10 @@
-import { HttpApiBuilder } from "@effect/platform"
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { CurrentUser } from "@scribe/client/Authentication"
 import { ScribeApi } from "@scribe/client/ScribeApi"
 import * as Queue from "@scribe/core/QueueUseCases"
 import { Effect } from "effect"
 import { orInternal } from "./Internal"
-import { queueItem } from "./Presenters"
+import { encodeQueueItem, queueItem } from "./Presenters"
 import { withRetryAfter } from "./RetryAfter"
 
 export const QueueHttpLive = HttpApiBuilder.group(ScribeApi, "queue", (handlers) =>
@@ -36,7 +36,8 @@ export const QueueHttpLive = HttpApiBuilder.group(ScribeApi, "queue", (handlers)
       .handle("list", () =>
         CurrentUser.pipe(
           Effect.flatMap((user) => Queue.list(user)),
-          Effect.map((entries) => entries.map(queueItem)),
+          // Already in its wire encoding (see `encodeQueueItem`): HttpApi sends a response as it is.
+          Effect.map((entries) => HttpServerResponse.unsafeJson(entries.map((e) => encodeQueueItem(queueItem(e))))),
           orInternal
         )
       )
