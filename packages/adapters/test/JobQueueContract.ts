@@ -140,6 +140,8 @@ export const jobQueueContract = <R, E>(name: string, options: ContractOptions<R,
           const claim = yield* takeNow(h, "w1")
           expect(claim.job.id).toBe(jobs[1]!.id)
           const next = yield* Effect.fork(h.queue.take("w2"))
+          // Parked before the clock moves (a store command in flight would see its own time limit pass).
+          expect(yield* settled(next, 200)).toEqual(Option.none())
           yield* TestClock.adjust(settings.pollInterval)
           expect(yield* settled(next, 300)).toEqual(Option.none())
         })
@@ -195,6 +197,7 @@ export const jobQueueContract = <R, E>(name: string, options: ContractOptions<R,
           yield* submit(h, ["Long"])
           const holder = yield* takeNow(h, "holder")
           const other = yield* Effect.fork(h.queue.take("other"))
+          expect(yield* settled(other, 200)).toEqual(Option.none())
           yield* TestClock.adjust("20 seconds")
           expect(yield* h.queue.renew(holder.lease)).toBe(true)
           yield* TestClock.adjust("20 seconds")
@@ -223,6 +226,7 @@ export const jobQueueContract = <R, E>(name: string, options: ContractOptions<R,
           expect((yield* takeNow(h, "w2")).job.id).toBe(jobs[1]!.id)
           expect((yield* takeNow(h, "w3")).job.id).toBe(jobs[2]!.id)
           const waiting = yield* Effect.fork(h.queue.take("w4"))
+          expect(yield* settled(waiting, 200)).toEqual(Option.none())
           yield* TestClock.adjust("29 seconds")
           expect(yield* settled(waiting, 300)).toEqual(Option.none())
           yield* TestClock.adjust("2 seconds")
@@ -260,8 +264,10 @@ export const jobQueueContract = <R, E>(name: string, options: ContractOptions<R,
             })
           ).toBe(true)
           yield* h.queue.ack(claim.lease)
-          const next = yield* Effect.fork(h.queue.take("w2"))
+          // Past the lease (and many reconcile rounds) first, then a take: moving the clock while a take's store
+          // command is in flight would fire that command's own time limit instead.
           yield* TestClock.adjust("2 minutes")
+          const next = yield* Effect.fork(h.queue.take("w2"))
           expect(yield* settled(next, 300)).toEqual(Option.none())
           const stored = Option.getOrThrow(yield* h.repo.findJob(owner.id, jobs[0]!.id))
           expect([stored.status, stored.attempts]).toEqual(["failed", 1])
