@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto"
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { TokenVerifier, Unauthenticated } from "@scribe/core/Auth"
 import { UserId } from "@scribe/core/Ids"
 import { AuthUser } from "@scribe/core/User"
@@ -27,7 +29,11 @@ export type MintDevToken = (user: { readonly id: string; readonly email: string 
 
 export class DevAuth extends Context.Tag("@scribe/adapters/SupabaseAuth/DevAuth")<
   DevAuth,
-  { readonly mintToken: Option.Option<MintDevToken> }
+  {
+    readonly mintToken: Option.Option<MintDevToken>
+    /** Where the dev secret is kept (its tokens outlive a restart); `None` when it lives in this process only. */
+    readonly secretFile: Option.Option<string>
+  }
 >() {}
 
 /** A jose call that rejected, before it is classified. */
@@ -211,7 +217,34 @@ const mintWith =
 
 /** The verifier from explicit options; `DevAuth` mints nothing. */
 export const layer = (options: Options): Layer.Layer<TokenVerifier | DevAuth, ConfigError.ConfigError> =>
-  Layer.merge(Layer.effect(TokenVerifier, make(options)), Layer.succeed(DevAuth, { mintToken: Option.none() }))
+  Layer.merge(
+    Layer.effect(TokenVerifier, make(options)),
+    Layer.succeed(DevAuth, { mintToken: Option.none(), secretFile: Option.none() })
+  )
+
+/**
+ * The dev secret of a data directory: read from `<dataDir>/dev-jwt-secret`, or created there (owner-only) on first
+ * start, so dev tokens keep working across restarts as the data do. `memory` keeps a random one in this process.
+ */
+const devSecret = (dataDir: string) =>
+  Effect.try({
+    try: (): { readonly secret: Redacted.Redacted<string>; readonly file: Option.Option<string> } => {
+      const fresh = randomBytes(32).toString("base64url")
+      if (dataDir === "memory") return { secret: Redacted.make(fresh), file: Option.none() }
+      const file = join(dataDir, "dev-jwt-secret")
+      mkdirSync(dataDir, { recursive: true })
+      try {
+        writeFileSync(file, `${fresh}\n`, { flag: "wx", mode: 0o600 })
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
+      }
+      chmodSync(file, 0o600)
+      const kept = readFileSync(file, "utf8").trim()
+      if (kept.length < 32) throw new Error(`${file} holds no usable secret (delete it to have a new one made)`)
+      return { secret: Redacted.make(kept), file: Option.some(file) }
+    },
+    catch: (cause) => ConfigError.MissingData(["SCRIBE_DATA_DIR"], `Cannot keep the dev JWT secret: ${String(cause)}`)
+  })
 
 const optionalString = (name: string) =>
   Config.option(Config.string(name)).pipe(
@@ -221,7 +254,7 @@ const optionalString = (name: string) =>
 
 /**
  * Reads SUPABASE_JWT_SECRET, SUPABASE_URL and SUPABASE_JWT_AUDIENCE. With neither secret nor URL, production fails at
- * start; elsewhere a random dev secret is generated and `DevAuth` can mint tokens for it.
+ * start; elsewhere a dev secret kept in `SCRIBE_DATA_DIR` (see `devSecret`) is used and `DevAuth` can mint tokens for it.
  */
 export const layerConfig: Layer.Layer<TokenVerifier | DevAuth, ConfigError.ConfigError> = Layer.unwrapEffect(
   Effect.gen(function* () {
@@ -243,13 +276,17 @@ export const layerConfig: Layer.Layer<TokenVerifier | DevAuth, ConfigError.Confi
         )
       )
     }
+    const dataDir = (yield* Config.string("SCRIBE_DATA_DIR").pipe(Config.withDefault(".scribe/"))).trim()
+    const dev = yield* devSecret(dataDir === "" ? ".scribe/" : dataDir)
     yield* Effect.logWarning(
-      "SupabaseAuth: neither SUPABASE_JWT_SECRET nor SUPABASE_URL is set; using a random local dev secret"
+      `SupabaseAuth: neither SUPABASE_JWT_SECRET nor SUPABASE_URL is set; using a local dev secret (${Option.getOrElse(
+        dev.file,
+        () => "this process only"
+      )})`
     )
-    const devSecret = Redacted.make(randomBytes(32).toString("base64url"))
     return Layer.merge(
-      Layer.effect(TokenVerifier, make({ jwtSecret: Option.some(devSecret), supabaseUrl: Option.none(), audience })),
-      Layer.succeed(DevAuth, { mintToken: Option.some(mintWith(devSecret, audience)) })
+      Layer.effect(TokenVerifier, make({ jwtSecret: Option.some(dev.secret), supabaseUrl: Option.none(), audience })),
+      Layer.succeed(DevAuth, { mintToken: Option.some(mintWith(dev.secret, audience)), secretFile: dev.file })
     )
   })
 )

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { TokenVerifier } from "@scribe/core/Auth"
 import { Clock, ConfigProvider, Context, Effect, Layer, Option, Redacted, TestClock } from "effect"
@@ -113,7 +116,7 @@ describe("SupabaseAuth", () => {
 
     it.effect("generates a dev secret when nothing is configured, and its dev token verifies", () =>
       Effect.gen(function* () {
-        const { verifier, devAuth } = yield* build({ NODE_ENV: "development" })
+        const { verifier, devAuth } = yield* build({ NODE_ENV: "development", SCRIBE_DATA_DIR: "memory" })
         const mint = Option.getOrThrow(devAuth.mintToken)
         const token = yield* mint({ id: "dev-user", email: "dev@localhost" })
         expect(yield* verifier.verify(Redacted.make(token))).toEqual({ id: "dev-user", email: "dev@localhost" })
@@ -121,9 +124,36 @@ describe("SupabaseAuth", () => {
         expect(claims).toMatchObject({ aud: "authenticated", role: "authenticated", sub: "dev-user" })
         expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(30 * 24 * 60 * 60)
 
-        // A second start gets another secret: its tokens are worthless elsewhere.
-        const other = yield* build({})
+        // In memory, a second start gets another secret: its tokens are worthless elsewhere.
+        expect(devAuth.secretFile).toEqual(Option.none())
+        const other = yield* build({ SCRIBE_DATA_DIR: "memory" })
         expect(yield* refuse(other.verifier, token)).toBe("Invalid token")
+      })
+    )
+
+    it.effect("keeps the dev secret in the data directory, owner-only, so dev tokens outlive a restart", () =>
+      Effect.gen(function* () {
+        const dataDir = join(mkdtempSync(join(tmpdir(), "scribe-auth-")), "data")
+        try {
+          const first = yield* build({ SCRIBE_DATA_DIR: dataDir })
+          const file = join(dataDir, "dev-jwt-secret")
+          expect(first.devAuth.secretFile).toEqual(Option.some(file))
+          expect(statSync(file).mode & 0o777).toBe(0o600)
+          const token = yield* Option.getOrThrow(first.devAuth.mintToken)({ id: "dev-user", email: null })
+
+          const restarted = yield* build({ SCRIBE_DATA_DIR: dataDir })
+          expect((yield* restarted.verifier.verify(Redacted.make(token))).id).toBe("dev-user")
+
+          // Another data directory has its own secret.
+          const elsewhere = yield* build({ SCRIBE_DATA_DIR: join(dataDir, "other") })
+          expect(yield* refuse(elsewhere.verifier, token)).toBe("Invalid token")
+
+          // A damaged secret file stops the start with a clear reason instead of signing with it.
+          writeFileSync(file, "short\n")
+          expect(String(yield* Effect.flip(build({ SCRIBE_DATA_DIR: dataDir })))).toContain("dev-jwt-secret")
+        } finally {
+          rmSync(dirname(dataDir), { recursive: true, force: true })
+        }
       })
     )
 

@@ -21,7 +21,11 @@ const PrintDevToken = Layer.effectDiscard(
     yield* Console.log(`Scribe is listening on ${base} (API docs: ${base}/docs)`)
     if (Option.isSome(dev.mintToken)) {
       const token = yield* dev.mintToken.value({ id: "00000000-0000-4000-8000-000000000001", email: "dev@localhost" })
-      yield* Console.log(`Dev token (valid for this process only):\nexport SCRIBE_TOKEN=${token}`)
+      const validity = Option.match(dev.secretFile, {
+        onNone: () => "valid for this process only",
+        onSome: (file) => `valid for 30 days, across restarts, while ${file} is kept`
+      })
+      yield* Console.log(`Dev token (${validity}):\nexport SCRIBE_TOKEN=${token}`)
     }
   })
 )
