@@ -25,7 +25,8 @@ describe("Database", () => {
             { migration_id: 2, name: "job_dispatch" },
             { migration_id: 3, name: "idempotency_keys" },
             { migration_id: 4, name: "trace_context" },
-            { migration_id: 6, name: "usage" }
+            { migration_id: 6, name: "usage" },
+            { migration_id: 7, name: "queue_line" }
           ])
           return sql
         }).pipe(Effect.provide(layer))
