@@ -4,11 +4,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
-import { mkdtempSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import * as Http from "node:http"
 import { createServer } from "node:net"
-import { cpus, loadavg, tmpdir, totalmem } from "node:os"
-import { basename, join } from "node:path"
+import { cpus, loadavg, totalmem } from "node:os"
 import { fileURLToPath } from "node:url"
 import Pg from "pg"
 
@@ -390,25 +389,3 @@ export const tempDatabase = async (): Promise<{ readonly url: string; readonly d
 
 /** The machine's load averages (1, 5, 15 min): other work on a 2-core machine moves every figure. */
 export const load = (): ReadonlyArray<number> => loadavg().map((l) => round(l, 2))
-
-/**
- * `entry` compiled into one ES module by esbuild (what a production image would run with plain `node`, without tsx's
- * loader in the process). Returns the bundle's path under a temporary directory.
- */
-export const bundle = async (entry: string): Promise<string> => {
-  const { build } = await import("esbuild")
-  const dir = mkdtempSync(join(tmpdir(), "scribe-bench-bundle-"))
-  const outfile = join(dir, `${basename(entry, ".ts")}.mjs`)
-  await build({
-    entryPoints: [join(repoRoot, entry)],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: ["pg-native"],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: "silent"
-  })
-  return outfile
-}

@@ -3,13 +3,24 @@ import type { MigrationError } from "@effect/sql/Migrator"
 import { PgClient } from "@effect/sql-pg"
 import { Config, type ConfigError, Effect, Layer, Option, Redacted } from "effect"
 import * as Migrations from "./Migrations"
-import * as PgliteClient from "./PgliteClient"
 
 export type DatabaseError = SqlError.SqlError | MigrationError
 
-/** PGlite in `dataDir` (created if missing; `"memory"` keeps it in memory), migrated. */
+/**
+ * PGlite in `dataDir` (created if missing; `"memory"` keeps it in memory), migrated. PGlite (its JavaScript and its
+ * WebAssembly) is imported only when this layer is built, so a process on Postgres never loads it.
+ */
 export const layerPglite = (dataDir: string): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
-  Migrations.layer.pipe(Layer.provideMerge(PgliteClient.layer({ dataDir })))
+  Migrations.layer.pipe(
+    Layer.provideMerge(
+      Layer.unwrapEffect(
+        Effect.map(
+          Effect.promise(() => import("./PgliteClient")),
+          (Pglite) => Pglite.layer({ dataDir })
+        )
+      )
+    )
+  )
 
 /** Postgres at `url` through node-postgres, migrated. */
 export const layerPg = (

@@ -2,12 +2,11 @@
  * Traces and logs. Traces go to an OpenTelemetry collector over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set, through the Effect OpenTelemetry integration: every `Effect.fn` /
  * `withSpan` and the HTTP server's request spans become OTel spans. Unset (or `OTEL_SDK_DISABLED=true`): no SDK, no
- * exporter. Logs are JSON lines in production (`NODE_ENV=production` or `SCRIBE_LOG_FORMAT=json`), pretty otherwise,
- * and carry `trace_id` / `span_id` when written inside a span.
+ * exporter: the OpenTelemetry modules are imported only when tracing is on. Logs are JSON lines in production
+ * (`NODE_ENV=production` or `SCRIBE_LOG_FORMAT=json`), pretty otherwise, and carry `trace_id` / `span_id` when
+ * written inside a span.
  */
-import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
-import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
+import type { SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import {
   Config,
   ConfigError,
@@ -53,9 +52,24 @@ export const tracesUrl: Config.Config<Option.Option<string>> = Config.all({
   })
 )
 
+/**
+ * The exports of a CommonJS package loaded with `import()`. Node offers them both as named exports and as `default`;
+ * an esbuild bundle split into chunks (the deployed worker) offers them only as `default`.
+ */
+const commonJs = <M extends object>(module: M): M => {
+  const exports: unknown = Reflect.get(module, "default")
+  return typeof exports === "object" && exports !== null ? (exports as M) : module
+}
+
 /** Effect's tracer backed by an OpenTelemetry tracer provider exporting through `processor`. */
 export const layerTracing = (options: { readonly serviceName: string; readonly processor: SpanProcessor }) =>
-  NodeSdk.layer(() => ({ resource: { serviceName: options.serviceName }, spanProcessor: options.processor }))
+  Layer.unwrapEffect(
+    Effect.map(
+      Effect.promise(() => import("@effect/opentelemetry/NodeSdk")),
+      (NodeSdk) =>
+        NodeSdk.layer(() => ({ resource: { serviceName: options.serviceName }, spanProcessor: options.processor }))
+    )
+  )
 
 /**
  * Tracing from the environment: OTLP/HTTP (protobuf-free JSON over HTTP, batched) when an endpoint is set, named
@@ -69,6 +83,12 @@ export const layerTracingConfig = (defaultServiceName: string): Layer.Layer<neve
       if (Option.isNone(url)) return Layer.empty
       const serviceName = yield* optionalString("OTEL_SERVICE_NAME").pipe(
         Config.map(Option.getOrElse(() => defaultServiceName))
+      )
+      const [{ OTLPTraceExporter }, { BatchSpanProcessor }] = yield* Effect.promise(() =>
+        Promise.all([
+          import("@opentelemetry/exporter-trace-otlp-http").then(commonJs),
+          import("@opentelemetry/sdk-trace-base").then(commonJs)
+        ])
       )
       return Layer.discard(
         layerTracing({ serviceName, processor: new BatchSpanProcessor(new OTLPTraceExporter({ url: url.value })) })

@@ -4,7 +4,6 @@ import * as Database from "@scribe/adapters/Database"
 import * as Migrations from "@scribe/adapters/Migrations"
 import * as PgJobQueue from "@scribe/adapters/PgJobQueue"
 import * as RedisConfig from "@scribe/adapters/RedisConfig"
-import * as RedisJobQueue from "@scribe/adapters/RedisJobQueue"
 import * as SqlJobStats from "@scribe/adapters/SqlJobStats"
 import * as SqlRepo from "@scribe/adapters/SqlRepo"
 import * as StoreHealth from "@scribe/adapters/StoreHealth"
@@ -32,6 +31,14 @@ const assemble = <RDb, EDb, EQ>(
   )
 }
 
+/** Redis dispatch, imported only when `REDIS_URL` is set. */
+const redisQueue = Layer.unwrapEffect(
+  Effect.map(
+    Effect.promise(() => import("@scribe/adapters/RedisJobQueue")),
+    (RedisJobQueue) => RedisJobQueue.layerConfig
+  )
+)
+
 const databaseUrl = Config.option(Config.redacted("DATABASE_URL")).pipe(
   Config.map(Option.filter((url) => Redacted.value(url).trim() !== ""))
 )
@@ -57,14 +64,10 @@ export const layerConfig = (options: { readonly requireDatabaseUrl: boolean }) =
         }
         const dataDir = (yield* Config.string("SCRIBE_DATA_DIR").pipe(Config.withDefault(".scribe/"))).trim()
         const database = Database.layerPglite(dataDir === "" ? ".scribe/" : dataDir)
-        return Option.isSome(redis)
-          ? assemble(database, RedisJobQueue.layerConfig)
-          : assemble(database, PgJobQueue.layerLocalConfig)
+        return Option.isSome(redis) ? assemble(database, redisQueue) : assemble(database, PgJobQueue.layerLocalConfig)
       }
       // Database.layerPg, keeping PgClient visible for LISTEN.
       const database = Migrations.layer.pipe(Layer.provideMerge(PgClient.layer({ url: url.value })))
-      return Option.isSome(redis)
-        ? assemble(database, RedisJobQueue.layerConfig)
-        : assemble(database, PgJobQueue.layerConfig)
+      return Option.isSome(redis) ? assemble(database, redisQueue) : assemble(database, PgJobQueue.layerConfig)
     })
   )

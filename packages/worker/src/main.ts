@@ -1,4 +1,4 @@
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as PrometheusMetrics from "@scribe/adapters/PrometheusMetrics"
 import * as Telemetry from "@scribe/adapters/Telemetry"
 import { Layer } from "effect"
