@@ -11,12 +11,10 @@
  * development (tsx), for comparison. `SCRIBE_BENCH_BATCH_QUICK=1` runs only the deployed worker at the default
  * concurrency (no concurrency-1 or tsx run), for iterating.
  */
-import { readFileSync } from "node:fs"
-import { join } from "node:path"
 import * as Worker from "@scribe/core/Worker"
 import { Effect } from "effect"
 import Pg from "pg"
-import { buildWorker } from "../scripts/build-worker"
+import { buildWorker, deployedCommand } from "../scripts/build-worker"
 import * as Fixtures from "./Fixtures"
 import {
   type BenchContext,
@@ -24,7 +22,6 @@ import {
   freePort,
   httpClient,
   type Row,
-  repoRoot,
   round,
   sleep,
   spawnTs,
@@ -51,19 +48,11 @@ export interface WorkerBuild {
  * The worker as `pnpm start:worker:prod` starts it: that script, `node <flags> <bundle>`, parsed from package.json,
  * so the benchmark runs what the docs tell users to run.
  */
-const deployedWorker = (): WorkerBuild => {
-  const scripts = (
-    JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { scripts: Record<string, string> }
-  ).scripts
-  const command = scripts["start:worker:prod"] ?? ""
-  const [node, ...rest] = command.trim().split(/\s+/)
-  const entry = rest.at(-1) ?? ""
-  const nodeFlags = rest.slice(0, -1)
-  if (node !== "node" || !entry.endsWith(".mjs") || !nodeFlags.every((f) => f.startsWith("--"))) {
-    throw new Error(`start:worker:prod is not \`node [--flags] <bundle>.mjs\`: ${command}`)
-  }
-  return { label: "deployed: pnpm start:worker:prod", entry, nodeFlags, deployed: true }
-}
+const deployedWorker = (): WorkerBuild => ({
+  label: "deployed: pnpm start:worker:prod",
+  ...deployedCommand(),
+  deployed: true
+})
 
 /** The worker as `pnpm start:worker` runs it in development: TypeScript through tsx's loader. */
 const developmentWorker: WorkerBuild = {

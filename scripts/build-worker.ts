@@ -71,6 +71,23 @@ export const buildWorker = async (outdir: string = defaultOutdir): Promise<strin
   return join(outdir, "main.mjs")
 }
 
+/**
+ * `pnpm start:worker:prod` as `node <flags> <bundle>`, parsed from package.json, so the benchmark and the tests run
+ * exactly what the docs tell users to run.
+ */
+export const deployedCommand = (): { readonly nodeFlags: ReadonlyArray<string>; readonly entry: string } => {
+  const scripts = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> })
+    .scripts
+  const command = scripts["start:worker:prod"] ?? ""
+  const [node, ...rest] = command.trim().split(/\s+/)
+  const entry = rest.at(-1) ?? ""
+  const nodeFlags = rest.slice(0, -1)
+  if (node !== "node" || !entry.endsWith(".mjs") || !nodeFlags.every((f) => f.startsWith("--"))) {
+    throw new Error(`start:worker:prod is not \`node [--flags] <bundle>.mjs\`: ${command}`)
+  }
+  return { nodeFlags, entry }
+}
+
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const entry = await buildWorker()
   console.log(`Built ${entry}`)

@@ -132,6 +132,17 @@ export const spawnSource = (
     sigkill
   )
 
+/** `node <args>` with exactly `env` (plus PATH and HOME); SIGKILLed when the scope closes if still running. */
+export const spawnNode = (
+  name: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string>
+): Effect.Effect<Child, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => startNode(name, args, env, "ignore")),
+    sigkill
+  )
+
 /** Resolves once the process has written `line` on a line of its own. */
 export const printed = (child: Child, line: string): Effect.Effect<void> =>
   Effect.promise(

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import * as PgJobQueue from "@scribe/adapters/PgJobQueue"
 import * as RedisConfig from "@scribe/adapters/RedisConfig"
@@ -5,8 +8,9 @@ import * as RedisJobQueue from "@scribe/adapters/RedisJobQueue"
 import { tempDatabaseUrl } from "@scribe/adapters/testkit/TempPostgres"
 import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
 import { type Config, ConfigProvider, Effect, Either, Layer, Option } from "effect"
+import { buildWorker, deployedCommand } from "../../../scripts/build-worker"
 import * as Stores from "../src/Stores"
-import { exited, spawnSource, waitUntil } from "./Harness"
+import { exited, spawnNode, spawnSource, waitUntil } from "./Harness"
 
 const read = <A>(config: Config.Config<A>, env: Record<string, string>) =>
   Effect.either(Effect.withConfigProvider(config, ConfigProvider.fromMap(new Map(Object.entries(env)))))
@@ -78,6 +82,36 @@ await describePostgres("the standalone worker process", () => {
           expect(exit.signal === null || exit.signal === "SIGTERM").toBe(true)
         }).pipe(Effect.scoped),
       { timeout: 60_000 }
+    )
+
+    it.live(
+      "as deployed (pnpm build:worker, then start:worker:prod's command): starts on its database and stops on SIGTERM",
+      () =>
+        Effect.gen(function* () {
+          const dir = yield* Effect.acquireRelease(
+            Effect.sync(() => mkdtempSync(join(tmpdir(), "scribe-worker-build-"))),
+            (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
+          )
+          const entry = yield* Effect.promise(() => buildWorker(dir))
+          const url = yield* tempDatabaseUrl
+          const worker = yield* spawnNode("deployed", [...deployedCommand().nodeFlags, entry], {
+            DATABASE_URL: url,
+            NODE_ENV: "production",
+            SCRIBE_WORKER_NAME: "deployed-test"
+          })
+          yield* waitUntil(
+            "the deployed worker to start",
+            Effect.sync(() => worker.output().includes("Worker deployed-test started")),
+            30_000
+          )
+          // Production logs are JSON lines.
+          expect(worker.output()).toMatch(/^\{.*"message":.*Worker deployed-test started/m)
+          worker.process.kill("SIGTERM")
+          const exit = yield* exited(worker)
+          expect(worker.output()).toContain("Worker deployed-test stopped")
+          expect(exit.signal === null || exit.signal === "SIGTERM").toBe(true)
+        }).pipe(Effect.scoped),
+      { timeout: 90_000 }
     )
 
     it.live(
