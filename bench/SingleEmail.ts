@@ -41,7 +41,8 @@ const runEmails = (
   count: number,
   label: string,
   budgets = true,
-  store: Record<string, string> = { SCRIBE_DATA_DIR: "memory" }
+  store: Record<string, string> = { SCRIBE_DATA_DIR: "memory" },
+  warmup = 1
 ) =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -56,7 +57,15 @@ const runEmails = (
           ...store,
           SCRIBE_WORKER_NAME: "bench-single",
           ...Fixtures.scaledSettings(scale),
-          ...(budgets ? {} : { SCRIBE_SEARCH_RPS: "1000", SCRIBE_LLM_RPM: "1000000", SCRIBE_LLM_TPM: "1000000000" })
+          // The warm-up's 40 submissions would pass the per-user limit of 30 a minute, a guardrail and not overhead.
+          ...(budgets
+            ? {}
+            : {
+                SCRIBE_SEARCH_RPS: "1000",
+                SCRIBE_LLM_RPM: "1000000",
+                SCRIBE_LLM_TPM: "1000000000",
+                SCRIBE_SUBMISSIONS_PER_MINUTE: "1000"
+              })
         },
         completions.layer
       )
@@ -86,16 +95,23 @@ const runEmails = (
         }
       }
       const results: Array<Measured> = []
-      // The first email warms the process (JIT, connections, lazy modules) and is not counted.
-      for (let i = 0; i <= count; i++) {
+      // The first `warmup` emails warm the process (connections, lazy modules, the JIT) and are not counted.
+      for (let i = 0; i < warmup + count; i++) {
         const measured = yield* Effect.promise(() => one(i))
-        if (i > 0) results.push(measured)
+        if (i >= warmup) results.push(measured)
         // Past arXiv's spacing, so no email waits for the one before.
         yield* Effect.promise(() => sleep(budgets ? 3150 * scale + 20 : 50))
       }
       return results
     })
   )
+
+/**
+ * Zero-latency emails run before the ten measured, uncounted: a long-running process is warm, and after one email V8
+ * is still optimising the hot paths — on a 2-core Xeon the per-email cost kept falling for about 30 emails, from
+ * ~1.5× its steady level.
+ */
+const zeroWarmup = 30
 
 export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
   Effect.gen(function* () {
@@ -104,12 +120,13 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
     const seededCount = scale >= 0.5 ? 3 : 5
     ctx.log(`single-email: ${seededCount} emails with the seed latencies (×${scale})`)
     const seeded = yield* runEmails(scale, Fixtures.seed, seededCount, "seed")
-    ctx.log("single-email: 10 emails with zero-latency upstreams")
-    const zero = yield* runEmails(scale, Fixtures.zeroLatencies, 10, "zero", false)
-    ctx.log("single-email: 10 emails with zero-latency upstreams, on Postgres")
+    ctx.log(`single-email: 10 emails with zero-latency upstreams, after ${zeroWarmup} to warm up`)
+    const zero = yield* runEmails(scale, Fixtures.zeroLatencies, 10, "zero", false, undefined, zeroWarmup)
+    ctx.log(`single-email: 10 emails with zero-latency upstreams, on Postgres, after ${zeroWarmup} to warm up`)
     const zeroPg = yield* Effect.acquireUseRelease(
       Effect.promise(tempDatabase),
-      (database) => runEmails(scale, Fixtures.zeroLatencies, 10, "zero-pg", false, { DATABASE_URL: database.url }),
+      (database) =>
+        runEmails(scale, Fixtures.zeroLatencies, 10, "zero-pg", false, { DATABASE_URL: database.url }, zeroWarmup),
       (database) => Effect.promise(() => database.drop())
     )
     const overheadPg = median(zeroPg.map((m) => m.wallMs))

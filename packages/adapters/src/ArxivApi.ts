@@ -1,11 +1,10 @@
 import * as RateLimiter from "@effect/experimental/RateLimiter"
-import { HttpClient, type HttpClientError } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
 import * as Metrics from "@scribe/core/Metrics"
 import { Arxiv, Paper } from "@scribe/core/Research"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/Upstream"
 import { Config, type ConfigError, type Context, Data, Duration, Effect, Layer, Schema } from "effect"
 import { XMLParser } from "fast-xml-parser"
+import * as PlainHttp from "./PlainHttp"
 import * as RetryAfter from "./RetryAfter"
 import * as UpstreamBudget from "./UpstreamBudget"
 
@@ -181,8 +180,10 @@ export const parseFeed = (xml: string): Parsed => {
 const upstream = (kind: UpstreamFailure, message: string, retryAfterMs: number | null = null) =>
   new UpstreamError({ service: "arxiv", kind, message, retryAfterMs })
 
-const transportFailure = (error: HttpClientError.HttpClientError): UpstreamError =>
-  upstream(error._tag === "RequestError" ? "unavailable" : "malformed_response", `arXiv: ${error.message}`)
+const transportFailure = (error: PlainHttp.PlainHttpError, timeout: Duration.Duration): UpstreamError =>
+  error.reason === "timeout"
+    ? upstream("timeout", `arXiv did not answer within ${Duration.format(timeout)}`)
+    : upstream(error.reason === "request" ? "unavailable" : "malformed_response", `arXiv: ${error.message}`)
 
 /** Extra spacing beyond the configured interval, as a fraction of it. */
 export const spacingMargin = 0.05
@@ -191,17 +192,16 @@ export const spacingMargin = 0.05
 class Throttled extends Data.TaggedError("Throttled")<{ readonly retryAfterMs: number }> {}
 
 /** Builds an `Arxiv` on the Atom API, spacing requests through the shared budget. */
-export const make = (
-  options: Options
-): Effect.Effect<Context.Tag.Service<Arxiv>, never, HttpClient.HttpClient | RateLimiter.RateLimiter> =>
+export const make = (options: Options): Effect.Effect<Context.Tag.Service<Arxiv>, never, RateLimiter.RateLimiter> =>
   Effect.gen(function* () {
-    // No trace headers to a third party; the call still has its own client span.
-    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    // No trace headers to a third party.
+    const client = PlainHttp.make()
     const host = URL.canParse(options.url) ? new URL(options.url).host : "unknown"
     const limiter = yield* RateLimiter.RateLimiter
     const interval = Duration.decode(options.minInterval)
     const intervalMs = Duration.toMillis(interval)
     const timeout = Duration.decode(options.timeout ?? "30 seconds")
+    const timeoutMs = Duration.toMillis(timeout)
     const throttleRetries = options.throttleRetries ?? 2
     const maxThrottleWaitMs = Duration.toMillis(options.maxThrottleWait ?? "30 seconds")
     // Requests leave `spacingMargin` more than the interval apart: arrival times jitter (busy event loops, networks),
@@ -217,24 +217,20 @@ export const make = (
     const request = (urlParams: Record<string, string>): Effect.Effect<string, UpstreamError | Throttled> =>
       Effect.gen(function* () {
         yield* space
+        const url = new URL(options.url)
+        for (const [key, value] of Object.entries(urlParams)) url.searchParams.append(key, value)
         const response = yield* client
-          .get(options.url, { urlParams, headers: { accept: "application/atom+xml" } })
-          .pipe(
-            Effect.mapError(transportFailure),
-            Effect.timeoutFail({
-              duration: timeout,
-              onTimeout: () => upstream("timeout", `arXiv did not answer within ${Duration.format(timeout)}`)
-            })
-          )
+          .send({ url, headers: { accept: "application/atom+xml" }, timeoutMs })
+          .pipe(Effect.mapError((error) => transportFailure(error, timeout)))
         const status = response.status
         yield* Effect.annotateCurrentSpan("http.response.status_code", status)
         if (status === 429) yield* Metrics.recordRateLimited("arxiv")
         if (status === 429 || status === 503) {
-          yield* Effect.ignore(response.text)
-          const waitMs = RetryAfter.parse({ retryAfter: response.headers["retry-after"] }, Date.now()) ?? intervalMs
+          const retryAfter = response.headers["retry-after"]
+          const waitMs = RetryAfter.parse({ retryAfter }, Date.now()) ?? intervalMs
           return yield* new Throttled({ retryAfterMs: Math.max(waitMs, intervalMs) })
         }
-        const body = yield* response.text.pipe(Effect.mapError(transportFailure))
+        const body = response.body.toString("utf8")
         if (status >= 500) return yield* upstream("unavailable", `arXiv answered ${status}`)
         if (status >= 400) {
           const parsed = parseFeed(body)
@@ -296,7 +292,7 @@ export const make = (
 
 /** The adapter with its own HTTP client; the budget store (`RateLimiter`) comes from the root. */
 export const layer = (options: Options): Layer.Layer<Arxiv, never, RateLimiter.RateLimiter> =>
-  Layer.effect(Arxiv, make(options)).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  Layer.effect(Arxiv, make(options))
 
 /** Reads `ARXIV_API_URL` (default the public API) and `SCRIBE_ARXIV_MIN_INTERVAL_MS` (default 3000). */
 export const layerConfig: Layer.Layer<Arxiv, ConfigError.ConfigError, RateLimiter.RateLimiter> = Layer.unwrapEffect(

@@ -142,19 +142,59 @@ const collapseLines = (text: string): string =>
     .filter((line) => line.length > 0)
     .join("\n")
 
-/**
- * The readable text of an HTML document: no scripts, styles, templates, embedded documents or hidden elements
- * (`hidden`, `aria-hidden="true"`, inline or stylesheet `display:none`/`visibility:hidden`); whitespace collapsed,
- * one line per block.
- */
-export const extractHtml = ($: Cheerio.CheerioAPI): { readonly title: string; readonly text: string } => {
-  const title =
-    collapse($("head > title, title").first().text()) ||
-    collapse($('meta[property="og:title"]').attr("content") ?? "") ||
-    collapse($("h1").first().text())
-  const stylesheetHidden = $("style")
-    .toArray()
-    .flatMap((el) => hidingSelectors($(el).text()))
+/** The subset of a parsed node the text walk reads (cheerio's `domhandler` nodes). */
+interface DomNode {
+  readonly type: string
+  readonly name?: string
+  readonly data?: string
+  readonly attribs?: Record<string, string>
+  readonly children?: ReadonlyArray<DomNode>
+}
+
+const removedNames = new Set(removedElements.split(",").map((name) => name.trim()))
+const blockNames = new Set(blockElements.split(",").map((name) => name.trim()))
+
+/** An element dropped with everything in it: non-content, or hidden by an attribute or its inline style. */
+const dropped = (node: DomNode): boolean => {
+  const name = node.name
+  if (name === undefined) return false
+  if (removedNames.has(name)) return true
+  const attribs = node.attribs ?? {}
+  if ("hidden" in attribs) return true
+  if (name === "input" && (attribs.type ?? "").toLowerCase() === "hidden") return true
+  if ((attribs["aria-hidden"] ?? "").trim().toLowerCase() === "true") return true
+  return attribs.style !== undefined && hidingDeclaration(attribs.style)
+}
+
+/** The `body` elements left once dropped elements are gone. */
+const bodies = (node: DomNode, found: Array<DomNode>): Array<DomNode> => {
+  for (const child of node.children ?? []) {
+    if (child.name === undefined || dropped(child)) continue
+    if (child.name === "body") found.push(child)
+    else bodies(child, found)
+  }
+  return found
+}
+
+/** Text content (as cheerio's `text()`), without dropped elements, with a break around blocks and for `<br>`. */
+const collectText = (node: DomNode, parts: Array<string>): Array<string> => {
+  for (const child of node.children ?? []) {
+    if (child.type === "text") parts.push(child.data ?? "")
+    else if (child.type === "cdata") collectText(child, parts)
+    else if (child.name !== undefined && !dropped(child)) {
+      if (child.name === "br") parts.push(blockBreak)
+      else if (blockNames.has(child.name)) {
+        parts.push(blockBreak)
+        collectText(child, parts)
+        parts.push(blockBreak)
+      } else collectText(child, parts)
+    }
+  }
+  return parts
+}
+
+/** The original extraction, by removing nodes: used when a stylesheet hides elements by selector. */
+const extractByRemoval = ($: Cheerio.CheerioAPI, stylesheetHidden: ReadonlyArray<string>): string => {
   $(removedElements).remove()
   $("[hidden], input[type='hidden' i]").remove()
   $("[aria-hidden]")
@@ -174,8 +214,29 @@ export const extractHtml = ($: Cheerio.CheerioAPI): { readonly title: string; re
   $(blockElements).each((_, el) => {
     $(el).prepend(blockBreak).append(blockBreak)
   })
-  const text = $("body").length > 0 ? $("body").text() : $.root().text()
-  return { title, text: collapseBlocks(text) }
+  return $("body").length > 0 ? $("body").text() : $.root().text()
+}
+
+/**
+ * The readable text of an HTML document: no scripts, styles, templates, embedded documents or hidden elements
+ * (`hidden`, `aria-hidden="true"`, inline or stylesheet `display:none`/`visibility:hidden`); whitespace collapsed,
+ * one line per block. Read in one walk of the tree unless a stylesheet hides elements by selector (then by removing
+ * what the selectors match): the selector passes and node edits cost more than parsing the page.
+ */
+export const extractHtml = ($: Cheerio.CheerioAPI): { readonly title: string; readonly text: string } => {
+  const title =
+    collapse($("head > title, title").first().text()) ||
+    collapse($('meta[property="og:title"]').attr("content") ?? "") ||
+    collapse($("h1").first().text())
+  const stylesheetHidden = $("style")
+    .toArray()
+    .flatMap((el) => hidingSelectors($(el).text()))
+  if (stylesheetHidden.length > 0) return { title, text: collapseBlocks(extractByRemoval($, stylesheetHidden)) }
+  const roots: ReadonlyArray<DomNode> = $.root().toArray()
+  const found = roots.flatMap((root) => bodies(root, []))
+  const parts: Array<string> = []
+  for (const node of found.length > 0 ? found : roots) collectText(node, parts)
+  return { title, text: collapseBlocks(parts.join("")) }
 }
 
 export const extractFromHtml = (html: string) => extractHtml(Cheerio.load(html))

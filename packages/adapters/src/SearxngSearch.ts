@@ -1,11 +1,10 @@
 import * as RateLimiter from "@effect/experimental/RateLimiter"
-import { Headers, HttpClient, type HttpClientError, type HttpClientResponse } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
 import * as Metrics from "@scribe/core/Metrics"
 import { SearchHit, WebSearch } from "@scribe/core/Research"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/Upstream"
 import * as Cheerio from "cheerio"
 import { Config, ConfigError, type Context, Duration, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
+import * as PlainHttp from "./PlainHttp"
 import * as RetryAfter from "./RetryAfter"
 import * as UpstreamBudget from "./UpstreamBudget"
 
@@ -29,8 +28,10 @@ export interface Options {
 const upstream = (kind: UpstreamFailure, message: string, retryAfterMs: number | null = null) =>
   new UpstreamError({ service: "search", kind, message, retryAfterMs })
 
-const transportFailure = (error: HttpClientError.HttpClientError): UpstreamError =>
-  upstream(error._tag === "RequestError" ? "unavailable" : "malformed_response", `search: ${error.message}`)
+const transportFailure = (error: PlainHttp.PlainHttpError, timeout: Duration.Duration): UpstreamError =>
+  error.reason === "timeout"
+    ? upstream("timeout", `search did not answer within ${Duration.format(timeout)}`)
+    : upstream(error.reason === "request" ? "unavailable" : "malformed_response", `search: ${error.message}`)
 
 /** Tags stripped and entities decoded (Brave marks matches with `<strong>`), whitespace collapsed. */
 const plainText = (html: string): string =>
@@ -84,20 +85,20 @@ const errorCode = (body: string): string => {
   }
 }
 
-const statusFailure = (
-  provider: Provider,
-  response: HttpClientResponse.HttpClientResponse,
-  body: string
-): UpstreamError => {
+const header = (reply: PlainHttp.Reply, name: string): string | undefined => {
+  const value = reply.headers[name]
+  return Array.isArray(value) ? value.join(", ") : value
+}
+
+const statusFailure = (provider: Provider, response: PlainHttp.Reply, body: string): UpstreamError => {
   const status = response.status
   const name = provider._tag === "Searxng" ? "SearXNG" : "Brave Search"
   const code = errorCode(body)
   const message = `${name} answered ${status}${code !== "" ? ` (${code})` : ""}`
-  const headers = response.headers
   if (status === 429) {
     if (code.includes("QUOTA")) return upstream("quota", message)
-    const reset = headers["x-ratelimit-reset"]?.split(",")[0]
-    const retryAfterMs = RetryAfter.parse({ retryAfter: headers["retry-after"] ?? reset }, Date.now())
+    const reset = header(response, "x-ratelimit-reset")?.split(",")[0]
+    const retryAfterMs = RetryAfter.parse({ retryAfter: header(response, "retry-after") ?? reset }, Date.now())
     return upstream("rate_limited", message, retryAfterMs)
   }
   if (provider._tag === "Searxng" && status === 403) {
@@ -106,18 +107,20 @@ const statusFailure = (
   if (status === 401 || status === 403 || code.includes("TOKEN")) return upstream("auth", message)
   if (status === 408) return upstream("timeout", message)
   if (status >= 500) {
-    return upstream("unavailable", message, RetryAfter.parse({ retryAfter: headers["retry-after"] }, Date.now()))
+    return upstream(
+      "unavailable",
+      message,
+      RetryAfter.parse({ retryAfter: header(response, "retry-after") }, Date.now())
+    )
   }
   return upstream("invalid_request", message)
 }
 
 /** Builds a `WebSearch` on SearXNG's JSON API or Brave's web search, within a per-second budget. */
-export const make = (
-  options: Options
-): Effect.Effect<Context.Tag.Service<WebSearch>, never, HttpClient.HttpClient | RateLimiter.RateLimiter> =>
+export const make = (options: Options): Effect.Effect<Context.Tag.Service<WebSearch>, never, RateLimiter.RateLimiter> =>
   Effect.gen(function* () {
-    // No trace headers to a third party; the call still has its own client span.
-    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    // No trace headers to a third party.
+    const client = PlainHttp.make()
     const limiter = yield* RateLimiter.RateLimiter
     const provider = options.provider
     const timeout = Duration.decode(options.timeout ?? "10 seconds")
@@ -130,15 +133,28 @@ export const make = (
       algorithm: "token-bucket"
     }
 
+    const timeoutMs = Duration.toMillis(timeout)
+    const withParams = (base: string, params: Record<string, string>) => {
+      const url = new URL(base)
+      for (const [key, value] of Object.entries(params)) url.searchParams.append(key, value)
+      return url
+    }
     const call = (query: string, limit: number) =>
       provider._tag === "Searxng"
-        ? client.get(new URL("search", provider.url.endsWith("/") ? provider.url : `${provider.url}/`), {
-            urlParams: { q: query, format: "json", pageno: "1", safesearch: "1" },
-            headers: { accept: "application/json" }
+        ? client.send({
+            url: withParams(new URL("search", provider.url.endsWith("/") ? provider.url : `${provider.url}/`).href, {
+              q: query,
+              format: "json",
+              pageno: "1",
+              safesearch: "1"
+            }),
+            headers: { accept: "application/json" },
+            timeoutMs
           })
-        : client.get(provider.url, {
-            urlParams: { q: query, count: String(Math.min(20, limit)) },
-            headers: { accept: "application/json", "x-subscription-token": Redacted.value(provider.apiKey) }
+        : client.send({
+            url: withParams(provider.url, { q: query, count: String(Math.min(20, limit)) }),
+            headers: { accept: "application/json", "x-subscription-token": Redacted.value(provider.apiKey) },
+            timeoutMs
           })
 
     const rawHits = (json: unknown): ReadonlyArray<unknown> =>
@@ -151,16 +167,11 @@ export const make = (
       yield* Effect.annotateCurrentSpan({ provider: provider._tag, "upstream.host": host })
       if (limit <= 0 || query.trim().length === 0) return []
       yield* UpstreamBudget.take(limiter, budget)
+      // The Brave key travels in a header, never in a span attribute.
       const response = yield* call(query.trim(), limit).pipe(
-        // The Brave key travels in a header: keep it out of the HTTP client's span attributes.
-        Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, "x-subscription-token"]),
-        Effect.mapError(transportFailure),
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () => upstream("timeout", `search did not answer within ${Duration.format(timeout)}`)
-        })
+        Effect.mapError((error) => transportFailure(error, timeout))
       )
-      const body = yield* response.text.pipe(Effect.mapError(transportFailure))
+      const body = response.body.toString("utf8")
       yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
       if (response.status === 429) yield* Metrics.recordRateLimited("search")
       if (response.status < 200 || response.status >= 300) return yield* statusFailure(provider, response, body)
@@ -175,7 +186,7 @@ export const make = (
 
 /** The adapter with its own HTTP client; the budget store (`RateLimiter`) comes from the root. */
 export const layer = (options: Options): Layer.Layer<WebSearch, never, RateLimiter.RateLimiter> =>
-  Layer.effect(WebSearch, make(options)).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  Layer.effect(WebSearch, make(options))
 
 const optionalString = (name: string) =>
   Config.option(Config.string(name)).pipe(

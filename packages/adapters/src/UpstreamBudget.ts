@@ -29,11 +29,19 @@ export const take = (limiter: RateLimiter.RateLimiter, budget: Budget): Effect.E
       onExceeded: "delay"
     })
     .pipe(
-      Effect.flatMap(({ delay }) => (Duration.isZero(delay) ? Effect.void : Effect.sleep(delay))),
+      // The span marks a wait for the budget; a budget with room (most takes) costs no span.
+      Effect.flatMap(({ delay }) =>
+        Duration.isZero(delay)
+          ? Effect.void
+          : Effect.sleep(delay).pipe(
+              Effect.withSpan("UpstreamBudget.wait", {
+                attributes: { key: budget.key, "budget.delay_ms": Duration.toMillis(delay) }
+              })
+            )
+      ),
       Effect.catchAll((error) =>
         Effect.logWarning(`UpstreamBudget: the rate limiter store failed for ${budget.key}; going ahead`, error)
-      ),
-      Effect.withSpan("UpstreamBudget.take", { attributes: { key: budget.key } })
+      )
     )
 
 /** Reserves `tokens` more without waiting (usage learned after the fact, or a penalty after a 429/503). */
