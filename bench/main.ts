@@ -4,7 +4,9 @@
  * figure, the baseline or floor measured in the same run, the ratio, the target) and writes
  * `bench/results/<timestamp>.json` and `bench/results/latest.json`.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Logger, LogLevel } from "effect"
 import * as Batch from "./Batch"
@@ -70,11 +72,53 @@ const previousRows = (): ReadonlyArray<Row> => {
   }
 }
 
-const started = Date.now()
+// A benchmark run for another `pnpm bench` process (see `alone`) reports its outcome in this file and prints no table.
+const outcomeFile = process.env.SCRIBE_BENCH_OUTCOME
+const started = Number(process.env.SCRIBE_BENCH_STARTED ?? Date.now())
 const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`)
+
+/**
+ * Runs one benchmark in a new process of its own, with the same options: what one benchmark leaves behind in the load
+ * generator (single-email's in-process API, worker and PGlite leave a ~500 MB process whose collections land in the
+ * next benchmark's latencies) must not move the next one's figures, so each figure is the one it has run alone.
+ */
+const alone = (name: string): Effect.Effect<BenchOutcome, Error> =>
+  Effect.async<BenchOutcome, Error>((resume) => {
+    const dir = mkdtempSync(join(tmpdir(), "scribe-bench-"))
+    const file = join(dir, "outcome.json")
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(repoRoot, "bench", "main.ts"), name, ...args.filter((a) => !names.includes(a))],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, SCRIBE_BENCH_OUTCOME: file, SCRIBE_BENCH_STARTED: String(started) },
+        stdio: "inherit"
+      }
+    )
+    child.once("exit", (code) => {
+      let outcome: BenchOutcome | undefined
+      try {
+        if (code === 0) outcome = JSON.parse(readFileSync(file, "utf8")) as BenchOutcome
+      } catch {
+        // reported below as a failed benchmark
+      }
+      rmSync(dir, { recursive: true, force: true })
+      resume(
+        outcome === undefined
+          ? Effect.fail(new Error(`benchmark ${name} exited with ${code} without reporting its figures`))
+          : Effect.succeed(outcome)
+      )
+    })
+    return Effect.sync(() => child.kill("SIGTERM"))
+  })
 
 const program = Effect.gen(function* () {
   const ctx: BenchContext = { scale, singleScale, pollerSeconds, concurrency, log }
+  if (outcomeFile !== undefined) {
+    const outcome = yield* benchmarks[selected[0]!]!(ctx)
+    writeFileSync(outcomeFile, JSON.stringify(outcome))
+    return
+  }
   log(
     `scale ×${scale} (latencies ×${scale}, budgets ÷${scale}; single-email at ×${singleScale}); benchmarks: ${selected.join(", ")}`
   )
@@ -85,7 +129,7 @@ const program = Effect.gen(function* () {
   const durations: Record<string, number> = {}
   for (const name of selected) {
     const t0 = Date.now()
-    const outcome = yield* benchmarks[name]!(ctx)
+    const outcome = yield* selected.length === 1 ? benchmarks[name]!(ctx) : alone(name)
     durations[name] = round((Date.now() - t0) / 1000, 1)
     log(`${name} done in ${durations[name]} s`)
     rows.push(...outcome.rows)
