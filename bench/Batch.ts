@@ -6,7 +6,7 @@
  *
  * Benchmark 4 rides along: the API and the standalone worker run as processes of their own on Postgres (the API
  * alone, `bench/processes/api.ts`), and their resident memory is sampled every 200 ms during each batch. The worker
- * runs as it is deployed: built by `pnpm build:worker` (`scripts/build-worker.ts`, called here) and started with the
+ * runs as it is deployed: built by `pnpm build:worker` (`scripts/build.ts`, called here) and started with the
  * very command of `pnpm start:worker:prod` (read from package.json); then once more as `pnpm start:worker` runs it in
  * development (tsx), for comparison. `SCRIBE_BENCH_BATCH_QUICK=1` runs only the deployed worker at the default
  * concurrency (no concurrency-1 or tsx run), for iterating.
@@ -14,7 +14,7 @@
 import * as Worker from "@scribe/core/Worker"
 import { Effect } from "effect"
 import Pg from "pg"
-import { buildWorker, deployedCommand } from "../scripts/build-worker"
+import { buildWorker, deployedCommand } from "../scripts/build"
 import * as Fixtures from "./Fixtures"
 import {
   type BenchContext,

@@ -8,7 +8,7 @@ import * as RedisJobQueue from "@scribe/adapters/RedisJobQueue"
 import { tempDatabaseUrl } from "@scribe/adapters/testkit/TempPostgres"
 import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
 import { type Config, ConfigProvider, Effect, Either, Layer, Option } from "effect"
-import { buildWorker, deployedCommand } from "../../../scripts/build-worker"
+import { buildWorker, deployedCommand } from "../../../scripts/build"
 import * as Stores from "../src/Stores"
 import { exited, spawnNode, spawnSource, waitUntil } from "./Harness"
 

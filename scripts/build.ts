@@ -1,0 +1,116 @@
+/**
+ * `pnpm build:worker` and `pnpm build:api`: the standalone worker (`packages/worker/dist/`) and the API with its
+ * embedded worker (`packages/http/dist/`) as plain ES modules — `main.mjs` and the chunks it imports — run with
+ * `pnpm start:worker:prod` and `pnpm start:prod`: `node` on the bundle, without tsx's loader. The benchmark
+ * (`bench/Batch.ts`) and the tests build with these very functions and run those very scripts.
+ *
+ * What keeps them small in memory: V8 holds every loaded module's source text, so the output is whitespace-minified
+ * and ASCII only (one non-ASCII character, even in a comment, stores a whole file at two bytes a character), and
+ * modules the configuration may not need (PGlite, the OpenTelemetry SDK, Redis dispatch) sit in chunks of their own,
+ * loaded by the layer that uses them. The API's folder also holds PGlite's WebAssembly and data files, which PGlite
+ * finds beside its chunk (the embedded default); the standalone worker always has `DATABASE_URL`. Names are kept for
+ * readable stack traces; `.map` files are written beside the bundle (used only under `node --enable-source-maps`).
+ */
+import { copyFileSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { createRequire } from "node:module"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { build, type Plugin } from "esbuild"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+
+/** What each build bundles, where it goes by default, the script that runs it and the files it needs beside it. */
+const targets = {
+  worker: { pkg: "worker", script: "start:worker:prod", assets: [] as ReadonlyArray<string> },
+  api: { pkg: "http", script: "start:prod", assets: ["pglite.wasm", "pglite.data", "initdb.wasm"] }
+} as const
+export type Target = keyof typeof targets
+
+export const defaultOutdir = (target: Target): string => join(root, "packages", targets[target].pkg, "dist")
+
+/** PGlite's `dist` folder, where its WebAssembly and data files are. */
+const pgliteDist = () => dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"))
+
+/**
+ * Non-ASCII characters of a source as `\uXXXX` escapes (a backslash escaping one becomes the escape itself). The same
+ * value in strings, templates and regular expressions — esbuild's `charset: "ascii"` leaves regex literals alone.
+ */
+export const escapeNonAscii = (source: string): string =>
+  source.replace(/(\\*)([\u0080-\uffff])/g, (_, slashes: string, char: string) => {
+    const escaped = char.charCodeAt(0).toString(16).padStart(4, "0")
+    return `${slashes.length % 2 === 1 ? slashes.slice(1) : slashes}\\u${escaped}`
+  })
+
+/** Scribe's own modules, read through `escapeNonAscii` (their regexes match typographic quotes and accents). */
+const asciiSources: Plugin = {
+  name: "ascii-sources",
+  setup: (build) => {
+    build.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]src[\\/].*\.ts$/ }, (args) => ({
+      contents: escapeNonAscii(readFileSync(args.path, "utf8")),
+      loader: "ts"
+    }))
+  }
+}
+
+/** Builds `target` into `outdir` (emptied first); returns the path of its entry, `main.mjs`. */
+export const buildBundle = async (target: Target, outdir: string = defaultOutdir(target)): Promise<string> => {
+  rmSync(outdir, { recursive: true, force: true })
+  await build({
+    entryPoints: [join(root, "packages", targets[target].pkg, "src", "main.ts")],
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    splitting: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    charset: "ascii",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: "external",
+    sourcemap: "linked",
+    // pg's optional native binding, never used (pg falls back to JavaScript).
+    external: ["pg-native"],
+    // CommonJS dependencies call `require` for Node's own modules.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    plugins: [asciiSources],
+    logLevel: "warning"
+  })
+  for (const file of readdirSync(outdir).filter((f) => f.endsWith(".mjs"))) {
+    if (/[\u0080-\uffff]/.test(readFileSync(join(outdir, file), "utf8"))) {
+      throw new Error(`${file} is not ASCII: V8 would hold its source at two bytes a character`)
+    }
+  }
+  for (const asset of targets[target].assets) copyFileSync(join(pgliteDist(), asset), join(outdir, asset))
+  return join(outdir, "main.mjs")
+}
+
+export const buildWorker = (outdir?: string) => buildBundle("worker", outdir)
+export const buildApi = (outdir?: string) => buildBundle("api", outdir)
+
+/**
+ * A production script (`pnpm start:worker:prod`, `pnpm start:prod`) as `node <flags> <bundle>`, parsed from
+ * package.json, so the benchmark and the tests run exactly what the docs tell users to run.
+ */
+export const deployedCommand = (
+  target: Target = "worker"
+): { readonly nodeFlags: ReadonlyArray<string>; readonly entry: string } => {
+  const scripts = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> })
+    .scripts
+  const name = targets[target].script
+  const command = scripts[name] ?? ""
+  const [node, ...rest] = command.trim().split(/\s+/)
+  const entry = rest.at(-1) ?? ""
+  const nodeFlags = rest.slice(0, -1)
+  if (node !== "node" || !entry.endsWith(".mjs") || !nodeFlags.every((f) => f.startsWith("--"))) {
+    throw new Error(`${name} is not \`node [--flags] <bundle>.mjs\`: ${command}`)
+  }
+  return { nodeFlags, entry }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const target = process.argv[2]
+  if (target !== "worker" && target !== "api") throw new Error("usage: tsx scripts/build.ts worker|api")
+  const entry = await buildBundle(target)
+  console.log(`Built ${entry}`)
+}
