@@ -17,6 +17,8 @@ import Pg from "pg"
 import { buildWorker, deployedCommand } from "../scripts/build"
 import * as Fixtures from "./Fixtures"
 import {
+  apiEntry,
+  apiForm,
   type BenchContext,
   type BenchOutcome,
   freePort,
@@ -167,7 +169,7 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
     const world = await RemoteWorld.start({ scale: ctx.scale, latencies: Fixtures.seed, rpm: providerRpm })
     const database = await tempDatabase()
     const port = await freePort()
-    const api = spawnTs("api", "bench/processes/api.ts", { DATABASE_URL: database.url, PORT: String(port) })
+    const api = spawnTs("api", await apiEntry(), { DATABASE_URL: database.url, PORT: String(port) })
     try {
       await api.waitFor(/api ready/)
       const setup = { world, databaseUrl: database.url, origin: `http://127.0.0.1:${port}` }
@@ -284,7 +286,7 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
       }
       rows.push({
         bench: "memory",
-        name: "API RSS peak during the batches (the API under tsx)",
+        name: `API RSS peak during the batches (the API ${apiForm === "tsx" ? "under tsx" : "bundled"})`,
         value: Math.max(...runs.map((r) => summarize(r.apiRss).max)),
         unit: "MB"
       })

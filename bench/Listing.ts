@@ -14,6 +14,7 @@ import { Effect, Layer } from "effect"
 import Pg from "pg"
 import * as Fixtures from "./Fixtures"
 import {
+  apiEntry,
   type BenchContext,
   type BenchOutcome,
   closedLoop,
@@ -54,7 +55,7 @@ interface Endpoints {
 /** Measures both listings through the API process on `env`'s database. */
 const measureApi = async (env: Record<string, string>) => {
   const port = await freePort()
-  const api = spawnTs("api", "bench/processes/api.ts", { ...env, PORT: String(port) })
+  const api = spawnTs("api", await apiEntry(), { ...env, PORT: String(port) })
   const client = httpClient(`http://127.0.0.1:${port}`, { maxSockets: 16 })
   try {
     await api.waitFor(/api ready/, 120_000)
@@ -80,7 +81,7 @@ const postgres = async (
   try {
     // The API process migrates the new database; seed it once that is done, then restart the API on the seeded data.
     const port = await freePort()
-    const migrate = spawnTs("api", "bench/processes/api.ts", { DATABASE_URL: database.url, PORT: String(port) })
+    const migrate = spawnTs("api", await apiEntry(), { DATABASE_URL: database.url, PORT: String(port) })
     await migrate.waitFor(/api ready/)
     await migrate.stop()
     const pool = new Pg.Pool({ connectionString: database.url, max: 10 })

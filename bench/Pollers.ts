@@ -11,6 +11,8 @@ import { Effect } from "effect"
 import Pg from "pg"
 import * as Fixtures from "./Fixtures"
 import {
+  apiEntry,
+  apiForm,
   type BenchContext,
   type BenchOutcome,
   freePort,
@@ -47,14 +49,14 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
     const database = await tempDatabase()
     const port = await freePort()
     try {
-      const migrate = spawnTs("api", "bench/processes/api.ts", { DATABASE_URL: database.url, PORT: String(port) })
+      const migrate = spawnTs("api", await apiEntry(), { DATABASE_URL: database.url, PORT: String(port) })
       await migrate.waitFor(/api ready/)
       await migrate.stop()
       ctx.log(`pollers: seeding ${Seed.defaultRows} rows on Postgres`)
       const pool = new Pg.Pool({ connectionString: database.url, max: 2 })
       for (const statement of Seed.seedStatements(Seed.defaultRows)) await pool.query(statement)
       await pool.end()
-      const api = spawnTs("api", "bench/processes/api.ts", { DATABASE_URL: database.url, PORT: String(port) })
+      const api = spawnTs("api", await apiEntry(), { DATABASE_URL: database.url, PORT: String(port) })
       try {
         await api.waitFor(/api ready/)
         const tasks = Seed.pollerTasks()
@@ -139,7 +141,12 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
             value: coldWorst,
             unit: "ms"
           },
-          { bench: "pollers", name: "API RSS peak (API under tsx)", value: summarize(rss).max, unit: "MB" }
+          {
+            bench: "pollers",
+            name: `API RSS peak (API ${apiForm === "tsx" ? "under tsx" : "bundled"})`,
+            value: summarize(rss).max,
+            unit: "MB"
+          }
         ]
         return {
           rows,

@@ -13,7 +13,7 @@
  */
 import { copyFileSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { createRequire } from "node:module"
-import { dirname, join } from "node:path"
+import { basename, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { build, type Plugin } from "esbuild"
 
@@ -53,10 +53,20 @@ const asciiSources: Plugin = {
 }
 
 /** Builds `target` into `outdir` (emptied first); returns the path of its entry, `main.mjs`. */
-export const buildBundle = async (target: Target, outdir: string = defaultOutdir(target)): Promise<string> => {
+export const buildBundle = (target: Target, outdir: string = defaultOutdir(target)): Promise<string> =>
+  bundle(join(root, "packages", targets[target].pkg, "src", "main.ts"), outdir, targets[target].assets)
+
+/** The PGlite files the API's bundle carries (see `targets`). */
+export const pgliteAssets = targets.api.assets
+
+/**
+ * Bundles the TypeScript module `entry` as the roots are built, into `outdir` (emptied first), with `assets` from
+ * PGlite's folder beside it; returns the path of the entry's `.mjs`.
+ */
+export const bundle = async (entry: string, outdir: string, assets: ReadonlyArray<string>): Promise<string> => {
   rmSync(outdir, { recursive: true, force: true })
   await build({
-    entryPoints: [join(root, "packages", targets[target].pkg, "src", "main.ts")],
+    entryPoints: [entry],
     outdir,
     outExtension: { ".js": ".mjs" },
     bundle: true,
@@ -81,8 +91,8 @@ export const buildBundle = async (target: Target, outdir: string = defaultOutdir
       throw new Error(`${file} is not ASCII: V8 would hold its source at two bytes a character`)
     }
   }
-  for (const asset of targets[target].assets) copyFileSync(join(pgliteDist(), asset), join(outdir, asset))
-  return join(outdir, "main.mjs")
+  for (const asset of assets) copyFileSync(join(pgliteDist(), asset), join(outdir, asset))
+  return join(outdir, `${basename(entry, ".ts")}.mjs`)
 }
 
 export const buildWorker = (outdir?: string) => buildBundle("worker", outdir)
