@@ -11,14 +11,14 @@
  * development (tsx), for comparison. `SCRIBE_BENCH_BATCH_QUICK=1` runs only the deployed worker at the default
  * concurrency (no concurrency-1 or tsx run), for iterating.
  */
+
 import * as Worker from "@scribe/core/Worker"
 import { Effect } from "effect"
 import Pg from "pg"
 import { buildWorker, deployedCommand } from "../scripts/build"
+import { apiEntry, apiForm } from "./ApiProcess"
 import * as Fixtures from "./Fixtures"
 import {
-  apiEntry,
-  apiForm,
   type BenchContext,
   type BenchOutcome,
   freePort,

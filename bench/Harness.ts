@@ -8,10 +8,8 @@ import { readFileSync } from "node:fs"
 import * as Http from "node:http"
 import { createServer } from "node:net"
 import { cpus, loadavg, totalmem } from "node:os"
-import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import Pg from "pg"
-import { bundle, pgliteAssets } from "../scripts/build"
 
 export const repoRoot = fileURLToPath(new URL("..", import.meta.url))
 
@@ -197,25 +195,6 @@ export interface Child {
   readonly cpu: () => number | null
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
   readonly stop: (graceMs?: number) => Promise<void>
-}
-
-/** How the benchmarks run their API process: built as deployed (the default) or under tsx (`SCRIBE_BENCH_API=tsx`). */
-export const apiForm: "bundled" | "tsx" = process.env.SCRIBE_BENCH_API === "tsx" ? "tsx" : "bundled"
-
-let apiBuilt: Promise<string> | undefined
-/**
- * The entry of the benchmarks' API process (`bench/processes/api.ts`: the API without its embedded worker, which would
- * take the seeded jobs). Bundled, it is built once per process into `bench/tmp/api/` by the function that builds
- * `pnpm build:api`, PGlite's files included, and runs on plain `node` as `pnpm start:prod` runs the API.
- */
-export const apiEntry = (): Promise<string> => {
-  if (apiForm === "tsx") return Promise.resolve("bench/processes/api.ts")
-  apiBuilt ??= bundle(
-    join(repoRoot, "bench", "processes", "api.ts"),
-    join(repoRoot, "bench", "tmp", "api"),
-    pgliteAssets
-  )
-  return apiBuilt
 }
 
 /**

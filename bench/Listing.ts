@@ -4,6 +4,7 @@
  * measured with one request at a time (p50/p99 over 4 s, after 1 s of warm-up), throughput with 16 at once (3 s).
  * The API runs alone in a process of its own (`bench/processes/api.ts`), as it would be deployed.
  */
+
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -12,9 +13,9 @@ import { PGlite } from "@electric-sql/pglite"
 import * as Database from "@scribe/adapters/Database"
 import { Effect, Layer } from "effect"
 import Pg from "pg"
+import { apiEntry } from "./ApiProcess"
 import * as Fixtures from "./Fixtures"
 import {
-  apiEntry,
   type BenchContext,
   type BenchOutcome,
   closedLoop,

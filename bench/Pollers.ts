@@ -6,13 +6,13 @@
  * comes later than the next tick skips that tick (counted as late). The first 10 s (connections opening, first token
  * checks and user upserts) are a warm-up: reported as their worst latency, not counted in the percentiles.
  */
+
 import * as Http from "node:http"
 import { Effect } from "effect"
 import Pg from "pg"
+import { apiEntry, apiForm } from "./ApiProcess"
 import * as Fixtures from "./Fixtures"
 import {
-  apiEntry,
-  apiForm,
   type BenchContext,
   type BenchOutcome,
   freePort,

@@ -118,7 +118,8 @@ export const deployedCommand = (
   return { nodeFlags, entry }
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+// Run as a script only: bundled into something else (by mistake), `import.meta.url` would be that bundle's entry too.
+if (process.argv[1] === fileURLToPath(import.meta.url) && import.meta.url.endsWith("/scripts/build.ts")) {
   const target = process.argv[2]
   if (target !== "worker" && target !== "api") throw new Error("usage: tsx scripts/build.ts worker|api")
   const entry = await buildBundle(target)

@@ -1,0 +1,26 @@
+/**
+ * The benchmarks' API process, apart from the harness: the harness is part of what `bench/processes/api.ts` bundles, and
+ * the build script must not be.
+ */
+import { join } from "node:path"
+import { bundle, pgliteAssets } from "../scripts/build"
+import { repoRoot } from "./Harness"
+
+/** How the benchmarks run their API process: built as deployed (the default) or under tsx (`SCRIBE_BENCH_API=tsx`). */
+export const apiForm: "bundled" | "tsx" = process.env.SCRIBE_BENCH_API === "tsx" ? "tsx" : "bundled"
+
+let apiBuilt: Promise<string> | undefined
+/**
+ * The entry of the benchmarks' API process (`bench/processes/api.ts`: the API without its embedded worker, which would
+ * take the seeded jobs). Bundled, it is built once per process into `bench/tmp/api/` by the function that builds
+ * `pnpm build:api`, PGlite's files included, and runs on plain `node` as `pnpm start:prod` runs the API.
+ */
+export const apiEntry = (): Promise<string> => {
+  if (apiForm === "tsx") return Promise.resolve("bench/processes/api.ts")
+  apiBuilt ??= bundle(
+    join(repoRoot, "bench", "processes", "api.ts"),
+    join(repoRoot, "bench", "tmp", "api"),
+    pgliteAssets
+  )
+  return apiBuilt
+}
