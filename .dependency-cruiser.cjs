@@ -33,14 +33,37 @@ module.exports = {
     },
     {
       name: "adapters-point-inward",
-      comment: "adapters implement core's ports; they never reach into the composition roots or the client.",
+      comment:
+        "adapters implement core's ports; they never reach into the wiring, the composition roots or the client.",
       severity: "error",
       from: { path: "^packages/adapters/src" },
-      to: { path: "^packages/(http|worker|client)/" }
+      to: { path: "^packages/(wiring|http|worker|client)/" }
+    },
+    {
+      name: "wiring-serves-the-roots",
+      comment: "packages/wiring is the composition both roots share: only the roots import it.",
+      severity: "error",
+      from: { path: "^packages/(core|adapters|client)/" },
+      to: { path: "^packages/wiring/" }
+    },
+    {
+      name: "wiring-is-not-a-root",
+      comment: "the shared wiring never imports a composition root.",
+      severity: "error",
+      from: { path: "^packages/wiring/" },
+      to: { path: "^packages/(http|worker)/" }
+    },
+    {
+      name: "roots-do-not-import-roots",
+      comment: "the http and worker roots never import each other: what both need lives in packages/wiring.",
+      severity: "error",
+      from: { path: "^packages/(http|worker)/" },
+      // $1 is the importing root: a root's own files are its own business.
+      to: { path: "^packages/(http|worker)/", pathNot: "^packages/$1/" }
     },
     {
       name: "roots-are-leaves",
-      comment: "nothing imports the composition roots.",
+      comment: "nothing but a root's own files imports a composition root.",
       severity: "error",
       from: { pathNot: "^packages/(http|worker)/" },
       to: { path: "^packages/(http|worker)/src" }

@@ -12,7 +12,7 @@
  * concurrency (no concurrency-1 or tsx run), for iterating.
  */
 
-import * as Worker from "@scribe/core/Worker"
+import * as Worker from "@scribe/core/jobs/Worker"
 import { Effect } from "effect"
 import Pg from "pg"
 import { buildWorker, deployedCommand } from "../scripts/build"

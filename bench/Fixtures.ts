@@ -3,7 +3,7 @@
  * papers and pages, the provider's budgets, and the Scribe settings that scale with the world.
  */
 
-import * as SupabaseAuth from "@scribe/adapters/SupabaseAuth"
+import * as SupabaseAuth from "@scribe/adapters/auth/SupabaseAuth"
 import type { ArxivEntry } from "@scribe/adapters/testkit/FakeArxiv"
 import { type LlmScript, Reply } from "@scribe/adapters/testkit/FakeLlm"
 import type { Person } from "@scribe/adapters/testkit/People"

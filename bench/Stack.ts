@@ -3,11 +3,11 @@
  * embedded PGlite or Postgres, as `pnpm start` runs), or the API alone in a process of its own
  * (`bench/processes/api.ts`) beside the standalone worker (`packages/worker/src/main.ts`).
  */
-import * as SupabaseAuth from "@scribe/adapters/SupabaseAuth"
+import * as SupabaseAuth from "@scribe/adapters/auth/SupabaseAuth"
 import { layerNode } from "@scribe/http/Server"
-import * as PipelineLive from "@scribe/worker/PipelineLive"
-import * as Stores from "@scribe/worker/Stores"
-import { makeWorkerLayer } from "@scribe/worker/WorkerLive"
+import * as PipelineLive from "@scribe/wiring/PipelineLive"
+import * as Stores from "@scribe/wiring/Stores"
+import { makeWorkerLayer } from "@scribe/wiring/WorkerLive"
 import { ConfigProvider, Effect, Layer, Option, type Scope, Tracer } from "effect"
 import { authOptions } from "./Fixtures"
 import { freePort } from "./Harness"

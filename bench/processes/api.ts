@@ -4,7 +4,7 @@
  * API's latency and memory apart from the standalone worker's. Listens on `PORT`; prints `api ready` once it does.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import * as Stores from "@scribe/worker/Stores"
+import * as Stores from "@scribe/wiring/Stores"
 import { Console, Layer } from "effect"
 import { apiLayer } from "../Stack"
 

@@ -3,12 +3,13 @@
  * research ports, and the deterministic composer (no language model) writes the email. Run it with
  * `npx tsx docs/examples/embed-core.ts`; CI runs it too (docs/examples/embed-core.test.ts).
  */
-import { Generator } from "@scribe/core/Generator"
+
 import { JobId, UserId } from "@scribe/core/Ids"
-import { NewJob, pendingJob } from "@scribe/core/Job"
-import * as Pipeline from "@scribe/core/Pipeline"
-import { Arxiv, Page, Paper, Scraper, SearchHit, WebSearch } from "@scribe/core/Research"
-import { UpstreamError } from "@scribe/core/Upstream"
+import { Generator } from "@scribe/core/jobs/Generator"
+import { NewJob, pendingJob } from "@scribe/core/jobs/Job"
+import * as Pipeline from "@scribe/core/pipeline/Pipeline"
+import { Arxiv, Page, Paper, Scraper, SearchHit, WebSearch } from "@scribe/core/upstream/Research"
+import { UpstreamError } from "@scribe/core/upstream/UpstreamError"
 import { Effect, Layer } from "effect"
 
 // Your data: what your app already knows about people.

@@ -1,7 +1,7 @@
 import * as RateLimiter from "@effect/experimental/RateLimiter"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Either, Layer } from "effect"
-import * as Budgets from "../src/Budgets"
+import * as Budgets from "../src/upstream/Budgets"
 import { describeRedis, redisOptions, redisUrl, uniquePrefix, wipePrefix } from "../testkit/TestRedis"
 
 /** Tries `attempts` requests against a budget of 3 per minute, alternating between the given limiters. */

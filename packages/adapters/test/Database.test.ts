@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
-import * as Database from "../src/Database"
+import * as Database from "../src/sql/Database"
 
 const root = await mkdtemp(join(tmpdir(), "scribe-db-"))
 afterAll(() => rm(root, { recursive: true, force: true }))

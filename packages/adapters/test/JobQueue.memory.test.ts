@@ -1,4 +1,4 @@
-import { Repo } from "@scribe/core/Repo"
+import { Repo } from "@scribe/core/store/Repo"
 import * as JobQueueMemory from "@scribe/core/testing/JobQueueMemory"
 import * as RepoMemory from "@scribe/core/testing/RepoMemory"
 import { Effect, Layer } from "effect"

@@ -1,9 +1,9 @@
 import { SqlClient } from "@effect/sql"
-import { Repo } from "@scribe/core/Repo"
+import { Repo } from "@scribe/core/store/Repo"
 import { Effect } from "effect"
-import * as Database from "../src/Database"
-import * as PgJobQueue from "../src/PgJobQueue"
-import * as SqlRepo from "../src/SqlRepo"
+import * as PgJobQueue from "../src/queue/PgJobQueue"
+import * as Database from "../src/sql/Database"
+import * as SqlRepo from "../src/sql/SqlRepo"
 import { jobQueueContract, settings } from "./JobQueueContract"
 
 // One in-memory PGlite for the file; tests truncate the tables. Wake-ups are in process.

@@ -1,7 +1,7 @@
 import { describe, expect, layer, type Vitest } from "@effect/vitest"
-import type { Job } from "@scribe/core/Job"
-import { type Claim, type JobQueue, offersFor } from "@scribe/core/JobQueue"
-import type { Repo } from "@scribe/core/Repo"
+import type { Job } from "@scribe/core/jobs/Job"
+import { type Claim, type JobQueue, offersFor } from "@scribe/core/jobs/JobQueue"
+import type { Repo } from "@scribe/core/store/Repo"
 import { Clock, type Context, Duration, Effect, Exit, Fiber, type Layer, Option, type Scope, TestClock } from "effect"
 import { freshUser, insertJobsFor } from "../testkit/Jobs"
 

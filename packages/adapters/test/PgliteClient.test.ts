@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { Chunk, Deferred, Effect, Fiber, Stream } from "effect"
-import * as PgliteClient from "../src/PgliteClient"
+import * as PgliteClient from "../src/sql/PgliteClient"
 
 // One in-memory PGlite for the file; each test works in its own table. Real clock: some tests sleep.
 layer(PgliteClient.layer({ dataDir: "memory" }), { timeout: "120 seconds", excludeTestServices: true })(

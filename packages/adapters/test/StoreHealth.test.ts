@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { HealthProbe } from "@scribe/core/HealthProbe"
+import { HealthProbe } from "@scribe/core/ops/HealthProbe"
 import { Effect, Layer, Option } from "effect"
-import * as Database from "../src/Database"
-import * as StoreHealth from "../src/StoreHealth"
+import * as StoreHealth from "../src/ops/StoreHealth"
+import * as Database from "../src/sql/Database"
 import { describeRedis, ownRedis } from "../testkit/TestRedis"
 
 const check = (redis: Parameters<typeof StoreHealth.make>[0]) =>

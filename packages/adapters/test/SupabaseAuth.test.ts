@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { TokenVerifier } from "@scribe/core/Auth"
+import { TokenVerifier } from "@scribe/core/auth/TokenVerifier"
 import { Clock, ConfigProvider, Context, Effect, Layer, Option, Redacted, TestClock } from "effect"
 import * as Jose from "jose"
-import * as SupabaseAuth from "../src/SupabaseAuth"
+import * as SupabaseAuth from "../src/auth/SupabaseAuth"
 import { edKid, JwksServer, kid } from "../testkit/JwksServer"
 
 type Verifier = Context.Tag.Service<TokenVerifier>

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto"
+import { AuthUser } from "@scribe/core/auth/AuthUser"
 import { JobId, UserId } from "@scribe/core/Ids"
-import { NewJob } from "@scribe/core/Job"
-import type { Repo } from "@scribe/core/Repo"
-import { AuthUser } from "@scribe/core/User"
+import { NewJob } from "@scribe/core/jobs/Job"
+import type { Repo } from "@scribe/core/store/Repo"
 import { type Context, Effect } from "effect"
 
 /** Test data for the queue: users and the jobs they submit. */

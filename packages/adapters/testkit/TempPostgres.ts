@@ -8,7 +8,7 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted, type Scope } from "effect"
-import * as Migrations from "../src/Migrations"
+import * as Migrations from "../src/sql/Migrations"
 import { adminUrl } from "./TestDatabase"
 
 /** A fresh, uniquely named, empty database on the machine's Postgres; its URL. Dropped when the scope closes. */

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { Duration, Effect, Either, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
-import { optionsFromUrl } from "../src/RedisConfig"
+import { optionsFromUrl } from "../src/ops/RedisConfig"
 import { describeNeeding } from "./ServiceSuite"
 import { freePort } from "./TempPostgres"
 

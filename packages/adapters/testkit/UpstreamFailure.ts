@@ -1,4 +1,4 @@
-import type { UpstreamError } from "@scribe/core/Upstream"
+import type { UpstreamError } from "@scribe/core/upstream/UpstreamError"
 import { Effect } from "effect"
 
 /** The failure an adapter call must end in, as the fields tests compare: kind, message and Retry-After. */

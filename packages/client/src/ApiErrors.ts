@@ -1,7 +1,6 @@
 import { HttpApiSchema } from "@effect/platform"
-import { Unauthenticated } from "@scribe/core/Auth"
-import { EmailNotFound, InvalidEmailId } from "@scribe/core/Email"
-import { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/Guardrails"
+import { Unauthenticated } from "@scribe/core/auth/TokenVerifier"
+import { EmailNotFound, InvalidEmailId } from "@scribe/core/emails/Email"
 import {
   BatchEmpty,
   BatchTooLarge,
@@ -11,7 +10,8 @@ import {
   JobStatus,
   QueueItemNotFound,
   TaskNotFound
-} from "@scribe/core/Job"
+} from "@scribe/core/jobs/Job"
+import { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/usage/Guardrails"
 import { ParseResult, Schema } from "effect"
 
 /**

@@ -1,5 +1,5 @@
 import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
-import type { AuthUser } from "@scribe/core/User"
+import type { AuthUser } from "@scribe/core/auth/AuthUser"
 import { Context } from "effect"
 import { UnauthorizedError } from "./ApiErrors"
 

@@ -1,6 +1,5 @@
-import type { Unauthenticated } from "@scribe/core/Auth"
-import type { EmailNotFound, InvalidEmailId } from "@scribe/core/Email"
-import type { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/Guardrails"
+import type { Unauthenticated } from "@scribe/core/auth/TokenVerifier"
+import type { EmailNotFound, InvalidEmailId } from "@scribe/core/emails/Email"
 import type {
   BatchEmpty,
   BatchTooLarge,
@@ -9,7 +8,8 @@ import type {
   InvalidQueueItemId,
   QueueItemNotFound,
   TaskNotFound
-} from "@scribe/core/Job"
+} from "@scribe/core/jobs/Job"
+import type { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/usage/Guardrails"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"

@@ -4,9 +4,8 @@ import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Unauthenticated } from "@scribe/core/Auth"
-import { EmailNotFound, InvalidEmailId } from "@scribe/core/Email"
-import type { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/Guardrails"
+import { Unauthenticated } from "@scribe/core/auth/TokenVerifier"
+import { EmailNotFound, InvalidEmailId } from "@scribe/core/emails/Email"
 import {
   type BatchEmpty,
   type BatchTooLarge,
@@ -15,7 +14,8 @@ import {
   InvalidQueueItemId,
   QueueItemNotFound,
   TaskNotFound
-} from "@scribe/core/Job"
+} from "@scribe/core/jobs/Job"
+import type { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/usage/Guardrails"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"

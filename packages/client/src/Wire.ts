@@ -1,6 +1,6 @@
-import { JobStatus } from "@scribe/core/Job"
-import { PipelineStep, StepTimings } from "@scribe/core/PipelineStep"
-import { EmailTemplate, RecipientInterest, RecipientName, TemplateType } from "@scribe/core/Template"
+import { JobStatus } from "@scribe/core/jobs/Job"
+import { PipelineStep, StepTimings } from "@scribe/core/pipeline/PipelineStep"
+import { EmailTemplate, RecipientInterest, RecipientName, TemplateType } from "@scribe/core/templates/Template"
 import { ParseResult, Schema } from "effect"
 
 /** Report every violated field, not just the first, and ignore unknown fields (as FastAPI does). */

@@ -3,8 +3,8 @@
  * polling helpers, the contract, and every error the client can raise.
  */
 
-export { Unauthenticated } from "@scribe/core/Auth"
-export { EmailNotFound, InvalidEmailId } from "@scribe/core/Email"
+export { Unauthenticated } from "@scribe/core/auth/TokenVerifier"
+export { EmailNotFound, InvalidEmailId } from "@scribe/core/emails/Email"
 export {
   BatchEmpty,
   BatchTooLarge,
@@ -12,8 +12,8 @@ export {
   InvalidQueueItemId,
   QueueItemNotFound,
   TaskNotFound
-} from "@scribe/core/Job"
-export type { PipelineStep } from "@scribe/core/PipelineStep"
+} from "@scribe/core/jobs/Job"
+export type { PipelineStep } from "@scribe/core/pipeline/PipelineStep"
 export { FieldError, InternalServerError, ValidationError } from "./ApiErrors"
 export * as Polling from "./Polling"
 export { type BatchSnapshot, TaskFailed } from "./Polling"

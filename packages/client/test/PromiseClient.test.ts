@@ -1,6 +1,6 @@
 import { types } from "node:util"
-import { Unauthenticated } from "@scribe/core/Auth"
-import { TaskNotFound } from "@scribe/core/Job"
+import { Unauthenticated } from "@scribe/core/auth/TokenVerifier"
+import { TaskNotFound } from "@scribe/core/jobs/Job"
 import { describe, expect, it } from "vitest"
 import { createScribeClient, isScribeError, ScribeAborted, type ScribeError } from "../src/PromiseClient"
 

@@ -9,8 +9,8 @@ import {
   linkMentions,
   sanitise,
   titleMentions
-} from "@scribe/core/Grounding"
-import { Paper } from "@scribe/core/Research"
+} from "@scribe/core/pipeline/Grounding"
+import { Paper } from "@scribe/core/upstream/Research"
 
 const paper = new Paper({
   id: "2301.00001v2",

@@ -9,8 +9,8 @@ import {
   queueWindowStart,
   taskStatus,
   truncateErrorMessage
-} from "@scribe/core/Job"
-import { placeholders } from "@scribe/core/Template"
+} from "@scribe/core/jobs/Job"
+import { placeholders } from "@scribe/core/templates/Template"
 import { Option } from "effect"
 
 const base = new Date("2026-11-01T12:00:00Z")

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { firstName, isSameAuthor, lastName, normaliseText, parsePersonName, stripTitles } from "@scribe/core/Names"
+import {
+  firstName,
+  isSameAuthor,
+  lastName,
+  normaliseText,
+  parsePersonName,
+  stripTitles
+} from "@scribe/core/pipeline/Names"
 
 describe("stripTitles", () => {
   it.each([

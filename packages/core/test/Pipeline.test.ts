@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { GeneratedEmail, GenerationFailed } from "@scribe/core/Generator"
-import type { GenerationMetadata } from "@scribe/core/Pipeline"
-import { placeholders } from "@scribe/core/Template"
+import type { GeneratedEmail, GenerationFailed } from "@scribe/core/jobs/Generator"
+import type { GenerationMetadata } from "@scribe/core/pipeline/Pipeline"
+import { placeholders } from "@scribe/core/templates/Template"
 import { malformed } from "@scribe/core/testing/LlmScripted"
-import { UpstreamError } from "@scribe/core/Upstream"
+import { UpstreamError } from "@scribe/core/upstream/UpstreamError"
 import { Duration, Effect, Either, Fiber, Option, TestClock } from "effect"
 import {
   fabricatedEmail,

@@ -1,10 +1,10 @@
-import { Generator, type StepProgress } from "@scribe/core/Generator"
 import type { JobId, UserId } from "@scribe/core/Ids"
-import { Job } from "@scribe/core/Job"
-import * as Pipeline from "@scribe/core/Pipeline"
-import { Paper, SearchHit } from "@scribe/core/Research"
+import { Generator, type StepProgress } from "@scribe/core/jobs/Generator"
+import { Job } from "@scribe/core/jobs/Job"
+import * as Pipeline from "@scribe/core/pipeline/Pipeline"
 import * as LlmScripted from "@scribe/core/testing/LlmScripted"
 import * as ResearchScripted from "@scribe/core/testing/ResearchScripted"
+import { Paper, SearchHit } from "@scribe/core/upstream/Research"
 import { Context, Effect, Layer, Ref, TestClock } from "effect"
 
 export const now = Date.parse("2026-11-22T10:00:00Z")

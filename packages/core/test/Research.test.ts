@@ -1,11 +1,17 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { Fact } from "@scribe/core/Evidence"
-import { selectPapers, terms } from "@scribe/core/PaperSelection"
-import * as Prompts from "@scribe/core/Prompts"
-import { Paper, SearchHit } from "@scribe/core/Research"
-import { analyseHeuristically, guessPlaceholder, reconcile } from "@scribe/core/TemplateAnalysis"
+import type { Fact } from "@scribe/core/pipeline/Evidence"
+import { selectPapers, terms } from "@scribe/core/pipeline/PaperSelection"
+import * as Prompts from "@scribe/core/pipeline/Prompts"
+import { analyseHeuristically, guessPlaceholder, reconcile } from "@scribe/core/pipeline/TemplateAnalysis"
+import {
+  keepSourcedFacts,
+  looksLikeInjection,
+  mentionFacts,
+  mergeHits,
+  queries
+} from "@scribe/core/pipeline/WebResearch"
 import { page } from "@scribe/core/testing/ResearchScripted"
-import { keepSourcedFacts, looksLikeInjection, mentionFacts, mergeHits, queries } from "@scribe/core/WebResearch"
+import { Paper, SearchHit } from "@scribe/core/upstream/Research"
 
 const now = new Date("2026-11-22T00:00:00Z")
 const paper = (id: string, title: string, authors: ReadonlyArray<string>, year: number, summary = "") =>

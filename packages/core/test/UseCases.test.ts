@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Email } from "@scribe/core/Email"
-import * as Emails from "@scribe/core/EmailUseCases"
+import { AuthUser } from "@scribe/core/auth/AuthUser"
+import { Email } from "@scribe/core/emails/Email"
+import * as Emails from "@scribe/core/emails/EmailUseCases"
 import type { EmailId, UserId } from "@scribe/core/Ids"
-import * as Queue from "@scribe/core/QueueUseCases"
-import { Repo } from "@scribe/core/Repo"
+import * as Queue from "@scribe/core/jobs/QueueUseCases"
+import { Repo } from "@scribe/core/store/Repo"
 import * as RepoMemory from "@scribe/core/testing/RepoMemory"
 import * as SubmissionLimitsMemory from "@scribe/core/testing/SubmissionLimitsMemory"
-import { AuthUser } from "@scribe/core/User"
 import { Duration, Effect, Either, Layer, Option, TestClock } from "effect"
 
 const alice = new AuthUser({ id: "alice" as UserId, email: "alice@uni.edu" })

@@ -1,15 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Generator } from "@scribe/core/Generator"
+import { AuthUser } from "@scribe/core/auth/AuthUser"
 import { JobId, UserId } from "@scribe/core/Ids"
-import { type Job, NewJob } from "@scribe/core/Job"
-import { JobQueue, offersFor } from "@scribe/core/JobQueue"
-import { Repo } from "@scribe/core/Repo"
-import { retryDelayBounds } from "@scribe/core/RetryPolicy"
+import { Generator } from "@scribe/core/jobs/Generator"
+import { type Job, NewJob } from "@scribe/core/jobs/Job"
+import { JobQueue, offersFor } from "@scribe/core/jobs/JobQueue"
+import { retryDelayBounds } from "@scribe/core/jobs/RetryPolicy"
+import * as Worker from "@scribe/core/jobs/Worker"
+import { Repo } from "@scribe/core/store/Repo"
 import * as ScriptedGenerator from "@scribe/core/testing/GeneratorScripted"
 import * as JobQueueMemory from "@scribe/core/testing/JobQueueMemory"
 import * as RepoMemory from "@scribe/core/testing/RepoMemory"
-import { AuthUser } from "@scribe/core/User"
-import * as Worker from "@scribe/core/Worker"
 import {
   ConfigProvider,
   type Context,

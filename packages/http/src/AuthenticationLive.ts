@@ -1,8 +1,8 @@
 import { HttpServerRequest } from "@effect/platform"
 import { Authentication } from "@scribe/client/Authentication"
-import { TokenVerifier, Unauthenticated } from "@scribe/core/Auth"
-import { ensureUser } from "@scribe/core/EmailUseCases"
-import { Repo } from "@scribe/core/Repo"
+import { TokenVerifier, Unauthenticated } from "@scribe/core/auth/TokenVerifier"
+import { ensureUser } from "@scribe/core/emails/EmailUseCases"
+import { Repo } from "@scribe/core/store/Repo"
 import { Effect, Layer, Redacted } from "effect"
 
 const bearerPattern = /^Bearer\s+(\S+)\s*$/i

@@ -1,7 +1,7 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { CurrentUser } from "@scribe/client/Authentication"
 import { ScribeApi } from "@scribe/client/ScribeApi"
-import * as Emails from "@scribe/core/EmailUseCases"
+import * as Emails from "@scribe/core/emails/EmailUseCases"
 import { Effect } from "effect"
 import { orInternal } from "./Internal"
 import { emailResponse, encodeEmailResponse, taskStatusResponse } from "./Presenters"

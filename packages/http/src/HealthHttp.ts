@@ -1,6 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { ScribeApi } from "@scribe/client/ScribeApi"
-import { HealthProbe } from "@scribe/core/HealthProbe"
+import { HealthProbe } from "@scribe/core/ops/HealthProbe"
 import { Effect, Option } from "effect"
 
 export const HealthHttpLive = HttpApiBuilder.group(ScribeApi, "health", (handlers) =>

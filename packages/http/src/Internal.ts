@@ -1,5 +1,5 @@
 import { InternalServerError } from "@scribe/client/ApiErrors"
-import { RepoError } from "@scribe/core/Repo"
+import { RepoError } from "@scribe/core/store/Repo"
 import { Cause, Effect, Predicate } from "effect"
 
 /** A store failure becomes a bare 500; its cause goes to the log, never to the client. */

@@ -1,5 +1,5 @@
 import { HttpApiBuilder, type HttpServerRequest } from "@effect/platform"
-import * as PrometheusMetrics from "@scribe/adapters/PrometheusMetrics"
+import * as PrometheusMetrics from "@scribe/adapters/ops/PrometheusMetrics"
 
 /**
  * `GET /metrics`: Prometheus text, outside the JSON contract (no OpenAPI entry) and without auth, like `/health`.

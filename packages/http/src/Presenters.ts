@@ -1,7 +1,7 @@
 import type { EmailResponse, QueueItem, TaskStatusResponse } from "@scribe/client/Wire"
-import type { Email } from "@scribe/core/Email"
+import type { Email } from "@scribe/core/emails/Email"
 import type { JobId } from "@scribe/core/Ids"
-import type { QueueEntry, TaskStatus } from "@scribe/core/Job"
+import type { QueueEntry, TaskStatus } from "@scribe/core/jobs/Job"
 
 /** Domain values in the wire shapes of the contract (snake_case, as the existing frontends read them). */
 export const emailResponse = (email: Email): typeof EmailResponse.Type => ({

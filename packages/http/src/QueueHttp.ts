@@ -1,7 +1,7 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { CurrentUser } from "@scribe/client/Authentication"
 import { ScribeApi } from "@scribe/client/ScribeApi"
-import * as Queue from "@scribe/core/QueueUseCases"
+import * as Queue from "@scribe/core/jobs/QueueUseCases"
 import { Effect } from "effect"
 import { orInternal } from "./Internal"
 import { encodeQueueItem, queueItem } from "./Presenters"

@@ -1,7 +1,7 @@
 import { createServer } from "node:http"
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import * as SubmissionLimits from "@scribe/adapters/SubmissionLimits"
+import * as SubmissionLimits from "@scribe/adapters/usage/SubmissionLimits"
 import { openApiOptions, ScribeApi } from "@scribe/client/ScribeApi"
 import { Layer } from "effect"
 import { AuthenticationLive } from "./AuthenticationLive"

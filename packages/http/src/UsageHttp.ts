@@ -1,8 +1,8 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { CurrentUser } from "@scribe/client/Authentication"
 import { ScribeApi } from "@scribe/client/ScribeApi"
-import type { ModelUsage, UsageTotals } from "@scribe/core/Usage"
-import * as Usage from "@scribe/core/UsageUseCases"
+import type { ModelUsage, UsageTotals } from "@scribe/core/usage/Usage"
+import * as Usage from "@scribe/core/usage/UsageUseCases"
 import { Effect } from "effect"
 import { orInternal } from "./Internal"
 

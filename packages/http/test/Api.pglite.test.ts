@@ -1,6 +1,6 @@
-import * as Database from "@scribe/adapters/Database"
-import * as SqlRepo from "@scribe/adapters/SqlRepo"
-import * as StoreHealth from "@scribe/adapters/StoreHealth"
+import * as StoreHealth from "@scribe/adapters/ops/StoreHealth"
+import * as Database from "@scribe/adapters/sql/Database"
+import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
 import { Layer } from "effect"
 import { suite } from "./ApiSuite"
 

@@ -1,5 +1,5 @@
-import * as SqlRepo from "@scribe/adapters/SqlRepo"
-import * as StoreHealth from "@scribe/adapters/StoreHealth"
+import * as StoreHealth from "@scribe/adapters/ops/StoreHealth"
+import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
 import { layerTempPostgres } from "@scribe/adapters/testkit/TempPostgres"
 import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
 import { Layer } from "effect"

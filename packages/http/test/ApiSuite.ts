@@ -1,8 +1,8 @@
 import type { HttpClient } from "@effect/platform"
 import { describe, expect, layer } from "@effect/vitest"
 import { openApiDocument } from "@scribe/client/ScribeApi"
-import { HealthProbe } from "@scribe/core/HealthProbe"
-import { Repo } from "@scribe/core/Repo"
+import { HealthProbe } from "@scribe/core/ops/HealthProbe"
+import { Repo } from "@scribe/core/store/Repo"
 import { Duration, Effect, Layer, Option, TestClock, TestContext } from "effect"
 import { call, layerServer, tokenFor } from "./TestServer"
 

@@ -1,8 +1,8 @@
 import { HttpServer } from "@effect/platform"
 import { describe, expect, layer } from "@effect/vitest"
-import * as Database from "@scribe/adapters/Database"
-import * as SqlRepo from "@scribe/adapters/SqlRepo"
-import * as StoreHealth from "@scribe/adapters/StoreHealth"
+import * as StoreHealth from "@scribe/adapters/ops/StoreHealth"
+import * as Database from "@scribe/adapters/sql/Database"
+import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
 import * as Polling from "@scribe/client/Polling"
 import {
   type CreateScribeClientOptions,
@@ -11,10 +11,10 @@ import {
   ScribeAborted
 } from "@scribe/client/PromiseClient"
 import * as ScribeClient from "@scribe/client/ScribeClient"
-import { Email } from "@scribe/core/Email"
+import { Email } from "@scribe/core/emails/Email"
 import { EmailId } from "@scribe/core/Ids"
-import type { Job } from "@scribe/core/Job"
-import { Repo } from "@scribe/core/Repo"
+import type { Job } from "@scribe/core/jobs/Job"
+import { Repo } from "@scribe/core/store/Repo"
 import { Chunk, Clock, Effect, Layer, Option, type Scope, Stream } from "effect"
 import { layerServer, tokenFor } from "./TestServer"
 

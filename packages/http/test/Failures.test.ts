@@ -1,6 +1,6 @@
 import { describe, expect, layer } from "@effect/vitest"
-import { HealthProbe } from "@scribe/core/HealthProbe"
-import { Repo, RepoError } from "@scribe/core/Repo"
+import { HealthProbe } from "@scribe/core/ops/HealthProbe"
+import { Repo, RepoError } from "@scribe/core/store/Repo"
 import * as RepoMemory from "@scribe/core/testing/RepoMemory"
 import { Effect, Layer, Option } from "effect"
 import { call, layerServer, tokenFor } from "./TestServer"

@@ -1,4 +1,4 @@
-import { HealthProbe } from "@scribe/core/HealthProbe"
+import { HealthProbe } from "@scribe/core/ops/HealthProbe"
 import * as RepoMemory from "@scribe/core/testing/RepoMemory"
 import { Effect, Layer, Option } from "effect"
 import { fuzzSuite } from "./FuzzSuite"

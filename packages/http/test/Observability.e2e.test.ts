@@ -1,7 +1,7 @@
 import { layer } from "@effect/vitest"
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
-import * as Telemetry from "@scribe/adapters/Telemetry"
+import * as Telemetry from "@scribe/adapters/ops/Telemetry"
 import * as People from "@scribe/adapters/testkit/People"
 import { Effect, Layer } from "effect"
 import { describe, expect } from "vitest"

@@ -1,10 +1,10 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { tempDatabaseUrl } from "@scribe/adapters/testkit/TempPostgres"
 import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
-import type { PipelineStep } from "@scribe/core/PipelineStep"
+import type { PipelineStep } from "@scribe/core/pipeline/PipelineStep"
 import * as ScriptedGenerator from "@scribe/core/testing/GeneratorScripted"
-import * as Stores from "@scribe/worker/Stores"
-import { makeWorkerLayer } from "@scribe/worker/WorkerLive"
+import * as Stores from "@scribe/wiring/Stores"
+import { makeWorkerLayer } from "@scribe/wiring/WorkerLive"
 import { ConfigProvider, Deferred, Effect, Layer } from "effect"
 import { call, layerServer, type Reply, tokenFor } from "./TestServer"
 

@@ -1,9 +1,9 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as PrometheusMetrics from "@scribe/adapters/PrometheusMetrics"
-import * as Telemetry from "@scribe/adapters/Telemetry"
+import * as PrometheusMetrics from "@scribe/adapters/ops/PrometheusMetrics"
+import * as Telemetry from "@scribe/adapters/ops/Telemetry"
+import * as PipelineLive from "@scribe/wiring/PipelineLive"
+import { makeStandaloneLayer } from "@scribe/wiring/WorkerLive"
 import { Layer } from "effect"
-import * as PipelineLive from "./PipelineLive"
-import { makeStandaloneLayer } from "./WorkerLive"
 
 /**
  * A worker on its own: jobs from `DATABASE_URL` (and `REDIS_URL` dispatch when set), the configured pipeline; its own

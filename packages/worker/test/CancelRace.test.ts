@@ -1,6 +1,6 @@
 import { expect, it } from "@effect/vitest"
-import * as Queue from "@scribe/core/QueueUseCases"
-import { Repo } from "@scribe/core/Repo"
+import * as Queue from "@scribe/core/jobs/QueueUseCases"
+import { Repo } from "@scribe/core/store/Repo"
 import { Effect, Either } from "effect"
 import {
   describeDispatches,

@@ -9,14 +9,14 @@ import { freshUser, insertJobsFor, recipients } from "@scribe/adapters/testkit/J
 import { layerPgClient, tempDatabaseUrl } from "@scribe/adapters/testkit/TempPostgres"
 import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
 import { describeRedis, redisUrl, scopedPrefix, uniquePrefix } from "@scribe/adapters/testkit/TestRedis"
-import type { Job } from "@scribe/core/Job"
-import type { JobQueue } from "@scribe/core/JobQueue"
-import { Repo } from "@scribe/core/Repo"
+import type { Job } from "@scribe/core/jobs/Job"
+import type { JobQueue } from "@scribe/core/jobs/JobQueue"
+import { Repo } from "@scribe/core/store/Repo"
 import * as ScriptedGenerator from "@scribe/core/testing/GeneratorScripted"
+import * as Stores from "@scribe/wiring/Stores"
+import { makeStandaloneLayer } from "@scribe/wiring/WorkerLive"
 import { ConfigProvider, Context, Effect, Layer, type Scope } from "effect"
 import { build } from "esbuild"
-import * as Stores from "../src/Stores"
-import { makeStandaloneLayer } from "../src/WorkerLive"
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
 

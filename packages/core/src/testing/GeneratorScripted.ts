@@ -1,8 +1,8 @@
 import { Clock, Duration, Effect, Exit, Layer } from "effect"
-import { type GeneratedEmail, GenerationFailed, Generator, type StepProgress } from "../Generator"
 import type { JobId } from "../Ids"
-import type { Job } from "../Job"
-import { type PipelineStep, pipelineSteps, type StepTimings } from "../PipelineStep"
+import { type GeneratedEmail, GenerationFailed, Generator, type StepProgress } from "../jobs/Generator"
+import type { Job } from "../jobs/Job"
+import { type PipelineStep, pipelineSteps, type StepTimings } from "../pipeline/PipelineStep"
 
 /** How one attempt of a scripted generation goes. Test code only: it writes placeholder emails. */
 export interface Script {

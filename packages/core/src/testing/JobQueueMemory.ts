@@ -1,6 +1,6 @@
 import { Clock, Deferred, Duration, Effect, Layer, Option, Ref } from "effect"
-import { type Claim, JobQueue, JobQueueError } from "../JobQueue"
-import { Repo } from "../Repo"
+import { type Claim, JobQueue, JobQueueError } from "../jobs/JobQueue"
+import { Repo } from "../store/Repo"
 
 export interface Options {
   readonly leaseDuration?: Duration.DurationInput

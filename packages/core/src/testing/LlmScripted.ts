@@ -1,7 +1,7 @@
 import { type Duration, Effect, Layer, Ref, Schema } from "effect"
-import { Llm, type LlmRequest, type LlmUsage } from "../Llm"
-import type { PipelineStep } from "../PipelineStep"
-import { UpstreamError } from "../Upstream"
+import type { PipelineStep } from "../pipeline/PipelineStep"
+import { Llm, type LlmRequest, type LlmUsage } from "../upstream/Llm"
+import { UpstreamError } from "../upstream/UpstreamError"
 
 /** One scripted reply. `value` is decoded with the request's schema; `text` is a raw reply (JSON for objects). */
 export interface ScriptedReply {

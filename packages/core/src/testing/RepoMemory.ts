@@ -1,7 +1,8 @@
 import { Effect, Layer, Option, Ref } from "effect"
-import type { Email } from "../Email"
+import type { AuthUser } from "../auth/AuthUser"
+import type { Email } from "../emails/Email"
 import type { EmailId, JobId, UserId } from "../Ids"
-import { Job, type NewJob, pendingJob, positions, type QueueEntry } from "../Job"
+import { Job, type NewJob, pendingJob, positions, type QueueEntry } from "../jobs/Job"
 import {
   type CancelOutcome,
   type IdempotencyKey,
@@ -10,9 +11,8 @@ import {
   type Lease,
   Repo,
   type SubmitOutcome
-} from "../Repo"
-import { type DailyUsage, type JobUsage, type ModelUsage, utcDay } from "../Usage"
-import type { AuthUser } from "../User"
+} from "../store/Repo"
+import { type DailyUsage, type JobUsage, type ModelUsage, utcDay } from "../usage/Usage"
 
 interface Held {
   readonly workerId: string

@@ -1,6 +1,6 @@
 import { type Duration, Effect, Layer, Ref } from "effect"
-import { Arxiv, Page, type Paper, Scraper, type SearchHit, WebSearch } from "../Research"
-import { UpstreamError } from "../Upstream"
+import { Arxiv, Page, type Paper, Scraper, type SearchHit, WebSearch } from "../upstream/Research"
+import { UpstreamError } from "../upstream/UpstreamError"
 
 export interface World {
   /** Search results: the same list for every query, or per query. */

@@ -1,6 +1,6 @@
 import { Clock, Effect, Layer, Ref } from "effect"
-import { SubmissionLimits, SubmissionRateLimited } from "../Guardrails"
 import type { UserId } from "../Ids"
+import { SubmissionLimits, SubmissionRateLimited } from "../usage/Guardrails"
 
 /**
  * In-memory submission limits for unit tests: a fixed one-minute window per user on Effect's `Clock` (so `TestClock`

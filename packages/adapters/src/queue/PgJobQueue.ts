@@ -1,0 +1,252 @@
+import type { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { type Claim, JobQueue, JobQueueError } from "@scribe/core/jobs/JobQueue"
+import { Repo } from "@scribe/core/store/Repo"
+import {
+  Clock,
+  Config,
+  type ConfigError,
+  type Context,
+  Deferred,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  Ref,
+  type Scope,
+  Stream
+} from "effect"
+import * as SqlRepo from "../sql/SqlRepo"
+import * as Wakeup from "./Wakeup"
+
+export interface Options {
+  /** How long a claim holds its job unless renewed. */
+  readonly leaseDuration: Duration.DurationInput
+  /** The longest an idle worker waits without a wake-up: the safety net for a lost one, not the dispatch path. */
+  readonly pollInterval: Duration.DurationInput
+  /** How often the LISTEN connection proves itself alive (default: `pollInterval`). */
+  readonly listenerCheck?: Duration.DurationInput
+}
+
+/** The channel the `queue_items` trigger notifies when a row becomes pending (migration 0002). */
+export const channel = "scribe_jobs"
+
+const seconds = (name: string, fallback: number) =>
+  Config.number(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({
+      message: `${name} must be a positive number of seconds`,
+      validation: (n) => Number.isFinite(n) && n > 0
+    }),
+    Config.map(Duration.seconds)
+  )
+
+/** `SCRIBE_LEASE_SECONDS` (60) and `SCRIBE_QUEUE_POLL_SECONDS` (10). */
+export const config: Config.Config<Options> = Config.all({
+  leaseDuration: seconds("SCRIBE_LEASE_SECONDS", 60),
+  pollInterval: seconds("SCRIBE_QUEUE_POLL_SECONDS", 10)
+})
+
+const queueError = (operation: string) => Effect.mapError((cause: unknown) => new JobQueueError({ operation, cause }))
+
+/**
+ * After handing out a job, how long the next taker waits before claiming again when this process knows of no other
+ * pending job — unless a wake-up or an offer comes first. Claiming at once found nothing after a lone job (the usual
+ * case) and cost that job a claim and a `nextDue` on its critical path: on embedded PGlite both run in this process
+ * (issue 6's benchmark). A job this process was not told about waits at most this much longer.
+ */
+export const handoverWait = Duration.millis(250)
+
+/** How long a notification of this process's own commit is waited for before it is no longer expected. */
+const ownNotificationWindowMs = 1000
+
+/**
+ * Dispatch over the jobs table with in-process wake-ups: a worker claims with `FOR UPDATE SKIP LOCKED`
+ * (`Repo.claimNext`); when nothing is due it sleeps until the next delayed retry or lease expiry, or until an offer or
+ * release in this process wakes it. Enough on its own for one process (embedded PGlite); `makeListening` adds the
+ * wake-ups of other processes (`notified`), each of which may stand for any number of jobs.
+ */
+export const make = (
+  options: Options,
+  /** Other processes' wake-ups arrive through `notified` (LISTEN), and so do this process's own, once more. */
+  listening = false
+): Effect.Effect<
+  Context.Tag.Service<JobQueue> & {
+    readonly wake: Effect.Effect<void>
+    /** A notification on the channel: a job of this process's or another's became pending. */
+    readonly notified: Effect.Effect<void>
+    /** Notifications may have been missed (a fresh listener): any number of jobs may be pending. */
+    readonly missed: Effect.Effect<void>
+  },
+  never,
+  Repo | SqlClient.SqlClient
+> =>
+  Effect.gen(function* () {
+    const repo = yield* Repo
+    const dispatch = yield* SqlRepo.makeDispatch
+    const wakeup = yield* Wakeup.make
+    const leaseDuration = Duration.decode(options.leaseDuration)
+    const leaseMs = Duration.toMillis(leaseDuration)
+    const poll = Duration.decode(options.pollInterval)
+    const handoverMs = Duration.toMillis(handoverWait)
+
+    // Jobs known to be pending and not yet claimed: counted from this process's offers and releases, minus its claims;
+    // unknown (infinite) after another process's notification, which Postgres folds per transaction; zero once a claim
+    // finds nothing.
+    // Only a hint: too high costs a claim that finds nothing, too low at most `handoverWait`.
+    const known = yield* Ref.make(0)
+    /** Until when the taker after a successful claim holds back while no other job is known. */
+    let handoverUntil = 0
+    const announce = (count: number) =>
+      Effect.zipRight(
+        Ref.update(known, (n) => n + count),
+        wakeup.wake
+      )
+    // When listening, this process's own offers and releases come back as notifications (one per transaction): until
+    // when each is expected. A notification that matches one adds nothing, the offer counted its jobs already; one
+    // taken for another's only delays that other's jobs, by `handoverWait` at most.
+    const ownNotifications = yield* Ref.make<ReadonlyArray<number>>([])
+    const expectOwn = listening
+      ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Ref.update(ownNotifications, (due) => [...due, now + ownNotificationWindowMs])
+        )
+      : Effect.void
+    const notified = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const expected = yield* Ref.modify(ownNotifications, (due) => {
+        const live = due.filter((until) => until > now)
+        return [live.length > 0, live.slice(1)]
+      })
+      yield* expected ? wakeup.wake : announce(Number.POSITIVE_INFINITY)
+    })
+
+    // One taker per process at a time: it claims, and waits when nothing is due; the others wait for it to hand over
+    // by returning a claim, then the next one claims (at once when more jobs may be due, see `handoverWait`). Without
+    // it, every wake-up sent all idle slots of a worker (8 by default) to the store together, and on PGlite, one
+    // session, the seven empty claims queued ahead of the job's own statements (issue 6's benchmark).
+    const taking = yield* Effect.makeSemaphore(1)
+
+    // Only the wait is interruptible: a claim, once made, is returned (or, if the taker was interrupted meanwhile,
+    // left to its lease, which expires).
+    const take = (workerId: string): Effect.Effect<Claim, JobQueueError> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function* () {
+          while (true) {
+            const armed = yield* wakeup.arm
+            const at = yield* Clock.currentTimeMillis
+            if (at >= handoverUntil || (yield* Ref.get(known)) > 0) break
+            yield* restore(Effect.raceFirst(armed, Effect.sleep(Duration.millis(handoverUntil - at))))
+          }
+          handoverUntil = 0
+          while (true) {
+            const armed = yield* wakeup.arm
+            const now = yield* Clock.currentTimeMillis
+            const leaseUntil = new Date(now + leaseMs)
+            const claimed = yield* repo.claimNext({ workerId, now: new Date(now), leaseUntil })
+            if (Option.isSome(claimed)) {
+              yield* Ref.update(known, (n) => n - 1)
+              handoverUntil = (yield* Clock.currentTimeMillis) + handoverMs
+              return { job: claimed.value, lease: { jobId: claimed.value.id, workerId }, leaseUntil }
+            }
+            yield* Ref.set(known, 0)
+            const next = yield* dispatch.nextDue(new Date(now))
+            const at = yield* Clock.currentTimeMillis
+            yield* restore(Wakeup.waitFor(armed, at, Option.getOrNull(Option.map(next, (d) => d.getTime())), poll))
+          }
+        })
+      ).pipe(taking.withPermits(1), queueError("take"), Effect.withSpan("JobQueue.take"))
+
+    return {
+      leaseDuration,
+      wake: wakeup.wake,
+      notified,
+      missed: announce(Number.POSITIVE_INFINITY),
+      // Other processes learn of the rows from the trigger's NOTIFY; this process wakes its own waiters.
+      offer: (jobs) => Effect.zipRight(expectOwn, announce(jobs.length)),
+      take,
+      renew: (lease) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => repo.renewLease(lease, new Date(now + leaseMs))).pipe(
+          queueError("renew"),
+          Effect.withSpan("JobQueue.renew")
+        ),
+      release: (lease, retry) =>
+        repo.releaseJob(lease, retry).pipe(
+          Effect.tap((released) => (released ? Effect.zipRight(expectOwn, announce(1)) : Effect.void)),
+          queueError("release"),
+          Effect.withSpan("JobQueue.release")
+        ),
+      ack: () => Effect.void
+    }
+  })
+
+/**
+ * Listens on `scribe_jobs` and wakes this process's waiters on every notification. A listening connection can die
+ * silently (a database restart): a ping through the channel every poll interval proves it alive, and a listener that
+ * misses its ping is replaced.
+ */
+const listen = (
+  pg: PgClient.PgClient,
+  wake: { readonly notified: Effect.Effect<void>; readonly missed: Effect.Effect<void> },
+  check: Duration.Duration
+) =>
+  Effect.gen(function* () {
+    const pending = yield* Deferred.make<void>()
+    let expected = ""
+    let answered = pending
+    const receive = pg.listen(channel).pipe(
+      Stream.runForEach((payload) => {
+        if (payload === "pending") return wake.notified
+        if (payload === expected) return Deferred.succeed(answered, undefined)
+        return Effect.void
+      })
+    )
+    const probe = Effect.gen(function* () {
+      // A fresh listener may have missed notifications while the old one was down.
+      yield* wake.missed
+      while (true) {
+        yield* Effect.sleep(check)
+        expected = `ping:${crypto.randomUUID()}`
+        answered = yield* Deferred.make<void>()
+        // (PgClient.notify sends `NOTIFY channel, $1`, which Postgres rejects: pg_notify takes parameters.)
+        yield* pg`SELECT pg_notify(${channel}, ${expected})`
+        yield* Deferred.await(answered).pipe(
+          Effect.timeoutFail({
+            duration: Duration.min(check, Duration.seconds(5)),
+            onTimeout: () => new Error("the listener missed its ping")
+          })
+        )
+      }
+    })
+    return yield* Effect.raceFirst(receive, probe)
+  }).pipe(
+    Effect.catchAllCause((cause) => Effect.logWarning("JobQueue: restarting the LISTEN connection", cause)),
+    Effect.zipRight(Effect.sleep("1 second")),
+    Effect.forever
+  )
+
+/** `make`, plus wake-ups from every process through Postgres LISTEN/NOTIFY. */
+export const makeListening = (
+  options: Options
+): Effect.Effect<Context.Tag.Service<JobQueue>, never, Repo | SqlClient.SqlClient | PgClient.PgClient | Scope.Scope> =>
+  Effect.gen(function* () {
+    const queue = yield* make(options, true)
+    const pg = yield* PgClient.PgClient
+    yield* Effect.forkScoped(listen(pg, queue, Duration.decode(options.listenerCheck ?? options.pollInterval)))
+    return queue
+  })
+
+/** Postgres: claims with SKIP LOCKED, wake-ups through LISTEN/NOTIFY. */
+export const layer = (options: Options): Layer.Layer<JobQueue, never, Repo | SqlClient.SqlClient | PgClient.PgClient> =>
+  Layer.scoped(JobQueue, makeListening(options))
+
+export const layerConfig: Layer.Layer<
+  JobQueue,
+  ConfigError.ConfigError,
+  Repo | SqlClient.SqlClient | PgClient.PgClient
+> = Layer.unwrapEffect(Effect.map(config, layer))
+
+/** One process (embedded PGlite): the same claims, in-process wake-ups. */
+export const layerLocal = (options: Options): Layer.Layer<JobQueue, never, Repo | SqlClient.SqlClient> =>
+  Layer.effect(JobQueue, make(options))
+
+export const layerLocalConfig = Layer.unwrapEffect(Effect.map(config, layerLocal))

@@ -1,0 +1,313 @@
+import * as RateLimiter from "@effect/experimental/RateLimiter"
+import * as Metrics from "@scribe/core/ops/Metrics"
+import { Arxiv, Paper } from "@scribe/core/upstream/Research"
+import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
+import { Config, type ConfigError, type Context, Data, Duration, Effect, Layer, Schema } from "effect"
+import { XMLParser } from "fast-xml-parser"
+import * as PlainHttp from "./PlainHttp"
+import * as RetryAfter from "./RetryAfter"
+import * as UpstreamBudget from "./UpstreamBudget"
+
+export const defaultUrl = "https://export.arxiv.org/api/query"
+
+export interface Options {
+  /** The Atom API endpoint (`ARXIV_API_URL`). */
+  readonly url: string
+  /** At most one request per this interval across every worker sharing the budget store (arXiv asks for 3 s). */
+  readonly minInterval: Duration.DurationInput
+  /** Per request (default 30 s). */
+  readonly timeout?: Duration.DurationInput
+  /** How often a 429/503 is waited out and retried before failing with `rate_limited` (default 2). */
+  readonly throttleRetries?: number
+  /** A `Retry-After` longer than this is not waited out here: the error carries it instead (default 30 s). */
+  readonly maxThrottleWait?: Duration.DurationInput
+  /** The budget's key; workers sharing it share the spacing (default `arxiv`). */
+  readonly budgetKey?: string
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The query
+
+const honorific =
+  /^(?:prof|professor|dr|doctor|mr|mrs|ms|mx|miss|sir|dame|assoc|associate|asst|assistant|emeritus)\.?$/i
+const suffix = /^(?:ph\.?\s?d|d\.?\s?phil|m\.?d|m\.?sc|b\.?sc|m\.?a|b\.?a|mba|jr|sr|ii|iii|iv|frs|esq)\.?$/i
+const stopwords = new Set(
+  "and or not the for with from into onto about over under via using use based toward towards their its our of on in to by at as an a is are be new study studies research".split(
+    " "
+  )
+)
+
+const fold = (text: string): string => text.normalize("NFKD").replace(/\p{M}/gu, "")
+
+/** A person's name without titles, degrees, quotes or query syntax: `Prof. Ada Lovelace, PhD` → `Ada Lovelace`. */
+export const cleanName = (name: string): string => {
+  const parts = name
+    .replace(/["“”„«»`]/g, " ")
+    .replace(/['‘’]/g, " ")
+    .replace(/[()[\]{}:;\\/*?!<>=+^~|&@#$%]/g, " ")
+    .split(",")
+    .map((part) =>
+      part
+        .split(/\s+/)
+        .filter((word) => word.length > 0 && !suffix.test(word))
+        .join(" ")
+    )
+    .filter((part) => part.length > 0)
+  // "Lovelace, Ada" is surname first; anything after a second comma was degrees.
+  const ordered = parts.length >= 2 ? `${parts[1]} ${parts[0]}` : (parts[0] ?? "")
+  const words = ordered.split(/\s+/).filter((w) => w.length > 0 && /[\p{L}\p{N}]/u.test(w))
+  while (words.length > 0 && honorific.test(words[0]!)) words.shift()
+  while (words.length > 0 && suffix.test(words[words.length - 1]!)) words.pop()
+  return words.join(" ")
+}
+
+const topicTerms = (topic: string): Array<string> => {
+  const seen = new Set<string>()
+  for (const word of fold(topic)
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)) {
+    if (word.length >= 3 && !stopwords.has(word)) seen.add(word)
+  }
+  return [...seen].slice(0, 6)
+}
+
+/**
+ * The `search_query` for papers by `author`, optionally about `topic`:
+ * `(au:"Ada Lovelace" OR au:Lovelace_A) AND (all:analytical OR all:engines)`. `null` when no name is left.
+ */
+export const authorQuery = (author: string, topic: string | null): string | null => {
+  const name = cleanName(author)
+  if (name.length === 0) return null
+  const names = [...new Set([name, fold(name)])]
+  const words = fold(name).split(" ")
+  const clauses = names.map((n) => (n.includes(" ") ? `au:"${n}"` : `au:${n}`))
+  if (words.length > 1) {
+    const surname = words[words.length - 1]!.replace(/[^\p{L}\p{N}-]/gu, "")
+    const initial = words[0]!.replace(/[^\p{L}\p{N}]/gu, "").slice(0, 1)
+    if (surname.length > 0 && initial.length > 0) clauses.push(`au:${surname}_${initial}`)
+  }
+  const authorClause = clauses.length === 1 ? clauses[0]! : `(${clauses.join(" OR ")})`
+  const terms = topic === null ? [] : topicTerms(topic)
+  return terms.length === 0 ? authorClause : `${authorClause} AND (${terms.map((t) => `all:${t}`).join(" OR ")})`
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The feed
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  removeNSPrefix: true,
+  htmlEntities: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  isArray: (_name, jpath) =>
+    jpath === "feed.entry" ||
+    jpath === "feed.entry.author" ||
+    jpath === "feed.entry.link" ||
+    jpath === "feed.entry.category"
+})
+
+/** Text content, whether the element had attributes (`{"#text": …}`) or not. */
+const AtomText = Schema.Union(
+  Schema.String,
+  Schema.transform(Schema.Struct({ "#text": Schema.optional(Schema.String) }), Schema.String, {
+    strict: true,
+    decode: (node) => node["#text"] ?? "",
+    encode: (text) => ({ "#text": text })
+  })
+)
+
+const Entry = Schema.Struct({
+  id: AtomText,
+  title: Schema.optionalWith(AtomText, { default: () => "" }),
+  summary: Schema.optionalWith(AtomText, { default: () => "" }),
+  published: Schema.optionalWith(AtomText, { default: () => "" }),
+  author: Schema.optionalWith(Schema.Array(Schema.Struct({ name: AtomText })), { default: () => [] }),
+  link: Schema.optionalWith(Schema.Array(Schema.Struct({ href: Schema.String, rel: Schema.optional(Schema.String) })), {
+    default: () => []
+  })
+})
+
+const Feed = Schema.Struct({
+  feed: Schema.Struct({
+    entry: Schema.optionalWith(Schema.Array(Entry), { default: () => [] })
+  })
+})
+const decodeFeed = Schema.decodeUnknownEither(Feed)
+
+const collapse = (text: string): string => text.replace(/\s+/g, " ").trim()
+
+type Parsed =
+  | { readonly _tag: "Papers"; readonly papers: ReadonlyArray<Paper> }
+  | { readonly _tag: "ApiError"; readonly message: string }
+  | { readonly _tag: "Malformed"; readonly message: string }
+
+/** Reads an arXiv Atom feed: papers newest first as given, or arXiv's error entry. */
+export const parseFeed = (xml: string): Parsed => {
+  let document: unknown
+  try {
+    document = parser.parse(xml, true)
+  } catch (error) {
+    return { _tag: "Malformed", message: `not XML: ${String(error).slice(0, 200)}` }
+  }
+  const decoded = decodeFeed(document)
+  if (decoded._tag === "Left") return { _tag: "Malformed", message: "not an Atom feed" }
+  const papers: Array<Paper> = []
+  for (const entry of decoded.right.feed.entry) {
+    const id = entry.id.trim()
+    if (id.includes("/api/errors")) return { _tag: "ApiError", message: collapse(entry.summary) || "arXiv API error" }
+    const match = /arxiv\.org\/abs\/(.+)$/.exec(id)
+    const published = new Date(entry.published.trim())
+    if (match === null || Number.isNaN(published.getTime())) continue
+    const alternate = entry.link.find((l) => l.rel === "alternate")
+    papers.push(
+      new Paper({
+        id: match[1]!,
+        title: collapse(entry.title),
+        authors: entry.author.map((a) => collapse(a.name)).filter((n) => n.length > 0),
+        summary: collapse(entry.summary),
+        published,
+        url: alternate?.href ?? id
+      })
+    )
+  }
+  return { _tag: "Papers", papers }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const upstream = (kind: UpstreamFailure, message: string, retryAfterMs: number | null = null) =>
+  new UpstreamError({ service: "arxiv", kind, message, retryAfterMs })
+
+const transportFailure = (error: PlainHttp.PlainHttpError, timeout: Duration.Duration): UpstreamError =>
+  error.reason === "timeout"
+    ? upstream("timeout", `arXiv did not answer within ${Duration.format(timeout)}`)
+    : upstream(error.reason === "request" ? "unavailable" : "malformed_response", `arXiv: ${error.message}`)
+
+/** Extra spacing beyond the configured interval, as a fraction of it. */
+export const spacingMargin = 0.05
+
+/** Throttled by arXiv (429/503): the wait it asked for. */
+class Throttled extends Data.TaggedError("Throttled")<{ readonly retryAfterMs: number }> {}
+
+/** Builds an `Arxiv` on the Atom API, spacing requests through the shared budget. */
+export const make = (options: Options): Effect.Effect<Context.Tag.Service<Arxiv>, never, RateLimiter.RateLimiter> =>
+  Effect.gen(function* () {
+    // No trace headers to a third party.
+    const client = PlainHttp.make()
+    const host = URL.canParse(options.url) ? new URL(options.url).host : "unknown"
+    const limiter = yield* RateLimiter.RateLimiter
+    const interval = Duration.decode(options.minInterval)
+    const intervalMs = Duration.toMillis(interval)
+    const timeout = Duration.decode(options.timeout ?? "30 seconds")
+    const timeoutMs = Duration.toMillis(timeout)
+    const throttleRetries = options.throttleRetries ?? 2
+    const maxThrottleWaitMs = Duration.toMillis(options.maxThrottleWait ?? "30 seconds")
+    // Requests leave `spacingMargin` more than the interval apart: arrival times jitter (busy event loops, networks),
+    // and one that lands early is throttled and costs a Retry-After of at least a second (issue 6's benchmark).
+    const budget: UpstreamBudget.Budget = {
+      key: options.budgetKey ?? "arxiv",
+      limit: 1,
+      window: Duration.millis(intervalMs * (1 + spacingMargin)),
+      algorithm: "fixed-window"
+    }
+    const space = intervalMs > 0 ? UpstreamBudget.take(limiter, budget) : Effect.void
+
+    const request = (urlParams: Record<string, string>): Effect.Effect<string, UpstreamError | Throttled> =>
+      Effect.gen(function* () {
+        yield* space
+        const url = new URL(options.url)
+        for (const [key, value] of Object.entries(urlParams)) url.searchParams.append(key, value)
+        const response = yield* client
+          .send({ url, headers: { accept: "application/atom+xml" }, timeoutMs })
+          .pipe(Effect.mapError((error) => transportFailure(error, timeout)))
+        const status = response.status
+        yield* Effect.annotateCurrentSpan("http.response.status_code", status)
+        if (status === 429) yield* Metrics.recordRateLimited("arxiv")
+        if (status === 429 || status === 503) {
+          const retryAfter = response.headers["retry-after"]
+          const waitMs = RetryAfter.parse({ retryAfter }, Date.now()) ?? intervalMs
+          return yield* new Throttled({ retryAfterMs: Math.max(waitMs, intervalMs) })
+        }
+        const body = response.body.toString("utf8")
+        if (status >= 500) return yield* upstream("unavailable", `arXiv answered ${status}`)
+        if (status >= 400) {
+          const parsed = parseFeed(body)
+          const detail = parsed._tag === "ApiError" ? `: ${parsed.message}` : ""
+          return yield* upstream("invalid_request", `arXiv answered ${status}${detail}`)
+        }
+        return body
+      })
+
+    /** A 429/503 pushes the shared budget back by the wait arXiv asked for, so no worker calls sooner; then retry. */
+    const withThrottling = (urlParams: Record<string, string>) => {
+      const attempt = (retriesLeft: number): Effect.Effect<string, UpstreamError> =>
+        Effect.catchTag(request(urlParams), "Throttled", (throttled) =>
+          Effect.gen(function* () {
+            yield* Effect.annotateCurrentSpan("throttled", throttled.retryAfterMs)
+            if (retriesLeft <= 0 || throttled.retryAfterMs > maxThrottleWaitMs) {
+              return yield* upstream("rate_limited", "arXiv is throttling requests", throttled.retryAfterMs)
+            }
+            if (intervalMs > 0) {
+              const slots = Math.min(20, Math.ceil(throttled.retryAfterMs / intervalMs) - 1)
+              for (let i = 0; i < slots; i++) yield* UpstreamBudget.charge(limiter, budget)
+            } else {
+              yield* Effect.sleep(Duration.millis(throttled.retryAfterMs))
+            }
+            return yield* attempt(retriesLeft - 1)
+          })
+        )
+      return attempt(throttleRetries)
+    }
+
+    const searchByAuthor = Effect.fn("ArxivApi.searchByAuthor")(function* (query: {
+      readonly author: string
+      readonly topic: string | null
+      readonly maxResults: number
+    }) {
+      const searchQuery = authorQuery(query.author, query.topic)
+      if (searchQuery === null) return []
+      yield* Effect.annotateCurrentSpan({ search_query: searchQuery, "upstream.host": host })
+      const body = yield* withThrottling({
+        search_query: searchQuery,
+        start: "0",
+        max_results: String(Math.max(1, Math.min(100, Math.floor(query.maxResults)))),
+        sortBy: "submittedDate",
+        sortOrder: "descending"
+      })
+      const parsed = parseFeed(body)
+      switch (parsed._tag) {
+        case "Papers":
+          return parsed.papers
+        case "ApiError":
+          return yield* upstream("invalid_request", `arXiv refused the query: ${parsed.message}`)
+        case "Malformed":
+          return yield* upstream("malformed_response", `arXiv: ${parsed.message}`)
+      }
+    }, Metrics.trackUpstream("arxiv"))
+
+    return Arxiv.of({ searchByAuthor })
+  })
+
+/** The adapter with its own HTTP client; the budget store (`RateLimiter`) comes from the root. */
+export const layer = (options: Options): Layer.Layer<Arxiv, never, RateLimiter.RateLimiter> =>
+  Layer.effect(Arxiv, make(options))
+
+/** Reads `ARXIV_API_URL` (default the public API) and `SCRIBE_ARXIV_MIN_INTERVAL_MS` (default 3000). */
+export const layerConfig: Layer.Layer<Arxiv, ConfigError.ConfigError, RateLimiter.RateLimiter> = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const url = yield* Config.string("ARXIV_API_URL").pipe(
+      Config.withDefault(defaultUrl),
+      Config.validate({
+        message: "ARXIV_API_URL must be an absolute http(s) URL",
+        validation: (u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)
+      })
+    )
+    const minIntervalMs = yield* Config.integer("SCRIBE_ARXIV_MIN_INTERVAL_MS").pipe(
+      Config.withDefault(3000),
+      Config.validate({ message: "SCRIBE_ARXIV_MIN_INTERVAL_MS must be >= 0", validation: (n) => n >= 0 })
+    )
+    return layer({ url, minInterval: Duration.millis(minIntervalMs) })
+  })
+)

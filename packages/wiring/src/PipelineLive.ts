@@ -1,0 +1,52 @@
+import * as SafeScraper from "@scribe/adapters/scraper/SafeScraper"
+import * as ArxivApi from "@scribe/adapters/upstream/ArxivApi"
+import * as OpenAiLlm from "@scribe/adapters/upstream/OpenAiLlm"
+import * as SearxngSearch from "@scribe/adapters/upstream/SearxngSearch"
+import * as Pipeline from "@scribe/core/pipeline/Pipeline"
+import { WebSearch } from "@scribe/core/upstream/Research"
+import { UpstreamError } from "@scribe/core/upstream/UpstreamError"
+import { Effect, Layer, Option } from "effect"
+
+/**
+ * No search engine configured: every search answers that, so the pipeline records it among the email's warnings and
+ * researches with what else it has (arXiv). Not a stand-in for results: it never returns any.
+ */
+const searchNotConfigured = Layer.succeed(
+  WebSearch,
+  WebSearch.of({
+    search: () =>
+      Effect.fail(
+        new UpstreamError({
+          service: "search",
+          kind: "unavailable",
+          message: "No search engine configured (set SEARXNG_URL or BRAVE_SEARCH_API_KEY)",
+          retryAfterMs: null
+        })
+      )
+  })
+)
+
+/**
+ * The pipeline as the environment configures it: the language-model composer when `OPENAI_API_KEY` or
+ * `OPENAI_BASE_URL` is set, otherwise the labelled deterministic composer (never confident). Search through SearXNG
+ * or Brave when configured; pages through the SSRF-safe scraper; papers from the arXiv API. Needs the upstream budgets
+ * (`RateLimiter`).
+ */
+export const layerConfig = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const withLlm = yield* OpenAiLlm.isConfigured
+    const provider = yield* SearxngSearch.providerConfig
+    const search = Option.isSome(provider) ? SearxngSearch.layerConfig : searchNotConfigured
+    const research = Layer.mergeAll(search, SafeScraper.layerConfig, ArxivApi.layerConfig)
+    if (!withLlm) {
+      yield* Effect.logWarning(
+        "No LLM configured (OPENAI_API_KEY / OPENAI_BASE_URL): emails use the deterministic composer"
+      )
+    }
+    if (Option.isNone(provider))
+      yield* Effect.logWarning("No search engine configured (SEARXNG_URL / BRAVE_SEARCH_API_KEY)")
+    return withLlm
+      ? Pipeline.layer.pipe(Layer.provide(Layer.merge(research, OpenAiLlm.layerConfig)))
+      : Pipeline.layerNoLlm.pipe(Layer.provide(research))
+  })
+)

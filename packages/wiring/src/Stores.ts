@@ -1,0 +1,73 @@
+import type { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import * as RedisConfig from "@scribe/adapters/ops/RedisConfig"
+import * as StoreHealth from "@scribe/adapters/ops/StoreHealth"
+import * as PgJobQueue from "@scribe/adapters/queue/PgJobQueue"
+import * as Database from "@scribe/adapters/sql/Database"
+import * as Migrations from "@scribe/adapters/sql/Migrations"
+import * as SqlJobStats from "@scribe/adapters/sql/SqlJobStats"
+import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
+import { type JobQueue, layerOfferingRepo } from "@scribe/core/jobs/JobQueue"
+import type { JobStats } from "@scribe/core/jobs/JobStats"
+import type { HealthProbe } from "@scribe/core/ops/HealthProbe"
+import type { Repo } from "@scribe/core/store/Repo"
+import { Config, ConfigError, Effect, Layer, Option, Redacted } from "effect"
+
+export type Stores = SqlClient.SqlClient | Repo | JobQueue | HealthProbe | JobStats
+
+/**
+ * The database, the Repo and the JobQueue over it, wired: the queue's adapter uses the plain Repo; the Repo handed to
+ * everything else offers inserted jobs to the queue once they commit.
+ */
+const assemble = <RDb, EDb, EQ>(
+  database: Layer.Layer<RDb | SqlClient.SqlClient, EDb>,
+  queue: Layer.Layer<JobQueue, EQ, Repo | SqlClient.SqlClient | RDb>
+): Layer.Layer<Stores, EDb | EQ | ConfigError.ConfigError> => {
+  const repo = SqlRepo.layer
+  const dispatch = queue.pipe(Layer.provide(repo))
+  const offering = layerOfferingRepo.pipe(Layer.provide(Layer.merge(repo, dispatch)))
+  return Layer.mergeAll(offering, dispatch, StoreHealth.layerConfig, SqlJobStats.layer).pipe(
+    Layer.provideMerge(database)
+  )
+}
+
+/** Redis dispatch, imported only when `REDIS_URL` is set. */
+const redisQueue = Layer.unwrapEffect(
+  Effect.map(
+    Effect.promise(() => import("@scribe/adapters/queue/RedisJobQueue")),
+    (RedisJobQueue) => RedisJobQueue.layerConfig
+  )
+)
+
+const databaseUrl = Config.option(Config.redacted("DATABASE_URL")).pipe(
+  Config.map(Option.filter((url) => Redacted.value(url).trim() !== ""))
+)
+
+/**
+ * The stores from the environment. `DATABASE_URL` → Postgres, wake-ups through LISTEN/NOTIFY; unset → embedded PGlite
+ * in `SCRIBE_DATA_DIR` (`.scribe/`; `memory` keeps it in memory), wake-ups in process. `REDIS_URL` → Redis dispatch
+ * instead. A standalone worker (`requireDatabaseUrl`) shares the service's Postgres, so it needs `DATABASE_URL`.
+ */
+export const layerConfig = (options: { readonly requireDatabaseUrl: boolean }) =>
+  Layer.unwrapEffect(
+    Effect.gen(function* () {
+      const url = yield* databaseUrl
+      const redis = yield* RedisConfig.redisUrl
+      if (Option.isNone(url)) {
+        if (options.requireDatabaseUrl) {
+          return yield* Effect.fail(
+            ConfigError.MissingData(
+              ["DATABASE_URL"],
+              "DATABASE_URL is required: a standalone worker takes its jobs from the service's Postgres"
+            )
+          )
+        }
+        const dataDir = (yield* Config.string("SCRIBE_DATA_DIR").pipe(Config.withDefault(".scribe/"))).trim()
+        const database = Database.layerPglite(dataDir === "" ? ".scribe/" : dataDir)
+        return Option.isSome(redis) ? assemble(database, redisQueue) : assemble(database, PgJobQueue.layerLocalConfig)
+      }
+      // Database.layerPg, keeping PgClient visible for LISTEN.
+      const database = Migrations.layer.pipe(Layer.provideMerge(PgClient.layer({ url: url.value })))
+      return Option.isSome(redis) ? assemble(database, redisQueue) : assemble(database, PgJobQueue.layerConfig)
+    })
+  )

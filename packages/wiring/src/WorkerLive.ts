@@ -1,0 +1,21 @@
+import { hostname } from "node:os"
+import * as Budgets from "@scribe/adapters/upstream/Budgets"
+import type { Generator } from "@scribe/core/jobs/Generator"
+import * as Worker from "@scribe/core/jobs/Worker"
+import { Effect, Layer } from "effect"
+import * as Stores from "./Stores"
+
+/** The worker with its options from the environment (named `<host>-<pid>` unless `SCRIBE_WORKER_NAME` says). */
+const WorkerConfigured = Layer.unwrapEffect(Effect.map(Worker.makeConfig(`${hostname()}-${process.pid}`), Worker.layer))
+
+/**
+ * The worker, composed around the `Generator` it runs (the pipeline in production, a scripted one in tests). The
+ * generator gets the upstream budgets (`RateLimiter`: Redis when `REDIS_URL` is set); the worker needs the stores
+ * (`Repo`, `JobQueue`) from the root that embeds it.
+ */
+export const makeWorkerLayer = <E, R>(generator: Layer.Layer<Generator, E, R>) =>
+  WorkerConfigured.pipe(Layer.provide(generator.pipe(Layer.provide(Budgets.layerConfig))))
+
+/** A worker process on its own: stores from `DATABASE_URL` (required) and `REDIS_URL`. */
+export const makeStandaloneLayer = <E, R>(generator: Layer.Layer<Generator, E, R>) =>
+  makeWorkerLayer(generator).pipe(Layer.provide(Stores.layerConfig({ requireDatabaseUrl: true })))
