@@ -4,7 +4,8 @@ import { Job } from "@scribe/core/jobs/Job"
 import * as Pipeline from "@scribe/core/pipeline/Pipeline"
 import * as LlmScripted from "@scribe/core/testing/LlmScripted"
 import * as ResearchScripted from "@scribe/core/testing/ResearchScripted"
-import { Paper, SearchHit } from "@scribe/core/upstream/Research"
+import { Paper } from "@scribe/core/upstream/Paper"
+import { SearchHit } from "@scribe/core/upstream/WebSearch"
 import { Context, Effect, Layer, Ref, TestClock } from "effect"
 
 export const now = Date.parse("2026-11-22T10:00:00Z")

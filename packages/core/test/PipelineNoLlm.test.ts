@@ -4,7 +4,7 @@ import * as DeterministicComposer from "@scribe/core/pipeline/DeterministicCompo
 import type { GenerationMetadata } from "@scribe/core/pipeline/Pipeline"
 import { analyseHeuristically } from "@scribe/core/pipeline/TemplateAnalysis"
 import { placeholders } from "@scribe/core/templates/Template"
-import { Paper } from "@scribe/core/upstream/Research"
+import { Paper } from "@scribe/core/upstream/Paper"
 import { UpstreamError } from "@scribe/core/upstream/UpstreamError"
 import { Effect } from "effect"
 import { job, papers, recorder, setupNoLlm, world } from "./PipelineFixtures"

@@ -1,6 +1,7 @@
 import * as RateLimiter from "@effect/experimental/RateLimiter"
 import * as Metrics from "@scribe/core/ops/Metrics"
-import { Arxiv, Paper } from "@scribe/core/upstream/Research"
+import { Arxiv } from "@scribe/core/upstream/Arxiv"
+import { Paper } from "@scribe/core/upstream/Paper"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
 import { Config, type ConfigError, type Context, Data, Duration, Effect, Layer, Schema } from "effect"
 import { XMLParser } from "fast-xml-parser"

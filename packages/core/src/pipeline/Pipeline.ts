@@ -12,9 +12,12 @@ import { type GeneratedEmail, GenerationFailed, Generator, type StepProgress } f
 import type { Job } from "../jobs/Job"
 import * as Metrics from "../ops/Metrics"
 import type { TemplateType } from "../templates/Template"
+import { Arxiv } from "../upstream/Arxiv"
 import { Llm, type LlmUsage } from "../upstream/Llm"
-import { Arxiv, type Page, type Paper, Scraper, type SearchHit, WebSearch } from "../upstream/Research"
+import type { Paper } from "../upstream/Paper"
+import { type Page, Scraper } from "../upstream/Scraper"
 import { isTransient, type UpstreamError } from "../upstream/UpstreamError"
+import { type SearchHit, WebSearch } from "../upstream/WebSearch"
 import * as DeterministicComposer from "./DeterministicComposer"
 import { type Evidence, type Fact, FactsReply } from "./Evidence"
 import {
