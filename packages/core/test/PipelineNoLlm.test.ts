@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { GeneratedEmail } from "@scribe/core/jobs/Generator"
 import * as DeterministicComposer from "@scribe/core/pipeline/DeterministicComposer"
-import type { GenerationMetadata } from "@scribe/core/pipeline/Pipeline"
+import type { GenerationMetadata } from "@scribe/core/pipeline/GenerationMetadata"
 import { analyseHeuristically } from "@scribe/core/pipeline/TemplateAnalysis"
 import { placeholders } from "@scribe/core/templates/Template"
 import { Paper } from "@scribe/core/upstream/Paper"
