@@ -8,8 +8,11 @@ import { JobId, UserId } from "@scribe/core/Ids"
 import { Generator } from "@scribe/core/jobs/Generator"
 import { NewJob, pendingJob } from "@scribe/core/jobs/Job"
 import * as Pipeline from "@scribe/core/pipeline/Pipeline"
-import { Arxiv, Page, Paper, Scraper, SearchHit, WebSearch } from "@scribe/core/upstream/Research"
+import { Arxiv } from "@scribe/core/upstream/Arxiv"
+import { Paper } from "@scribe/core/upstream/Paper"
+import { Page, Scraper } from "@scribe/core/upstream/Scraper"
 import { UpstreamError } from "@scribe/core/upstream/UpstreamError"
+import { SearchHit, WebSearch } from "@scribe/core/upstream/WebSearch"
 import { Effect, Layer } from "effect"
 
 // Your data: what your app already knows about people.

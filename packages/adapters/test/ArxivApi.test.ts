@@ -1,6 +1,6 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { Arxiv } from "@scribe/core/upstream/Research"
+import { Arxiv } from "@scribe/core/upstream/Arxiv"
 import { ConfigProvider, Duration, Effect, Layer } from "effect"
 import * as ArxivApi from "../src/upstream/ArxivApi"
 import * as Budgets from "../src/upstream/Budgets"

@@ -1,7 +1,7 @@
 import * as Net from "node:net"
 import * as Zlib from "node:zlib"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { Scraper } from "@scribe/core/upstream/Research"
+import { Scraper } from "@scribe/core/upstream/Scraper"
 import { ConfigProvider, Effect, Layer } from "effect"
 import * as fc from "fast-check"
 import * as SafeScraper from "../src/scraper/SafeScraper"

@@ -1,6 +1,6 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { expect, layer } from "@effect/vitest"
-import { WebSearch } from "@scribe/core/upstream/Research"
+import { WebSearch } from "@scribe/core/upstream/WebSearch"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import * as Budgets from "../src/upstream/Budgets"
 import * as SearxngSearch from "../src/upstream/SearxngSearch"

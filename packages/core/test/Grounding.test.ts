@@ -10,7 +10,7 @@ import {
   sanitise,
   titleMentions
 } from "@scribe/core/pipeline/Grounding"
-import { Paper } from "@scribe/core/upstream/Research"
+import { Paper } from "@scribe/core/upstream/Paper"
 
 const paper = new Paper({
   id: "2301.00001v2",

@@ -5,7 +5,8 @@ import {
   lastName,
   normaliseText,
   parsePersonName,
-  stripTitles
+  stripTitles,
+  withoutTitles
 } from "@scribe/core/pipeline/Names"
 
 describe("stripTitles", () => {
@@ -23,6 +24,16 @@ describe("stripTitles", () => {
     ["Professor", "Professor"]
   ])("%s → %s", (input, expected) => {
     expect(stripTitles(input)).toBe(expected)
+  })
+})
+
+describe("withoutTitles", () => {
+  it("leaves nothing of a name that is only titles, where stripTitles keeps it as written", () => {
+    expect(withoutTitles("Prof.")).toBe("")
+    expect(withoutTitles("Professor")).toBe("")
+    expect(withoutTitles(' "" ')).toBe("")
+    expect(stripTitles("Prof.")).toBe("Prof.")
+    expect(withoutTitles("Prof. Dr. Ada Lovelace, PhD")).toBe("Ada Lovelace")
   })
 })
 

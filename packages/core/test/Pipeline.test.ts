@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { GeneratedEmail, GenerationFailed } from "@scribe/core/jobs/Generator"
-import type { GenerationMetadata } from "@scribe/core/pipeline/Pipeline"
+import type { GenerationMetadata } from "@scribe/core/pipeline/GenerationMetadata"
 import { placeholders } from "@scribe/core/templates/Template"
 import { malformed } from "@scribe/core/testing/LlmScripted"
 import { UpstreamError } from "@scribe/core/upstream/UpstreamError"

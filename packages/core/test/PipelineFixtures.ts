@@ -2,9 +2,11 @@ import type { JobId, UserId } from "@scribe/core/Ids"
 import { Generator, type StepProgress } from "@scribe/core/jobs/Generator"
 import { Job } from "@scribe/core/jobs/Job"
 import * as Pipeline from "@scribe/core/pipeline/Pipeline"
+import type { Options } from "@scribe/core/pipeline/PipelineOptions"
 import * as LlmScripted from "@scribe/core/testing/LlmScripted"
 import * as ResearchScripted from "@scribe/core/testing/ResearchScripted"
-import { Paper, SearchHit } from "@scribe/core/upstream/Research"
+import { Paper } from "@scribe/core/upstream/Paper"
+import { SearchHit } from "@scribe/core/upstream/WebSearch"
 import { Context, Effect, Layer, Ref, TestClock } from "effect"
 
 export const now = Date.parse("2026-11-22T10:00:00Z")
@@ -151,7 +153,7 @@ export const script = (overrides: Partial<LlmScripted.Script["steps"]> = {}): Ll
 export const setup = (
   llmScript: LlmScripted.Script,
   research: ResearchScripted.World = world,
-  options: Partial<Pipeline.Options> = {}
+  options: Partial<Options> = {}
 ) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(now)

@@ -11,7 +11,8 @@ import {
   queries
 } from "@scribe/core/pipeline/WebResearch"
 import { page } from "@scribe/core/testing/ResearchScripted"
-import { Paper, SearchHit } from "@scribe/core/upstream/Research"
+import { Paper } from "@scribe/core/upstream/Paper"
+import { SearchHit } from "@scribe/core/upstream/WebSearch"
 
 const now = new Date("2026-11-22T00:00:00Z")
 const paper = (id: string, title: string, authors: ReadonlyArray<string>, year: number, summary = "") =>

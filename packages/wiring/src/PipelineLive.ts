@@ -3,8 +3,8 @@ import * as ArxivApi from "@scribe/adapters/upstream/ArxivApi"
 import * as OpenAiLlm from "@scribe/adapters/upstream/OpenAiLlm"
 import * as SearxngSearch from "@scribe/adapters/upstream/SearxngSearch"
 import * as Pipeline from "@scribe/core/pipeline/Pipeline"
-import { WebSearch } from "@scribe/core/upstream/Research"
 import { UpstreamError } from "@scribe/core/upstream/UpstreamError"
+import { WebSearch } from "@scribe/core/upstream/WebSearch"
 import { Effect, Layer, Option } from "effect"
 
 /**

@@ -1,6 +1,8 @@
 import * as RateLimiter from "@effect/experimental/RateLimiter"
 import * as Metrics from "@scribe/core/ops/Metrics"
-import { Arxiv, Paper } from "@scribe/core/upstream/Research"
+import { foldAccents, withoutTitles } from "@scribe/core/pipeline/Names"
+import { Arxiv } from "@scribe/core/upstream/Arxiv"
+import { Paper } from "@scribe/core/upstream/Paper"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
 import { Config, type ConfigError, type Context, Data, Duration, Effect, Layer, Schema } from "effect"
 import { XMLParser } from "fast-xml-parser"
@@ -28,42 +30,32 @@ export interface Options {
 // ---------------------------------------------------------------------------------------------------------------
 // The query
 
-const honorific =
-  /^(?:prof|professor|dr|doctor|mr|mrs|ms|mx|miss|sir|dame|assoc|associate|asst|assistant|emeritus)\.?$/i
-const suffix = /^(?:ph\.?\s?d|d\.?\s?phil|m\.?d|m\.?sc|b\.?sc|m\.?a|b\.?a|mba|jr|sr|ii|iii|iv|frs|esq)\.?$/i
+const generational = /^(?:jr|sr|ii|iii|iv)\.?$/i
 const stopwords = new Set(
   "and or not the for with from into onto about over under via using use based toward towards their its our of on in to by at as an a is are be new study studies research".split(
     " "
   )
 )
 
-const fold = (text: string): string => text.normalize("NFKD").replace(/\p{M}/gu, "")
-
-/** A person's name without titles, degrees, quotes or query syntax: `Prof. Ada Lovelace, PhD` → `Ada Lovelace`. */
+/**
+ * A person's name without titles, degrees, quotes or query syntax: `Prof. Ada Lovelace, PhD` → `Ada Lovelace`. Titles
+ * go through the stripper the pipeline uses, so the name the pipeline already stripped comes through unchanged.
+ */
 export const cleanName = (name: string): string => {
-  const parts = name
-    .replace(/["“”„«»`]/g, " ")
-    .replace(/['‘’]/g, " ")
-    .replace(/[()[\]{}:;\\/*?!<>=+^~|&@#$%]/g, " ")
+  const parts = withoutTitles(name.replace(/["“”„«»`'‘’]/g, " ").replace(/[()[\]{}:;\\/*?!<>=+^~|&@#$%]/g, " "))
     .split(",")
-    .map((part) =>
-      part
-        .split(/\s+/)
-        .filter((word) => word.length > 0 && !suffix.test(word))
-        .join(" ")
-    )
+    .map((part) => part.trim())
     .filter((part) => part.length > 0)
   // "Lovelace, Ada" is surname first; anything after a second comma was degrees.
   const ordered = parts.length >= 2 ? `${parts[1]} ${parts[0]}` : (parts[0] ?? "")
   const words = ordered.split(/\s+/).filter((w) => w.length > 0 && /[\p{L}\p{N}]/u.test(w))
-  while (words.length > 0 && honorific.test(words[0]!)) words.shift()
-  while (words.length > 0 && suffix.test(words[words.length - 1]!)) words.pop()
+  while (words.length > 0 && generational.test(words[words.length - 1]!)) words.pop()
   return words.join(" ")
 }
 
 const topicTerms = (topic: string): Array<string> => {
   const seen = new Set<string>()
-  for (const word of fold(topic)
+  for (const word of foldAccents(topic)
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)) {
     if (word.length >= 3 && !stopwords.has(word)) seen.add(word)
@@ -78,8 +70,8 @@ const topicTerms = (topic: string): Array<string> => {
 export const authorQuery = (author: string, topic: string | null): string | null => {
   const name = cleanName(author)
   if (name.length === 0) return null
-  const names = [...new Set([name, fold(name)])]
-  const words = fold(name).split(" ")
+  const names = [...new Set([name, foldAccents(name)])]
+  const words = foldAccents(name).split(" ")
   const clauses = names.map((n) => (n.includes(" ") ? `au:"${n}"` : `au:${n}`))
   if (words.length > 1) {
     const surname = words[words.length - 1]!.replace(/[^\p{L}\p{N}-]/gu, "")
@@ -205,7 +197,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Arxiv>
     const throttleRetries = options.throttleRetries ?? 2
     const maxThrottleWaitMs = Duration.toMillis(options.maxThrottleWait ?? "30 seconds")
     // Requests leave `spacingMargin` more than the interval apart: arrival times jitter (busy event loops, networks),
-    // and one that lands early is throttled and costs a Retry-After of at least a second (issue 6's benchmark).
+    // and one that lands early is throttled and costs a Retry-After of at least a second (see docs/benchmarks.md).
     const budget: UpstreamBudget.Budget = {
       key: options.budgetKey ?? "arxiv",
       limit: 1,

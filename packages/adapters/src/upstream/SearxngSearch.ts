@@ -1,7 +1,7 @@
 import * as RateLimiter from "@effect/experimental/RateLimiter"
 import * as Metrics from "@scribe/core/ops/Metrics"
-import { SearchHit, WebSearch } from "@scribe/core/upstream/Research"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
+import { SearchHit, WebSearch } from "@scribe/core/upstream/WebSearch"
 import * as Cheerio from "cheerio"
 import { Config, ConfigError, type Context, Duration, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import * as PlainHttp from "./PlainHttp"

@@ -1,6 +1,7 @@
 import * as RateLimiter from "@effect/experimental/RateLimiter"
 import type { UserId } from "@scribe/core/Ids"
-import { SubmissionLimits, SubmissionRateLimited } from "@scribe/core/usage/Guardrails"
+import { SubmissionRateLimited } from "@scribe/core/usage/Guardrails"
+import { SubmissionLimits } from "@scribe/core/usage/SubmissionLimits"
 import { Config, type ConfigError, Duration, Effect, Layer } from "effect"
 import * as Budgets from "../upstream/Budgets"
 

@@ -3,7 +3,8 @@ import type { AuthUser } from "../auth/AuthUser"
 import { BatchId, JobId, parseUuid } from "../Ids"
 import { currentDate, randomUuid } from "../Now"
 import { type IdempotencyKey, Repo, type SubmitOutcome } from "../store/Repo"
-import { activeCapRetryAfterSeconds, SubmissionLimits, TooManyActiveJobs } from "../usage/Guardrails"
+import { activeCapRetryAfterSeconds, TooManyActiveJobs } from "../usage/Guardrails"
+import { SubmissionLimits } from "../usage/SubmissionLimits"
 import {
   BatchEmpty,
   BatchTooLarge,

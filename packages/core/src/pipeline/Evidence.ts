@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import type { Paper } from "../upstream/Research"
+import type { Paper } from "../upstream/Paper"
 
 /** A statement about the recipient and the page it was read on. */
 export const Fact = Schema.Struct({

@@ -58,15 +58,21 @@ export const normaliseText = (text: string): string =>
     .replace(/[^\p{L}\p{N}]+/gu, " ")
     .trim()
 
-/** The name without academic or courtesy titles and degrees: `Prof. Dr. Ada Lovelace, PhD` → `Ada Lovelace`. */
-export const stripTitles = (name: string): string => {
+/** The name without academic or courtesy titles and degrees; empty when it was nothing else (`Prof.`). */
+export const withoutTitles = (name: string): string => {
   let rest = name.replace(/["“”]/g, "").replace(/\s+/g, " ").trim()
   for (let previous = ""; previous !== rest; ) {
     previous = rest
     rest = rest.replace(titlePrefix, "").replace(titleSuffix, "").trim()
   }
-  return rest.replace(/,\s*$/, "").trim() || name.trim()
+  return rest.replace(/,\s*$/, "").trim()
 }
+
+/**
+ * The name without academic or courtesy titles and degrees: `Prof. Dr. Ada Lovelace, PhD` → `Ada Lovelace`. A name
+ * that is nothing but titles is kept as written.
+ */
+export const stripTitles = (name: string): string => withoutTitles(name) || name.trim()
 
 export interface PersonName {
   /** Given names and initials in order, normalised (`Jean-Pierre M.` → `jean`, `pierre`, `m`). */

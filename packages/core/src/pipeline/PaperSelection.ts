@@ -1,4 +1,4 @@
-import type { Paper } from "../upstream/Research"
+import type { Paper } from "../upstream/Paper"
 import { isSameAuthor, normaliseText } from "./Names"
 
 const stopwords = new Set(

@@ -1,7 +1,9 @@
 /** The pipeline's prompts. Material from the web is fenced as data and never placed where instructions go. */
 
 import type { TemplateType } from "../templates/Template"
-import type { Page, Paper, SearchHit } from "../upstream/Research"
+import type { Paper } from "../upstream/Paper"
+import type { Page } from "../upstream/Scraper"
+import type { SearchHit } from "../upstream/WebSearch"
 import type { Fact } from "./Evidence"
 import type { TemplateAnalysis } from "./TemplateAnalysis"
 

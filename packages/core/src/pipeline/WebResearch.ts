@@ -1,7 +1,8 @@
 /** The pure parts of web research: which queries to run, which pages to read, and which facts to believe. */
 
 import type { TemplateType } from "../templates/Template"
-import type { Page, SearchHit } from "../upstream/Research"
+import type { Page } from "../upstream/Scraper"
+import type { SearchHit } from "../upstream/WebSearch"
 import { canonicalUrl, type Fact, hostOf } from "./Evidence"
 import { hostAllowed, linkMentions } from "./Grounding"
 import { normaliseText, parsePersonName } from "./Names"

@@ -1,6 +1,9 @@
 import { type Duration, Effect, Layer, Ref } from "effect"
-import { Arxiv, Page, type Paper, Scraper, type SearchHit, WebSearch } from "../upstream/Research"
+import { Arxiv } from "../upstream/Arxiv"
+import type { Paper } from "../upstream/Paper"
+import { Page, Scraper } from "../upstream/Scraper"
 import { UpstreamError } from "../upstream/UpstreamError"
+import { type SearchHit, WebSearch } from "../upstream/WebSearch"
 
 export interface World {
   /** Search results: the same list for every query, or per query. */

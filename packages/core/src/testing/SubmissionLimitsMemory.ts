@@ -1,6 +1,7 @@
 import { Clock, Effect, Layer, Ref } from "effect"
 import type { UserId } from "../Ids"
-import { SubmissionLimits, SubmissionRateLimited } from "../usage/Guardrails"
+import { SubmissionRateLimited } from "../usage/Guardrails"
+import { SubmissionLimits } from "../usage/SubmissionLimits"
 
 /**
  * In-memory submission limits for unit tests: a fixed one-minute window per user on Effect's `Clock` (so `TestClock`

@@ -1,0 +1,51 @@
+/** The words for upstream failures: a job's failure when the model fails, a warning when research does. */
+import { GenerationFailed } from "../jobs/Generator"
+import { isTransient, type UpstreamError } from "../upstream/UpstreamError"
+import type { PipelineStep } from "./PipelineStep"
+
+const failureTypes: Record<UpstreamError["kind"], string> = {
+  rate_limited: "RateLimited",
+  timeout: "Timeout",
+  unavailable: "UpstreamUnavailable",
+  malformed_response: "MalformedResponse",
+  auth: "AuthenticationError",
+  quota: "QuotaExceeded",
+  invalid_request: "InvalidRequest",
+  blocked: "Blocked",
+  not_found: "NotFound"
+}
+
+const services: Record<UpstreamError["service"], string> = {
+  llm: "Language model",
+  search: "Web search",
+  page: "Page fetch",
+  arxiv: "arXiv"
+}
+
+const kinds: Record<UpstreamError["kind"], string> = {
+  rate_limited: "rate limited the request",
+  timeout: "timed out",
+  unavailable: "was unavailable",
+  malformed_response: "returned a malformed response",
+  auth: "rejected the credentials",
+  quota: "reported the quota exhausted",
+  invalid_request: "rejected the request as invalid",
+  blocked: "refused the request",
+  not_found: "found nothing at the address"
+}
+
+/** An upstream failure as the job's failure: transient kinds are retried by the worker, after `Retry-After`. */
+export const toGenerationFailed =
+  (step: PipelineStep) =>
+  (error: UpstreamError): GenerationFailed =>
+    new GenerationFailed({
+      message: `${services[error.service]} ${kinds[error.kind]} during ${step}: ${error.message.slice(0, 300)}`,
+      type: failureTypes[error.kind],
+      failedStep: step,
+      transient: isTransient(error.kind),
+      retryAfterMs: error.retryAfterMs
+    })
+
+/** An upstream failure as a warning in the email's metadata (research failures only lower the evidence). */
+export const describeError = (error: UpstreamError): string =>
+  `${services[error.service]} ${kinds[error.kind]}: ${error.message.slice(0, 200)}`
