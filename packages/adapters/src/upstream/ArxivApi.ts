@@ -4,6 +4,7 @@ import { Arxiv, Paper } from "@scribe/core/upstream/Research"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
 import { Config, type ConfigError, type Context, Data, Duration, Effect, Layer, Schema } from "effect"
 import { XMLParser } from "fast-xml-parser"
+import { isHttpUrl } from "../ops/ConfigReaders"
 import * as PlainHttp from "./PlainHttp"
 import * as RetryAfter from "./RetryAfter"
 import * as UpstreamBudget from "./UpstreamBudget"
@@ -301,7 +302,7 @@ export const layerConfig: Layer.Layer<Arxiv, ConfigError.ConfigError, RateLimite
       Config.withDefault(defaultUrl),
       Config.validate({
         message: "ARXIV_API_URL must be an absolute http(s) URL",
-        validation: (u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)
+        validation: isHttpUrl
       })
     )
     const minIntervalMs = yield* Config.integer("SCRIBE_ARXIV_MIN_INTERVAL_MS").pipe(

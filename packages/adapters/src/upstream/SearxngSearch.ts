@@ -4,6 +4,7 @@ import { SearchHit, WebSearch } from "@scribe/core/upstream/Research"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
 import * as Cheerio from "cheerio"
 import { Config, ConfigError, type Context, Duration, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
+import { httpUrl, optionalSecret, optionalString } from "../ops/ConfigReaders"
 import * as PlainHttp from "./PlainHttp"
 import * as RetryAfter from "./RetryAfter"
 import * as UpstreamBudget from "./UpstreamBudget"
@@ -188,26 +189,13 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<WebSea
 export const layer = (options: Options): Layer.Layer<WebSearch, never, RateLimiter.RateLimiter> =>
   Layer.effect(WebSearch, make(options))
 
-const optionalString = (name: string) =>
-  Config.option(Config.string(name)).pipe(
-    Config.map(Option.map((value) => value.trim())),
-    Config.map(Option.filter((value) => value.length > 0))
-  )
-
-const httpUrl = (name: string) => (url: string) =>
-  URL.canParse(url) && /^https?:$/.test(new URL(url).protocol)
-    ? Either.right(url)
-    : Either.left(ConfigError.InvalidData([name], `${name} must be an absolute http(s) URL`))
-
 /**
  * The configured provider: SearXNG when `SEARXNG_URL` is set, else Brave when `BRAVE_SEARCH_API_KEY` is set
  * (`BRAVE_SEARCH_URL` overrides its endpoint), else none.
  */
 export const providerConfig: Config.Config<Option.Option<Provider>> = Config.all({
   searxng: optionalString("SEARXNG_URL"),
-  braveKey: Config.option(Config.redacted("BRAVE_SEARCH_API_KEY")).pipe(
-    Config.map(Option.filter((key) => Redacted.value(key).trim().length > 0))
-  ),
+  braveKey: optionalSecret("BRAVE_SEARCH_API_KEY"),
   braveUrl: optionalString("BRAVE_SEARCH_URL")
 }).pipe(
   Config.mapOrFail(
