@@ -181,11 +181,6 @@ export const parseFeed = (xml: string): Parsed => {
 const upstream = (kind: UpstreamFailure, message: string, retryAfterMs: number | null = null) =>
   new UpstreamError({ service: "arxiv", kind, message, retryAfterMs })
 
-const transportFailure = (error: PlainHttp.PlainHttpError, timeout: Duration.Duration): UpstreamError =>
-  error.reason === "timeout"
-    ? upstream("timeout", `arXiv did not answer within ${Duration.format(timeout)}`)
-    : upstream(error.reason === "request" ? "unavailable" : "malformed_response", `arXiv: ${error.message}`)
-
 /** Extra spacing beyond the configured interval, as a fraction of it. */
 export const spacingMargin = 0.05
 
@@ -203,6 +198,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Arxiv>
     const intervalMs = Duration.toMillis(interval)
     const timeout = Duration.decode(options.timeout ?? "30 seconds")
     const timeoutMs = Duration.toMillis(timeout)
+    const transportFailure = PlainHttp.upstreamFailure("arxiv", "arXiv", timeout)
     const throttleRetries = options.throttleRetries ?? 2
     const maxThrottleWaitMs = Duration.toMillis(options.maxThrottleWait ?? "30 seconds")
     // Requests leave `spacingMargin` more than the interval apart: arrival times jitter (busy event loops, networks),
@@ -222,7 +218,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Arxiv>
         for (const [key, value] of Object.entries(urlParams)) url.searchParams.append(key, value)
         const response = yield* client
           .send({ url, headers: { accept: "application/atom+xml" }, timeoutMs })
-          .pipe(Effect.mapError((error) => transportFailure(error, timeout)))
+          .pipe(Effect.mapError(transportFailure))
         const status = response.status
         yield* Effect.annotateCurrentSpan("http.response.status_code", status)
         if (status === 429) yield* Metrics.recordRateLimited("arxiv")

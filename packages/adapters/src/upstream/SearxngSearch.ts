@@ -29,11 +29,6 @@ export interface Options {
 const upstream = (kind: UpstreamFailure, message: string, retryAfterMs: number | null = null) =>
   new UpstreamError({ service: "search", kind, message, retryAfterMs })
 
-const transportFailure = (error: PlainHttp.PlainHttpError, timeout: Duration.Duration): UpstreamError =>
-  error.reason === "timeout"
-    ? upstream("timeout", `search did not answer within ${Duration.format(timeout)}`)
-    : upstream(error.reason === "request" ? "unavailable" : "malformed_response", `search: ${error.message}`)
-
 /** Tags stripped and entities decoded (Brave marks matches with `<strong>`), whitespace collapsed. */
 const plainText = (html: string): string =>
   (html.includes("<") || html.includes("&") ? Cheerio.load(html, null, false).root().text() : html)
@@ -126,7 +121,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<WebSea
     const provider = options.provider
     const timeout = Duration.decode(options.timeout ?? "10 seconds")
     // Evenly paced, one request per 1/rps seconds, without bursts: hosted engines count per second, and a burst
-    // budget made a run at 10 rps behave unlike one at 1 rps (issue 6's time-scaled benchmark).
+    // budget made a run at 10 rps behave unlike one at 1 rps (docs/benchmarks.md, "Search budget paced evenly").
     const budget: UpstreamBudget.Budget = {
       key: options.budgetKey ?? "search",
       limit: 1,
@@ -135,6 +130,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<WebSea
     }
 
     const timeoutMs = Duration.toMillis(timeout)
+    const transportFailure = PlainHttp.upstreamFailure("search", "search", timeout)
     const withParams = (base: string, params: Record<string, string>) => {
       const url = new URL(base)
       for (const [key, value] of Object.entries(params)) url.searchParams.append(key, value)
@@ -169,9 +165,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<WebSea
       if (limit <= 0 || query.trim().length === 0) return []
       yield* UpstreamBudget.take(limiter, budget)
       // The Brave key travels in a header, never in a span attribute.
-      const response = yield* call(query.trim(), limit).pipe(
-        Effect.mapError((error) => transportFailure(error, timeout))
-      )
+      const response = yield* call(query.trim(), limit).pipe(Effect.mapError(transportFailure))
       const body = response.body.toString("utf8")
       yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
       if (response.status === 429) yield* Metrics.recordRateLimited("search")
