@@ -4,6 +4,8 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import { Scraper } from "@scribe/core/upstream/Scraper"
 import { ConfigProvider, Effect, Layer } from "effect"
 import * as fc from "fast-check"
+import * as AddressPolicy from "../src/scraper/AddressPolicy"
+import * as PageText from "../src/scraper/PageText"
 import * as SafeScraper from "../src/scraper/SafeScraper"
 import * as People from "../testkit/People"
 import { failure } from "../testkit/UpstreamFailure"
@@ -74,20 +76,20 @@ describe("SafeScraper address rules", () => {
     "ff02::1",
     "[::1]"
   ])("refuses %s", (address) => {
-    expect(SafeScraper.forbiddenAddress(address)).not.toBeNull()
+    expect(AddressPolicy.forbiddenAddress(address)).not.toBeNull()
   })
 
   it.each(["93.184.216.34", "8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "2a00:1450:4001::200e"])(
     "allows public %s",
     (address) => {
-      expect(SafeScraper.forbiddenAddress(address)).toBeNull()
+      expect(AddressPolicy.forbiddenAddress(address)).toBeNull()
     }
   )
 
   it("refuses every IPv4-mapped IPv6 address, whatever the IPv4 address", () => {
     fc.assert(
       fc.property(fc.ipV4(), (v4) => {
-        expect(SafeScraper.forbiddenAddress(`::ffff:${v4}`)).not.toBeNull()
+        expect(AddressPolicy.forbiddenAddress(`::ffff:${v4}`)).not.toBeNull()
       })
     )
   })
@@ -95,21 +97,21 @@ describe("SafeScraper address rules", () => {
   it.each(["localhost", "LOCALHOST.", "foo.localhost", "metadata.google.internal", "printer.local", "db.internal"])(
     "refuses the host name %s before resolving it",
     (name) => {
-      expect(SafeScraper.forbiddenHostname(name)).not.toBeNull()
+      expect(AddressPolicy.forbiddenHostname(name)).not.toBeNull()
     }
   )
 })
 
 describe("SafeScraper text extraction", () => {
   it("keeps the title, drops hidden and non-content elements, collapses whitespace", () => {
-    const { text, title } = SafeScraper.extractFromHtml(`<html><head><title> A
+    const { text, title } = PageText.fromHtml(`<html><head><title> A
       title </title></head><body><p>One   two</p><div style="display:none">gone</div><p>three<br>four</p></body></html>`)
     expect(title).toBe("A title")
     expect(text).toBe("One two\nthree\nfour")
   })
 
   it("does not drop elements hidden only inside a media query", () => {
-    const { text } = SafeScraper.extractFromHtml(
+    const { text } = PageText.fromHtml(
       "<html><head><style>@media (max-width: 600px) { .wide { display: none } }</style></head><body><p class='wide'>Kept</p></body></html>"
     )
     expect(text).toBe("Kept")

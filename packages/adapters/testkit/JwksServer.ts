@@ -1,6 +1,6 @@
-import * as Http from "node:http"
 import { Context, Effect, Layer } from "effect"
 import * as Jose from "jose"
+import * as LocalServer from "./LocalServer"
 
 export const kid = "test-es256"
 export const edKid = "test-eddsa"
@@ -28,28 +28,16 @@ export class JwksServer extends Context.Tag("@scribe/adapters/testkit/JwksServer
           { ...edJwk, kid: edKid, alg: "EdDSA", use: "sig" }
         ]
       })
-      const server = yield* Effect.acquireRelease(
-        Effect.async<Http.Server>((resume) => {
-          const server = Http.createServer((req, res) => {
-            if (req.url === "/auth/v1/.well-known/jwks.json") {
-              res.writeHead(200, { "content-type": "application/json" }).end(jwks)
-            } else if (req.url === "/broken/auth/v1/.well-known/jwks.json") {
-              res.writeHead(500).end("boom")
-            } else {
-              res.writeHead(404).end()
-            }
-          })
-          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
-        }),
-        (server) =>
-          Effect.async<void>((resume) => {
-            server.closeAllConnections()
-            server.close(() => resume(Effect.void))
-          })
-      )
-      const address = server.address()
-      if (address === null || typeof address === "string") return yield* Effect.dieMessage("server has no port")
-      return { url: `http://127.0.0.1:${address.port}`, privateKey, publicKey, edPrivateKey: ed.privateKey }
+      const server = yield* LocalServer.make((request, res) => {
+        if (request.path === "/auth/v1/.well-known/jwks.json") {
+          res.writeHead(200, { "content-type": "application/json" }).end(jwks)
+        } else if (request.path === "/broken/auth/v1/.well-known/jwks.json") {
+          res.writeHead(500).end("boom")
+        } else {
+          res.writeHead(404).end()
+        }
+      })
+      return { url: server.origin, privateKey, publicKey, edPrivateKey: ed.privateKey }
     })
   )
 }

@@ -6,6 +6,7 @@ import { TokenVerifier, Unauthenticated } from "@scribe/core/auth/TokenVerifier"
 import { UserId } from "@scribe/core/Ids"
 import { Cause, Clock, Config, ConfigError, Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as Jose from "jose"
+import { optionalString } from "../ops/ConfigReaders"
 
 /** Algorithms accepted from the JWKS; HS256 is only ever checked against the shared secret. */
 const asymmetricAlgorithms: ReadonlyArray<string> = ["RS256", "ES256", "EdDSA", "Ed25519"]
@@ -245,12 +246,6 @@ const devSecret = (dataDir: string) =>
     },
     catch: (cause) => ConfigError.MissingData(["SCRIBE_DATA_DIR"], `Cannot keep the dev JWT secret: ${String(cause)}`)
   })
-
-const optionalString = (name: string) =>
-  Config.option(Config.string(name)).pipe(
-    Config.map(Option.filter((value) => value.trim().length > 0)),
-    Config.map(Option.map((value) => value.trim()))
-  )
 
 /**
  * Reads SUPABASE_JWT_SECRET, SUPABASE_URL and SUPABASE_JWT_AUDIENCE. With neither secret nor URL, production fails at

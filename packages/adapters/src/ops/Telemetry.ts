@@ -9,7 +9,7 @@
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import {
   Config,
-  ConfigError,
+  type ConfigError,
   Context,
   Effect,
   Either,
@@ -21,17 +21,7 @@ import {
   Option,
   Tracer
 } from "effect"
-
-const optionalString = (name: string) =>
-  Config.option(Config.string(name)).pipe(
-    Config.map(Option.map((value) => value.trim())),
-    Config.map(Option.filter((value) => value.length > 0))
-  )
-
-const httpUrl = (name: string) => (url: string) =>
-  URL.canParse(url) && /^https?:$/.test(new URL(url).protocol)
-    ? Either.right(url)
-    : Either.left(ConfigError.InvalidData([name], `${name} must be an absolute http(s) URL`))
+import { httpUrl, optionalString } from "./ConfigReaders"
 
 /** Where traces go: the traces endpoint as given, or `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces`; `None` when off. */
 export const tracesUrl: Config.Config<Option.Option<string>> = Config.all({

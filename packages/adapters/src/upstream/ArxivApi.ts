@@ -6,6 +6,7 @@ import { Paper } from "@scribe/core/upstream/Paper"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
 import { Config, type ConfigError, type Context, Data, Duration, Effect, Layer, Schema } from "effect"
 import { XMLParser } from "fast-xml-parser"
+import { isHttpUrl } from "../ops/ConfigReaders"
 import * as PlainHttp from "./PlainHttp"
 import * as RetryAfter from "./RetryAfter"
 import * as UpstreamBudget from "./UpstreamBudget"
@@ -172,11 +173,6 @@ export const parseFeed = (xml: string): Parsed => {
 const upstream = (kind: UpstreamFailure, message: string, retryAfterMs: number | null = null) =>
   new UpstreamError({ service: "arxiv", kind, message, retryAfterMs })
 
-const transportFailure = (error: PlainHttp.PlainHttpError, timeout: Duration.Duration): UpstreamError =>
-  error.reason === "timeout"
-    ? upstream("timeout", `arXiv did not answer within ${Duration.format(timeout)}`)
-    : upstream(error.reason === "request" ? "unavailable" : "malformed_response", `arXiv: ${error.message}`)
-
 /** Extra spacing beyond the configured interval, as a fraction of it. */
 export const spacingMargin = 0.05
 
@@ -194,6 +190,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Arxiv>
     const intervalMs = Duration.toMillis(interval)
     const timeout = Duration.decode(options.timeout ?? "30 seconds")
     const timeoutMs = Duration.toMillis(timeout)
+    const transportFailure = PlainHttp.upstreamFailure("arxiv", "arXiv", timeout)
     const throttleRetries = options.throttleRetries ?? 2
     const maxThrottleWaitMs = Duration.toMillis(options.maxThrottleWait ?? "30 seconds")
     // Requests leave `spacingMargin` more than the interval apart: arrival times jitter (busy event loops, networks),
@@ -213,7 +210,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Arxiv>
         for (const [key, value] of Object.entries(urlParams)) url.searchParams.append(key, value)
         const response = yield* client
           .send({ url, headers: { accept: "application/atom+xml" }, timeoutMs })
-          .pipe(Effect.mapError((error) => transportFailure(error, timeout)))
+          .pipe(Effect.mapError(transportFailure))
         const status = response.status
         yield* Effect.annotateCurrentSpan("http.response.status_code", status)
         if (status === 429) yield* Metrics.recordRateLimited("arxiv")
@@ -293,7 +290,7 @@ export const layerConfig: Layer.Layer<Arxiv, ConfigError.ConfigError, RateLimite
       Config.withDefault(defaultUrl),
       Config.validate({
         message: "ARXIV_API_URL must be an absolute http(s) URL",
-        validation: (u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)
+        validation: isHttpUrl
       })
     )
     const minIntervalMs = yield* Config.integer("SCRIBE_ARXIV_MIN_INTERVAL_MS").pipe(

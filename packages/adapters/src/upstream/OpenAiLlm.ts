@@ -19,6 +19,7 @@ import {
   type Scope
 } from "effect"
 import OpenAI from "openai"
+import { isHttpUrl, optionalSecret, optionalString } from "../ops/ConfigReaders"
 import * as PlainHttp from "./PlainHttp"
 import * as RetryAfter from "./RetryAfter"
 import * as UpstreamBudget from "./UpstreamBudget"
@@ -328,12 +329,6 @@ export const make = (
 export const layer = (options: Options): Layer.Layer<Llm, never, RateLimiter.RateLimiter> =>
   Layer.scoped(Llm, make(options))
 
-const optionalString = (name: string) =>
-  Config.option(Config.string(name)).pipe(
-    Config.map(Option.map((value) => value.trim())),
-    Config.map(Option.filter((value) => value.length > 0))
-  )
-
 const positiveInteger = (name: string, fallback: number) =>
   Config.integer(name).pipe(
     Config.withDefault(fallback),
@@ -357,14 +352,11 @@ export const isConfigured: Config.Config<boolean> = Config.all([
  */
 export const layerConfig: Layer.Layer<Llm, ConfigError.ConfigError, RateLimiter.RateLimiter> = Layer.unwrapEffect(
   Effect.gen(function* () {
-    const apiKey = yield* Config.option(Config.redacted("OPENAI_API_KEY")).pipe(
-      Config.map(Option.filter((key) => Redacted.value(key).trim().length > 0))
-    )
+    const apiKey = yield* optionalSecret("OPENAI_API_KEY")
     const baseUrl = yield* optionalString("OPENAI_BASE_URL").pipe(
       Config.validate({
         message: "OPENAI_BASE_URL must be an absolute http(s) URL",
-        validation: (url) =>
-          Option.isNone(url) || (URL.canParse(url.value) && /^https?:$/.test(new URL(url.value).protocol))
+        validation: (url) => Option.isNone(url) || isHttpUrl(url.value)
       })
     )
     if (Option.isNone(apiKey) && Option.isNone(baseUrl)) {

@@ -4,6 +4,7 @@ import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/Upstr
 import { SearchHit, WebSearch } from "@scribe/core/upstream/WebSearch"
 import * as Cheerio from "cheerio"
 import { Config, ConfigError, type Context, Duration, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
+import { httpUrl, optionalSecret, optionalString } from "../ops/ConfigReaders"
 import * as PlainHttp from "./PlainHttp"
 import * as RetryAfter from "./RetryAfter"
 import * as UpstreamBudget from "./UpstreamBudget"
@@ -27,11 +28,6 @@ export interface Options {
 
 const upstream = (kind: UpstreamFailure, message: string, retryAfterMs: number | null = null) =>
   new UpstreamError({ service: "search", kind, message, retryAfterMs })
-
-const transportFailure = (error: PlainHttp.PlainHttpError, timeout: Duration.Duration): UpstreamError =>
-  error.reason === "timeout"
-    ? upstream("timeout", `search did not answer within ${Duration.format(timeout)}`)
-    : upstream(error.reason === "request" ? "unavailable" : "malformed_response", `search: ${error.message}`)
 
 /** Tags stripped and entities decoded (Brave marks matches with `<strong>`), whitespace collapsed. */
 const plainText = (html: string): string =>
@@ -125,7 +121,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<WebSea
     const provider = options.provider
     const timeout = Duration.decode(options.timeout ?? "10 seconds")
     // Evenly paced, one request per 1/rps seconds, without bursts: hosted engines count per second, and a burst
-    // budget made a run at 10 rps behave unlike one at 1 rps (issue 6's time-scaled benchmark).
+    // budget made a run at 10 rps behave unlike one at 1 rps (docs/benchmarks.md, "Search budget paced evenly").
     const budget: UpstreamBudget.Budget = {
       key: options.budgetKey ?? "search",
       limit: 1,
@@ -134,6 +130,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<WebSea
     }
 
     const timeoutMs = Duration.toMillis(timeout)
+    const transportFailure = PlainHttp.upstreamFailure("search", "search", timeout)
     const withParams = (base: string, params: Record<string, string>) => {
       const url = new URL(base)
       for (const [key, value] of Object.entries(params)) url.searchParams.append(key, value)
@@ -168,9 +165,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<WebSea
       if (limit <= 0 || query.trim().length === 0) return []
       yield* UpstreamBudget.take(limiter, budget)
       // The Brave key travels in a header, never in a span attribute.
-      const response = yield* call(query.trim(), limit).pipe(
-        Effect.mapError((error) => transportFailure(error, timeout))
-      )
+      const response = yield* call(query.trim(), limit).pipe(Effect.mapError(transportFailure))
       const body = response.body.toString("utf8")
       yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
       if (response.status === 429) yield* Metrics.recordRateLimited("search")
@@ -188,26 +183,13 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<WebSea
 export const layer = (options: Options): Layer.Layer<WebSearch, never, RateLimiter.RateLimiter> =>
   Layer.effect(WebSearch, make(options))
 
-const optionalString = (name: string) =>
-  Config.option(Config.string(name)).pipe(
-    Config.map(Option.map((value) => value.trim())),
-    Config.map(Option.filter((value) => value.length > 0))
-  )
-
-const httpUrl = (name: string) => (url: string) =>
-  URL.canParse(url) && /^https?:$/.test(new URL(url).protocol)
-    ? Either.right(url)
-    : Either.left(ConfigError.InvalidData([name], `${name} must be an absolute http(s) URL`))
-
 /**
  * The configured provider: SearXNG when `SEARXNG_URL` is set, else Brave when `BRAVE_SEARCH_API_KEY` is set
  * (`BRAVE_SEARCH_URL` overrides its endpoint), else none.
  */
 export const providerConfig: Config.Config<Option.Option<Provider>> = Config.all({
   searxng: optionalString("SEARXNG_URL"),
-  braveKey: Config.option(Config.redacted("BRAVE_SEARCH_API_KEY")).pipe(
-    Config.map(Option.filter((key) => Redacted.value(key).trim().length > 0))
-  ),
+  braveKey: optionalSecret("BRAVE_SEARCH_API_KEY"),
   braveUrl: optionalString("BRAVE_SEARCH_URL")
 }).pipe(
   Config.mapOrFail(
