@@ -9,7 +9,7 @@ import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted, type Scope } from "effect"
 import * as Migrations from "../src/sql/Migrations"
-import { describeNeeding, findProgram, type Need, programs } from "./ServiceSuite"
+import { findProgram, type Need, programs } from "./ServiceSuite"
 import { adminUrl } from "./TestDatabase"
 
 /** A fresh, uniquely named, empty database on the machine's Postgres; its URL. Dropped when the scope closes. */
@@ -84,11 +84,8 @@ const pgPrograms = (): Record<string, string | undefined> => {
 
 const pgHint = "set SCRIBE_TEST_PG_BINDIR to their directory, or put pg_config or them on PATH"
 
-/** What `ownPostgres` needs: the PostgreSQL server programs (see `pgPrograms`). */
+/** What `ownPostgres` needs, for `describeNeeding`: the PostgreSQL server programs (see `pgPrograms`). */
 export const ownPostgresNeed = (): Need => programs(pgPrograms(), pgHint)
-
-/** Declares a suite that runs a Postgres server of its own (`ownPostgres`); without the programs it is skipped. */
-export const describeOwnPostgres = (name: string, body: () => unknown) => describeNeeding(ownPostgresNeed())(name, body)
 
 /** Runs a Postgres server program, as the `postgres` OS user when this process is root. */
 const pgTool = (tool: "initdb" | "pg_ctl", args: ReadonlyArray<string>) => {
