@@ -3,7 +3,7 @@ import { HealthProbe } from "@scribe/core/ops/HealthProbe"
 import { Effect, Layer, Option } from "effect"
 import * as StoreHealth from "../src/ops/StoreHealth"
 import * as Database from "../src/sql/Database"
-import { describeRedis, ownRedis } from "../testkit/TestRedis"
+import { describeOwnRedis, ownRedis } from "../testkit/TestRedis"
 
 const check = (redis: Parameters<typeof StoreHealth.make>[0]) =>
   Effect.flatMap(HealthProbe, (probe) => probe.check).pipe(
@@ -12,7 +12,7 @@ const check = (redis: Parameters<typeof StoreHealth.make>[0]) =>
     )
   )
 
-await describeRedis("StoreHealth", () =>
+await describeOwnRedis("StoreHealth", () =>
   describe("StoreHealth", () => {
     it.live(
       "reports the database, and Redis when configured: up, then down, then up again",

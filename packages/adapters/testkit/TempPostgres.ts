@@ -9,6 +9,7 @@ import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted, type Scope } from "effect"
 import * as Migrations from "../src/sql/Migrations"
+import { findProgram, type Need, programs } from "./ServiceSuite"
 import { adminUrl } from "./TestDatabase"
 
 /** A fresh, uniquely named, empty database on the machine's Postgres; its URL. Dropped when the scope closes. */
@@ -51,13 +52,51 @@ export const freePort: Effect.Effect<number> = Effect.async<number>((resume) => 
   })
 })
 
-const pgBin = process.env.SCRIBE_TEST_PG_BIN ?? "/usr/lib/postgresql/15/bin"
+/** `pg_config --bindir`, when pg_config is there: Debian keeps the server programs off PATH, in that directory. */
+const pgConfigBindir = (): ReadonlyArray<string> => {
+  const result = spawnSync("pg_config", ["--bindir"], { encoding: "utf8", timeout: 10_000 })
+  const dir = result.status === 0 ? result.stdout.trim() : ""
+  return dir === "" ? [] : [dir]
+}
 
-/** Runs a Postgres server binary, as the `postgres` OS user when this process is root (initdb refuses root). */
-const pgTool = (tool: string, args: ReadonlyArray<string>) => {
-  const asRoot = process.getuid?.() === 0
-  const command = asRoot ? "runuser" : join(pgBin, tool)
-  const argv = asRoot ? ["-u", "postgres", "--", join(pgBin, tool), ...args] : [...args]
+const asRoot = process.getuid?.() === 0
+
+let found: Record<string, string | undefined> | undefined
+
+/**
+ * The programs `ownPostgres` runs: initdb, pg_ctl and postgres from `SCRIBE_TEST_PG_BINDIR`, else from
+ * `pg_config --bindir`, else from PATH; as root also runuser, to run them as the `postgres` user (initdb refuses root).
+ */
+const pgPrograms = (): Record<string, string | undefined> => {
+  if (found !== undefined) return found
+  const override = process.env.SCRIBE_TEST_PG_BINDIR
+  const dirs = override === undefined ? pgConfigBindir() : []
+  const find = (name: string) =>
+    findProgram(name, override === undefined ? { dirs } : { override: join(override, name) })
+  found = {
+    initdb: find("initdb"),
+    pg_ctl: find("pg_ctl"),
+    postgres: find("postgres"),
+    ...(asRoot ? { runuser: findProgram("runuser") } : {})
+  }
+  return found
+}
+
+const pgHint = "set SCRIBE_TEST_PG_BINDIR to their directory, or put pg_config or them on PATH"
+
+/** What `ownPostgres` needs, for `describeNeeding`: the PostgreSQL server programs (see `pgPrograms`). */
+export const ownPostgresNeed = (): Need => programs(pgPrograms(), pgHint)
+
+/** Runs a Postgres server program, as the `postgres` OS user when this process is root. */
+const pgTool = (tool: "initdb" | "pg_ctl", args: ReadonlyArray<string>) => {
+  const programs = pgPrograms()
+  const path = programs[tool]
+  const runuser = programs.runuser
+  if (path === undefined || (asRoot && runuser === undefined)) {
+    throw new Error(`${asRoot && runuser === undefined ? "runuser" : tool} not found: ${pgHint}`)
+  }
+  const [command, argv] =
+    asRoot && runuser !== undefined ? [runuser, ["-u", "postgres", "--", path, ...args]] : [path, [...args]]
   const result = spawnSync(command, argv, { encoding: "utf8", timeout: 60_000 })
   if (result.status !== 0) {
     throw new Error(`${tool} ${args.join(" ")} failed (${result.status}): ${result.stderr}${result.stdout}`)

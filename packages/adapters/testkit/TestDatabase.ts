@@ -1,7 +1,7 @@
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
-import { describeNeeding } from "./ServiceSuite"
+import { describeNeeding, service } from "./ServiceSuite"
 
 /** An existing database on the machine's Postgres; suites create (and drop) their own databases beside it. */
 export const adminUrl = process.env.SCRIBE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
@@ -19,6 +19,8 @@ export const postgresReachable: Promise<boolean> = PgClient.make({
 
 /**
  * Declares a suite that needs the machine's Postgres: with `CI=true` an unreachable Postgres fails the run, elsewhere
- * the suite is skipped with a message.
+ * the suite is skipped, saying so in one line.
  */
-export const describePostgres = describeNeeding({ name: "Postgres", url: adminUrl, reachable: postgresReachable })
+export const describePostgres = describeNeeding(
+  service("Postgres (SCRIBE_TEST_DATABASE_URL)", adminUrl, postgresReachable)
+)

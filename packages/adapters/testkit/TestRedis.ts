@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto"
 import { Duration, Effect, Either, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import { optionsFromUrl } from "../src/ops/RedisConfig"
-import { describeNeeding } from "./ServiceSuite"
+import { describeNeeding, findProgram, programs, service } from "./ServiceSuite"
 import { freePort } from "./TempPostgres"
 
 /** The machine's Redis; suites keep to their own key prefix on it. */
@@ -29,9 +29,18 @@ export const redisReachable: Promise<boolean> = withClient(redisOptions, (r) => 
 
 /**
  * Declares a suite that needs the machine's Redis: with `CI=true` an unreachable Redis fails the run, elsewhere the
- * suite is skipped with a message.
+ * suite is skipped, saying so in one line.
  */
-export const describeRedis = describeNeeding({ name: "Redis", url: redisUrl, reachable: redisReachable })
+export const describeRedis = describeNeeding(service("Redis (SCRIBE_TEST_REDIS_URL)", redisUrl, redisReachable))
+
+/** The redis-server program `ownRedis` runs: `SCRIBE_TEST_REDIS_SERVER` (a path or a name), else found on PATH. */
+export const redisServer = findProgram("redis-server", { override: process.env.SCRIBE_TEST_REDIS_SERVER })
+
+/** What `ownRedis` needs: the redis-server program. */
+export const ownRedisNeed = programs({ "redis-server": redisServer }, "put it on PATH or set SCRIBE_TEST_REDIS_SERVER")
+
+/** Declares a suite that runs a redis-server of its own (`ownRedis`); without the program, as `describeRedis` says. */
+export const describeOwnRedis = describeNeeding(ownRedisNeed)
 
 /** A key prefix no other suite (or test) uses. */
 export const uniquePrefix = (label: string) => `scribe-test:${label}:${randomUUID().slice(0, 8)}:`
@@ -84,17 +93,30 @@ export const ownRedis: Effect.Effect<OwnRedis, unknown, Scope.Scope> = Effect.ge
       })
   )
   const start = Effect.gen(function* () {
-    child = spawn(
-      process.env.SCRIBE_TEST_REDIS_SERVER ?? "redis-server",
+    if (redisServer === undefined) {
+      return yield* Effect.die(new Error("redis-server not found: put it on PATH or set SCRIBE_TEST_REDIS_SERVER"))
+    }
+    // Its output only explains a failed start; it never reaches the test run's own output.
+    let output = ""
+    const running = spawn(
+      redisServer,
       ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      { stdio: "ignore" }
+      { stdio: ["ignore", "pipe", "pipe"] }
     )
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString("utf8")).slice(-4000)
+    }
+    running.stdout?.on("data", keep)
+    running.stderr?.on("data", keep)
+    running.on("error", (error) => keep(Buffer.from(`${error.message}\n`)))
+    child = running
     for (let i = 0; i < 100; i++) {
       const up = yield* Effect.promise(() => withClient(options, (r) => r.ping()).catch(() => "down"))
       if (up === "PONG") return
+      if (running.exitCode !== null) break
       yield* Effect.sleep(Duration.millis(50))
     }
-    return yield* Effect.die(new Error(`redis-server did not start on port ${port}`))
+    return yield* Effect.die(new Error(`redis-server did not start on port ${port}:\n${output}`))
   })
   yield* Effect.acquireRelease(start, () => stop)
   return { url: `redis://127.0.0.1:${port}`, options, start, stop }

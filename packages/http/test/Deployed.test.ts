@@ -22,7 +22,10 @@ const freePort = Effect.async<number>((resume) => {
   })
 })
 
-/** `start:prod`'s command on the bundle in `entry`, with only `env` beyond PATH: the embedded default. */
+/**
+ * `start:prod`'s command on the bundle in `entry`, with only `env` beyond PATH: the embedded default. Its output is
+ * kept, never inherited, and logged with the test's once it has stopped (the run shows a test's logs when it fails).
+ */
 const startDeployed = (entry: string, env: Record<string, string>) =>
   Effect.acquireRelease(
     Effect.sync(() => {
@@ -35,7 +38,11 @@ const startDeployed = (entry: string, env: Record<string, string>) =>
       child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()))
       return { child, output: () => output }
     }),
-    ({ child }) => stop(child)
+    ({ child, output }) =>
+      Effect.zipRight(
+        stop(child),
+        Effect.sync(() => console.log(`--- the API process (pid ${child.pid}), its output:\n${output()}`))
+      )
   )
 
 const stop = (child: ChildProcess) =>

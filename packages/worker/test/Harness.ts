@@ -80,7 +80,10 @@ const bundle = (fixture: string): Promise<string> => {
   return built
 }
 
-/** Starts node with `args` and exactly `env` (plus PATH and HOME), keeping the tail of its output. */
+/**
+ * Starts node with `args` and exactly `env` (plus PATH and HOME), keeping the tail of its output: its output never
+ * reaches the test run's own, it is logged with the test's (shown when the test fails) once the process is gone.
+ */
 const startNode = (
   name: string,
   args: ReadonlyArray<string>,
@@ -116,7 +119,7 @@ export const spawnFixture = (
         process.env.SCRIBE_TEST_FIXTURES === "tsx" ? ["--import", "tsx", fixturePath(fixture)] : [await bundle(fixture)]
       return startNode(name, args, env, "pipe")
     }),
-    sigkill
+    release
   )
 
 /** Runs one of this package's sources (`src/main.ts`) with tsx, as `pnpm start` does, with exactly `env`. */
@@ -129,7 +132,7 @@ export const spawnSource = (
     Effect.sync(() =>
       startNode(name, ["--import", "tsx", fileURLToPath(new URL(`../${source}`, import.meta.url))], env, "ignore")
     ),
-    sigkill
+    release
   )
 
 /** `node <args>` with exactly `env` (plus PATH and HOME); SIGKILLed when the scope closes if still running. */
@@ -140,7 +143,7 @@ export const spawnNode = (
 ): Effect.Effect<Child, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.sync(() => startNode(name, args, env, "ignore")),
-    sigkill
+    release
   )
 
 /** Resolves once the process has written `line` on a line of its own. */
@@ -168,6 +171,19 @@ export const sigkill = (child: Child): Effect.Effect<void> =>
         child.process.once("exit", () => resolve())
         child.process.kill("SIGKILL")
       })
+  )
+
+/**
+ * Kills the process if it still runs, then logs the tail of its output with the test's logs: the run prints a test's
+ * logs only when it fails.
+ */
+const release = (child: Child): Effect.Effect<void> =>
+  Effect.zipRight(
+    sigkill(child),
+    Effect.sync(() => {
+      const output = child.output()
+      if (output !== "") console.log(`--- ${child.name} (pid ${child.process.pid}), the end of its output:\n${output}`)
+    })
   )
 
 /** Waits for the process to exit by itself; its stdout. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ownPostgres } from "@scribe/adapters/testkit/TempPostgres"
-import { ownRedis } from "@scribe/adapters/testkit/TestRedis"
+import { describeNeeding } from "@scribe/adapters/testkit/ServiceSuite"
+import { ownPostgres, ownPostgresNeed } from "@scribe/adapters/testkit/TempPostgres"
+import { ownRedis, ownRedisNeed } from "@scribe/adapters/testkit/TestRedis"
 import { Effect } from "effect"
 import { inspector, liveSleep, runWorker, storesFrom, submitBatch, waitUntil } from "./Harness"
 
@@ -63,15 +64,21 @@ const restarts = (withRedis: boolean) =>
     expect(yield* look.emails).toEqual({ total: JOBS, jobs: JOBS, orphans: 0 })
   }).pipe(Effect.scoped)
 
-describe("services restarted mid-batch", () => {
-  it.live(
-    "Redis dispatch: Redis restarted (emptied), then Postgres restarted ⇒ the batch completes",
-    () => restarts(true),
-    {
+await describeNeeding(ownPostgresNeed())("services restarted mid-batch", () => {
+  describe("services restarted mid-batch", () => {
+    it.live("Postgres dispatch: Postgres restarted ⇒ the batch completes (LISTEN comes back)", () => restarts(false), {
       timeout: 120_000
-    }
-  )
-  it.live("Postgres dispatch: Postgres restarted ⇒ the batch completes (LISTEN comes back)", () => restarts(false), {
-    timeout: 120_000
+    })
+  })
+  return describeNeeding(ownRedisNeed)("services restarted mid-batch", () => {
+    describe("services restarted mid-batch", () => {
+      it.live(
+        "Redis dispatch: Redis restarted (emptied), then Postgres restarted ⇒ the batch completes",
+        () => restarts(true),
+        {
+          timeout: 120_000
+        }
+      )
+    })
   })
 })
