@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs"
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { gzipSync } from "node:zlib"
@@ -58,13 +58,17 @@ const run = async (command: string, args: ReadonlyArray<string>, options: { cwd:
 
 const writeJson = (path: string, value: unknown) => writeFile(path, `${JSON.stringify(value, null, 2)}\n`)
 
-/** A project of its own: its manifest and files, then `npm install` (the tarball afresh, the rest from the cache). */
+/**
+ * A project of its own: its manifest and files (copied from a path, or JSON), then `npm install` — the tarball afresh,
+ * everything else from what the last run installed and npm's cache. Only `node_modules` survives a run.
+ */
 const setUp = async (dir: string, manifest: object, files: Readonly<Record<string, string | object>>) => {
-  for (const folder of ["src", "browser"]) await mkdir(join(dir, folder), { recursive: true })
+  await mkdir(dir, { recursive: true })
+  for (const entry of await readdir(dir)) if (entry !== "node_modules") await rm(join(dir, entry), { recursive: true })
   await rm(join(dir, "node_modules", publishName), { recursive: true, force: true })
-  await rm(join(dir, "package-lock.json"), { force: true })
   await writeJson(join(dir, "package.json"), manifest)
   for (const [name, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, name)), { recursive: true })
     await (typeof content === "string" ? copyFile(content, join(dir, name)) : writeJson(join(dir, name), content))
   }
   await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir })
