@@ -1,6 +1,6 @@
 // React-style usage of the Promise client (type-checked in CI). In a component:
 //   useEffect(() => generateOnMount(setEmail, setError), [])  — the returned cleanup aborts the polling.
-import { createScribeClient, type Email, isScribeError } from "@scribe/client/browser"
+import { createScribeClient, type Email, isScribeError } from "scribe-client"
 
 declare const supabase: { auth: { getSession(): Promise<{ data: { session: { access_token: string } | null } }> } }
 

@@ -1,29 +1,41 @@
 import { HttpApiSchema } from "@effect/platform"
-import { Unauthenticated } from "@scribe/core/auth/TokenVerifier"
-import { EmailNotFound, InvalidEmailId } from "@scribe/core/emails/Email"
+import * as TokenVerifier from "@scribe/core/auth/TokenVerifier"
+import * as Email from "@scribe/core/emails/Email"
+import * as Job from "@scribe/core/jobs/Job"
+import * as Guardrails from "@scribe/core/usage/Guardrails"
+import { ParseResult, Schema } from "effect"
 import {
   BatchEmpty,
   BatchTooLarge,
   CannotCancel,
+  EmailNotFound,
   IdempotencyKeyReused,
+  InvalidEmailId,
   InvalidQueueItemId,
-  JobStatus,
   QueueItemNotFound,
-  TaskNotFound
-} from "@scribe/core/jobs/Job"
-import { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/usage/Guardrails"
-import { ParseResult, Schema } from "effect"
+  SubmissionRateLimited,
+  TaskNotFound,
+  TooManyActiveJobs,
+  Unauthenticated
+} from "./ServiceErrors"
+
+/** What every error the service answers carries once decoded: its HTTP status, and its sentence as `message`. */
+export interface Raised {
+  readonly httpStatus: number
+  readonly message: string
+}
 
 /**
- * The FastAPI wire form `{"detail": "<sentence>"}` for a domain error: encoding renders the sentence, decoding
- * recognises it and rebuilds the typed error, so several errors can share one status code.
+ * The FastAPI wire form `{"detail": "<sentence>"}` for a domain error: encoding renders the sentence (the `message`
+ * of its SDK class, `raised`), decoding recognises it and builds the SDK class, so several errors can share one
+ * status code.
  */
-export const detailError = <A, I, R>(
+export const detailError = <A, I, R, E extends A>(
   error: Schema.Schema<A, I, R>,
   options: {
     readonly status: number
-    readonly render: (error: A) => string
-    readonly parse: (detail: string) => A | undefined
+    readonly raised: new (error: A) => E & Raised
+    readonly parse: (detail: string) => (E & Raised) | undefined
     readonly description: string
   }
 ) =>
@@ -35,102 +47,101 @@ export const detailError = <A, I, R>(
         ? ParseResult.fail(new ParseResult.Type(ast, body, "not this error's sentence"))
         : ParseResult.succeed(decoded)
     },
-    encode: (value) => ParseResult.succeed({ detail: options.render(value) })
+    encode: (value) => ParseResult.succeed({ detail: new options.raised(value).message })
   }).annotations({
     ...HttpApiSchema.annotations({ status: options.status }),
     description: options.description
   })
 
+/** Recognises the one sentence `make()` renders. */
 const exactly =
-  <A>(sentence: string, make: () => A) =>
-  (detail: string) =>
-    detail === sentence ? make() : undefined
+  <E extends Raised>(make: () => E) =>
+  (detail: string) => {
+    const error = make()
+    return detail === error.message ? error : undefined
+  }
 
 const prefixed =
-  <A>(prefix: string, make: (rest: string) => A) =>
+  <E>(prefix: string, make: (rest: string) => E) =>
   (detail: string) =>
     detail.startsWith(prefix) ? make(detail.slice(prefix.length)) : undefined
 
 /** 401: no token, or one that is malformed, expired, forged, or not a signed-in user's. */
-export const UnauthorizedError = detailError(Unauthenticated, {
+export const UnauthorizedError = detailError(TokenVerifier.Unauthenticated, {
   status: 401,
   description: "Missing, malformed, expired or wrongly signed bearer token",
-  render: (e) => e.reason,
+  raised: Unauthenticated,
   parse: (detail) => new Unauthenticated({ reason: detail })
 })
 
-export const emailNotFoundSentence = "Email not found or you don't have permission to access it"
-export const EmailNotFoundError = detailError(EmailNotFound, {
+export const EmailNotFoundError = detailError(Email.EmailNotFound, {
   status: 404,
   description: "No such email among the caller's",
-  render: () => emailNotFoundSentence,
-  parse: exactly(emailNotFoundSentence, () => new EmailNotFound({ id: "" }))
+  raised: EmailNotFound,
+  parse: exactly(() => new EmailNotFound({ id: "" }))
 })
 
-export const InvalidEmailIdError = detailError(InvalidEmailId, {
+export const InvalidEmailIdError = detailError(Email.InvalidEmailId, {
   status: 400,
   description: "The email id is not a UUID",
-  render: (e) => `Invalid email ID format: ${e.reason}`,
+  raised: InvalidEmailId,
   parse: prefixed("Invalid email ID format: ", (reason) => new InvalidEmailId({ input: "", reason }))
 })
 
-export const TaskNotFoundError = detailError(TaskNotFound, {
+export const TaskNotFoundError = detailError(Job.TaskNotFound, {
   status: 404,
   description: "Unknown task, another user's, or finished more than an hour ago",
-  render: () => "Task not found",
-  parse: exactly("Task not found", () => new TaskNotFound({ id: "" }))
+  raised: TaskNotFound,
+  parse: exactly(() => new TaskNotFound({ id: "" }))
 })
 
-export const QueueItemNotFoundError = detailError(QueueItemNotFound, {
+export const QueueItemNotFoundError = detailError(Job.QueueItemNotFound, {
   status: 404,
   description: "No such queue item among the caller's",
-  render: () => "Queue item not found",
-  parse: exactly("Queue item not found", () => new QueueItemNotFound({ id: "" }))
+  raised: QueueItemNotFound,
+  parse: exactly(() => new QueueItemNotFound({ id: "" }))
 })
 
-export const InvalidQueueItemIdError = detailError(InvalidQueueItemId, {
+export const InvalidQueueItemIdError = detailError(Job.InvalidQueueItemId, {
   status: 400,
   description: "The queue item id is not a UUID",
-  render: (e) => `Invalid queue item ID format: ${e.reason}`,
+  raised: InvalidQueueItemId,
   parse: prefixed("Invalid queue item ID format: ", (reason) => new InvalidQueueItemId({ input: "", reason }))
 })
 
 const cannotCancelPattern = /^Cannot cancel item with status '(\w+)'$/
-export const CannotCancelError = detailError(CannotCancel, {
+export const CannotCancelError = detailError(Job.CannotCancel, {
   status: 400,
   description: "Only pending items can be cancelled",
-  render: (e) => `Cannot cancel item with status '${e.status}'`,
+  raised: CannotCancel,
   parse: (detail) => {
     const status = cannotCancelPattern.exec(detail)?.[1]
-    return Schema.is(JobStatus)(status) ? new CannotCancel({ status }) : undefined
+    return Schema.is(Job.JobStatus)(status) ? new CannotCancel({ status }) : undefined
   }
 })
 
-export const BatchTooLargeError = detailError(BatchTooLarge, {
+export const BatchTooLargeError = detailError(Job.BatchTooLarge, {
   status: 400,
   description: "More than 100 items in one batch",
-  render: (e) => `Maximum ${e.max} items per batch`,
+  raised: BatchTooLarge,
   parse: (detail) => {
     const max = /^Maximum (\d+) items per batch$/.exec(detail)?.[1]
     return max === undefined ? undefined : new BatchTooLarge({ max: Number(max) })
   }
 })
 
-export const idempotencyKeyReusedSentence =
-  "Idempotency-Key was already used for a different request; use a new key for a new submission"
-export const IdempotencyKeyReusedError = detailError(IdempotencyKeyReused, {
+export const IdempotencyKeyReusedError = detailError(Job.IdempotencyKeyReused, {
   status: 409,
   description: "The Idempotency-Key was used, within 24 hours, for a different request",
-  render: () => idempotencyKeyReusedSentence,
-  parse: exactly(idempotencyKeyReusedSentence, () => new IdempotencyKeyReused())
+  raised: IdempotencyKeyReused,
+  parse: exactly(() => new IdempotencyKeyReused())
 })
 
-export const batchEmptySentence = "At least 1 item is required per batch"
-export const BatchEmptyError = detailError(BatchEmpty, {
+export const BatchEmptyError = detailError(Job.BatchEmpty, {
   status: 400,
   description: "A batch with no items",
-  render: () => batchEmptySentence,
-  parse: exactly(batchEmptySentence, () => new BatchEmpty())
+  raised: BatchEmpty,
+  parse: exactly(() => new BatchEmpty())
 })
 
 const tooManyActivePattern =
@@ -139,14 +150,12 @@ const tooManyActivePattern =
  * 429: the submission would take the caller's pending + processing jobs past the per-user cap; nothing was queued.
  * The response carries `Retry-After` (seconds).
  */
-export const TooManyActiveJobsError = detailError(TooManyActiveJobs, {
+export const TooManyActiveJobsError = detailError(Guardrails.TooManyActiveJobs, {
   status: 429,
   description:
     "Too many active jobs: the submission would exceed the per-user cap on pending + processing jobs; nothing was " +
     "queued. Retry after the `Retry-After` header's seconds (also in the sentence).",
-  render: (e) =>
-    `Too many active jobs: you have ${e.active} pending or processing and asked for ${e.requested} more; ` +
-    `the limit is ${e.max} per user. Retry after ${e.retryAfterSeconds} seconds.`,
+  raised: TooManyActiveJobs,
   parse: (detail) => {
     const m = tooManyActivePattern.exec(detail)
     return m === null
@@ -163,13 +172,12 @@ export const TooManyActiveJobsError = detailError(TooManyActiveJobs, {
 const rateLimitedPattern =
   /^Too many submissions: the limit is (\d+) per minute per user\. Retry after (\d+) seconds\.$/
 /** 429: the caller made more submissions in the last minute than allowed. The response carries `Retry-After`. */
-export const SubmissionRateLimitedError = detailError(SubmissionRateLimited, {
+export const SubmissionRateLimitedError = detailError(Guardrails.SubmissionRateLimited, {
   status: 429,
   description:
     "Too many submissions per minute for this user; nothing was queued. Retry after the `Retry-After` header's " +
     "seconds (also in the sentence).",
-  render: (e) =>
-    `Too many submissions: the limit is ${e.limit} per minute per user. Retry after ${e.retryAfterSeconds} seconds.`,
+  raised: SubmissionRateLimited,
   parse: (detail) => {
     const m = rateLimitedPattern.exec(detail)
     return m === null ? undefined : new SubmissionRateLimited({ limit: Number(m[1]), retryAfterSeconds: Number(m[2]) })
@@ -183,10 +191,34 @@ export class FieldError extends Schema.Class<FieldError>("FieldError")({
   type: Schema.String
 }) {}
 
-/** 422: the request's body, query or path did not validate; one entry per violated field. */
+/**
+ * 422: the request's body, query or path did not validate (also raised by the client, before sending, for a request
+ * the contract rejects): one `detail` entry per violated field, and `fields` to show them next to a form's inputs.
+ */
 export class ValidationError extends Schema.TaggedError<ValidationError>()("ValidationError", {
   detail: Schema.Array(FieldError)
-}) {}
+}) {
+  get httpStatus(): 422 {
+    return 422
+  }
+  /**
+   * Each violated field's message by its path in the request (`loc` without its `body`/`query`/`path`/`header`
+   * head): `recipient_name`, `items.0.recipient_interest`, `limit`. A field's first message wins.
+   */
+  get fields(): Readonly<Record<string, string>> {
+    const fields = new Map<string, string>()
+    for (const { loc, msg } of this.detail) {
+      const field = (loc.length > 1 ? loc.slice(1) : loc).join(".")
+      if (!fields.has(field)) fields.set(field, msg)
+    }
+    return Object.fromEntries(fields)
+  }
+  /** `recipient_name: String should have at least 2 characters; items.0.recipient_interest: Field required`. */
+  override get message(): string {
+    const fields = Object.entries(this.fields)
+    return fields.length === 0 ? "Invalid request" : fields.map(([field, msg]) => `${field}: ${msg}`).join("; ")
+  }
+}
 
 export const ValidationErrorBody = Schema.transform(
   Schema.Struct({ detail: Schema.Array(FieldError) }),
@@ -203,12 +235,18 @@ export const ValidationErrorBody = Schema.transform(
 })
 
 /** 500: something failed on the server; the body never carries internals. */
-export class InternalServerError extends Schema.TaggedError<InternalServerError>()("InternalServerError", {}) {}
+export class InternalServerError extends Schema.TaggedError<InternalServerError>()("InternalServerError", {}) {
+  get httpStatus(): 500 {
+    return 500
+  }
+  override get message(): string {
+    return "Internal Server Error"
+  }
+}
 
-export const internalErrorSentence = "Internal Server Error"
 export const InternalServerErrorBody = detailError(InternalServerError, {
   status: 500,
   description: "Unexpected server failure",
-  render: () => internalErrorSentence,
+  raised: InternalServerError,
   parse: () => new InternalServerError()
 })

@@ -1,7 +1,4 @@
-import type { EmailNotFound } from "@scribe/core/emails/Email"
-import type { BatchEmpty, BatchTooLarge, IdempotencyKeyReused, TaskNotFound } from "@scribe/core/jobs/Job"
 import { PipelineStep } from "@scribe/core/pipeline/PipelineStep"
-import type { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/usage/Guardrails"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
@@ -19,6 +16,15 @@ import {
   type SubmitOptions,
   type TaskStatus
 } from "./ScribeClient"
+import type {
+  BatchEmpty,
+  BatchTooLarge,
+  EmailNotFound,
+  IdempotencyKeyReused,
+  SubmissionRateLimited,
+  TaskNotFound,
+  TooManyActiveJobs
+} from "./ServiceErrors"
 
 /** The task ended in `FAILURE`: why, and in which pipeline step (`null` when it failed outside one). */
 export class TaskFailed extends Schema.TaggedError<TaskFailed>()("TaskFailed", {
@@ -26,7 +32,12 @@ export class TaskFailed extends Schema.TaggedError<TaskFailed>()("TaskFailed", {
   message: Schema.String,
   type: Schema.String,
   failedStep: Schema.NullOr(PipelineStep)
-}) {}
+}) {
+  /** No HTTP error: the status poll answered 200 with the task's `FAILURE`. */
+  get httpStatus(): undefined {
+    return undefined
+  }
+}
 
 /** How often to poll. */
 export interface PollOptions {

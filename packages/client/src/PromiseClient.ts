@@ -1,15 +1,3 @@
-import type { Unauthenticated } from "@scribe/core/auth/TokenVerifier"
-import type { EmailNotFound, InvalidEmailId } from "@scribe/core/emails/Email"
-import type {
-  BatchEmpty,
-  BatchTooLarge,
-  CannotCancel,
-  IdempotencyKeyReused,
-  InvalidQueueItemId,
-  QueueItemNotFound,
-  TaskNotFound
-} from "@scribe/core/jobs/Job"
-import type { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/usage/Guardrails"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -21,6 +9,20 @@ import * as Stream from "effect/Stream"
 import type { InternalServerError, ValidationError } from "./ApiErrors"
 import * as Polling from "./Polling"
 import * as ScribeClient from "./ScribeClient"
+import type {
+  BatchEmpty,
+  BatchTooLarge,
+  CannotCancel,
+  EmailNotFound,
+  IdempotencyKeyReused,
+  InvalidEmailId,
+  InvalidQueueItemId,
+  QueueItemNotFound,
+  SubmissionRateLimited,
+  TaskNotFound,
+  TooManyActiveJobs,
+  Unauthenticated
+} from "./ServiceErrors"
 
 /** The caller aborted the operation through its `AbortSignal`; `name` is `"AbortError"` as with `fetch`. */
 export class ScribeAborted extends Error {
@@ -29,11 +31,16 @@ export class ScribeAborted extends Error {
   constructor(reason?: unknown) {
     super("The operation was aborted", { cause: reason })
   }
+  /** No HTTP answer: the caller gave up. */
+  get httpStatus(): undefined {
+    return undefined
+  }
 }
 
 /**
- * Everything the Promise client throws, discriminated by `_tag`:
- * - `ValidationError` (422; also raised before sending a request the contract rejects), `detail` per field;
+ * Everything the Promise client throws, discriminated by `_tag`. Each has a `message` to show (the service's sentence;
+ * for a 422 its fields, joined) and `httpStatus` (`undefined` when no HTTP error was answered):
+ * - `ValidationError` (422; also raised before sending a request the contract rejects), `fields` by request path;
  * - `Unauthenticated` (401, or the token provider failed); `InternalServerError` (500);
  * - `TaskNotFound`, `EmailNotFound`, `QueueItemNotFound` (404); `InvalidEmailId`, `InvalidQueueItemId`,
  *   `CannotCancel`, `BatchTooLarge`, `BatchEmpty` (400); `IdempotencyKeyReused` (409);

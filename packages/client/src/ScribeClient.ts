@@ -4,18 +4,6 @@ import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Unauthenticated } from "@scribe/core/auth/TokenVerifier"
-import { EmailNotFound, InvalidEmailId } from "@scribe/core/emails/Email"
-import {
-  type BatchEmpty,
-  type BatchTooLarge,
-  type CannotCancel,
-  type IdempotencyKeyReused,
-  InvalidQueueItemId,
-  QueueItemNotFound,
-  TaskNotFound
-} from "@scribe/core/jobs/Job"
-import type { SubmissionRateLimited, TooManyActiveJobs } from "@scribe/core/usage/Guardrails"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -30,6 +18,21 @@ import * as Schema from "effect/Schema"
 import { type InternalServerError, ValidationError } from "./ApiErrors"
 import { type FieldLocation, fieldErrors } from "./FieldErrors"
 import { ScribeApi } from "./ScribeApi"
+import {
+  type BatchEmpty,
+  type BatchTooLarge,
+  type CannotCancel,
+  EmailNotFound,
+  type IdempotencyKeyReused,
+  InvalidEmailId,
+  InvalidQueueItemId,
+  QueueItemNotFound,
+  type SubmissionRateLimited,
+  surfaced,
+  TaskNotFound,
+  type TooManyActiveJobs,
+  Unauthenticated
+} from "./ServiceErrors"
 import {
   BatchRequest,
   type BatchResponse,
@@ -78,7 +81,12 @@ export class ScribeTransportError extends Data.TaggedError("ScribeTransportError
   readonly status?: number
   readonly message: string
   readonly cause?: unknown
-}> {}
+}> {
+  /** The HTTP status when an answer arrived (as `status`). */
+  get httpStatus(): number | undefined {
+    return this.status
+  }
+}
 
 /** Errors any authenticated call can fail with. */
 export type CommonError = Unauthenticated | InternalServerError | ScribeTransportError
@@ -290,7 +298,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
 
     /** One attempt under the timeout, retried while transient. */
     const send = <A, E>(attempt: Effect.Effect<A, E>, retryable = true) => {
-      const once = transport(attempt).pipe(
+      const once = surfaced(transport(attempt)).pipe(
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () =>

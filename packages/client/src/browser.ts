@@ -3,16 +3,6 @@
  * polling helpers, the contract, and every error the client can raise.
  */
 
-export { Unauthenticated } from "@scribe/core/auth/TokenVerifier"
-export { EmailNotFound, InvalidEmailId } from "@scribe/core/emails/Email"
-export {
-  BatchEmpty,
-  BatchTooLarge,
-  CannotCancel,
-  InvalidQueueItemId,
-  QueueItemNotFound,
-  TaskNotFound
-} from "@scribe/core/jobs/Job"
 export type { PipelineStep } from "@scribe/core/pipeline/PipelineStep"
 export { FieldError, InternalServerError, ValidationError } from "./ApiErrors"
 export * as Polling from "./Polling"
@@ -47,3 +37,17 @@ export type {
 } from "./ScribeClient"
 export * as ScribeClient from "./ScribeClient"
 export { ScribeTransportError } from "./ScribeClient"
+export {
+  BatchEmpty,
+  BatchTooLarge,
+  CannotCancel,
+  EmailNotFound,
+  IdempotencyKeyReused,
+  InvalidEmailId,
+  InvalidQueueItemId,
+  QueueItemNotFound,
+  SubmissionRateLimited,
+  TaskNotFound,
+  TooManyActiveJobs,
+  Unauthenticated
+} from "./ServiceErrors"
