@@ -1,0 +1,146 @@
+import { Args, Command, Options } from "@effect/cli"
+import { ScribeClient } from "@scribe/client/ScribeClient"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Batches from "../Batches"
+import * as BatchRun from "../BatchRun"
+import { JobsFailed } from "../CliError"
+import * as Connection from "../Connection"
+import * as EmailFiles from "../EmailFiles"
+import * as LiveOutput from "../LiveOutput"
+import * as ProgressView from "../ProgressView"
+import * as Recipients from "../Recipients"
+import * as RecipientTable from "../RecipientTable"
+import * as TemplateFile from "../TemplateFile"
+
+const file = Args.file({ name: "FILE", exists: "yes" }).pipe(
+  Args.withDescription("A .csv (UTF-8) or .xlsx file: a header row, then one row per recipient")
+)
+
+const options = {
+  ...Connection.options,
+  template: Options.file("template", { exists: "yes" }).pipe(
+    Options.withDescription("The email template (UTF-8 text, 10–5000 characters, at least one {{placeholder}})")
+  ),
+  nameColumn: Options.text("name-column").pipe(
+    Options.withDescription("The header of the names column (default: name, recipient_name or professor)"),
+    Options.optional
+  ),
+  interestColumn: Options.text("interest-column").pipe(
+    Options.withDescription("The header of the interests column (default: interest, research or recipient_interest)"),
+    Options.optional
+  ),
+  sheet: Options.text("sheet").pipe(
+    Options.withDescription("The .xlsx sheet to read (default: the first)"),
+    Options.optional
+  ),
+  out: Options.directory("out").pipe(
+    Options.withDescription("Where the emails are written, one Markdown file per row"),
+    Options.withDefault("emails")
+  ),
+  cancelOnExit: Options.boolean("cancel-on-exit").pipe(
+    Options.withDescription("On Ctrl-C, cancel the jobs still pending (by default they go on)")
+  ),
+  check: Options.boolean("check").pipe(Options.withDescription("Only check the file and the template; submit nothing"))
+}
+
+const footerFor = (embedded: boolean, dataDir: string, cancelOnExit: boolean) => {
+  const every = "Refreshed every 2 s · "
+  if (cancelOnExit) return `${every}Ctrl-C cancels the pending jobs and stops`
+  if (!embedded) return `${every}Ctrl-C stops watching (the jobs go on on the server)`
+  return dataDir === "memory"
+    ? `${every}Ctrl-C stops watching and the embedded service (in memory: unfinished jobs are lost)`
+    : `${every}Ctrl-C stops watching and the embedded service (unfinished jobs resume on its next start)`
+}
+
+const emailFiles = (view: ProgressView.RunView) =>
+  Effect.gen(function* () {
+    const client = yield* ScribeClient
+    const completed = [...view.items.values()].filter((item) => item.status === "completed" && item.emailId !== null)
+    const width = String(Math.max(0, ...completed.map((item) => item.row))).length
+    return yield* Effect.forEach(
+      completed,
+      (item) =>
+        Effect.map(
+          client.getEmail(item.emailId ?? ""),
+          (email) =>
+            [
+              `row-${String(item.row).padStart(width, "0")}-${EmailFiles.slug(item.name)}.md`,
+              EmailFiles.markdown(email)
+            ] as const
+        ),
+      { concurrency: 4 }
+    )
+  })
+
+/** `scribe batch FILE --template FILE`: every row an email, batches of 100, live progress, a folder of emails. */
+export const batchCommand = Command.make("batch", { file, ...options }, (input) =>
+  Effect.gen(function* () {
+    const table = yield* RecipientTable.read(input.file, { sheet: Option.getOrUndefined(input.sheet) })
+    const { recipients, columns } = yield* Recipients.fromTable(table, {
+      name: Option.getOrUndefined(input.nameColumn),
+      interest: Option.getOrUndefined(input.interestColumn)
+    })
+    const template = yield* TemplateFile.read(input.template)
+    const batches = Batches.split({ recipients, contentHash: table.contentHash, template, columns })
+    const summary =
+      `Read ${recipients.length} recipient${recipients.length === 1 ? "" : "s"} from ${input.file} ` +
+      `(names from "${columns[0]}", interests from "${columns[1]}"): ` +
+      `${batches.length} batch${batches.length === 1 ? "" : "es"} of up to ${Batches.batchSize}`
+    yield* Effect.sync(() => process.stdout.write(`${summary}\n`))
+    if (input.check) return
+
+    yield* Connection.withConnection(input, () =>
+      Effect.gen(function* () {
+        const interactive = LiveOutput.isInteractive()
+        const dataDir = Option.getOrElse(input.dataDir, () => process.env.SCRIBE_DATA_DIR ?? ".scribe/")
+        const output = interactive
+          ? LiveOutput.terminal(footerFor(input.embedded, dataDir, input.cancelOnExit))
+          : LiveOutput.plain()
+        const state = yield* Ref.make<ProgressView.RunView>({ batches: [], items: new Map() })
+        const final = yield* BatchRun.run({ batches, template, output }, state).pipe(
+          Effect.onExit((exit) =>
+            Effect.gen(function* () {
+              const view = yield* Ref.get(state)
+              yield* output.close(Exit.isSuccess(exit) ? exit.value : view)
+              if (!Exit.isInterrupted(exit)) return
+              const unfinished = [...view.items.values()].filter((item) => !ProgressView.isFinished(item)).length
+              if (input.cancelOnExit) {
+                const outcome = yield* BatchRun.cancelPending(view)
+                yield* output.message(
+                  `Stopped. Cancelled ${outcome.cancelled} pending job${outcome.cancelled === 1 ? "" : "s"}` +
+                    (outcome.notCancelled > 0 ? `; ${outcome.notCancelled} had already started and go on.` : ".")
+                )
+              } else {
+                yield* output.message(
+                  input.embedded
+                    ? `Stopped watching; ${unfinished} unfinished job${unfinished === 1 ? "" : "s"} ${dataDir === "memory" ? "are lost with the in-memory service" : "resume when the service starts again"}.`
+                    : `Stopped watching; ${unfinished} unfinished job${unfinished === 1 ? "" : "s"} go on on the server. Run the same command again to follow them (nothing is submitted twice).`
+                )
+              }
+            })
+          )
+        )
+        const counts = ProgressView.tally(final.items.values())
+        const files = yield* emailFiles(final)
+        const written = files.length === 0 ? [] : yield* EmailFiles.writeAll(input.out, files)
+        const lines = [
+          `Done: ${counts.completed} completed, ${counts.failed} failed${counts.gone > 0 ? `, ${counts.gone} no longer listed` : ""} (of ${counts.total}).`,
+          ...[...final.items.values()]
+            .filter((item) => item.status === "failed" || item.status === "gone")
+            .sort((a, b) => a.row - b.row)
+            .map(
+              (item) =>
+                `  row ${item.row} ${ProgressView.printable(item.name)}: ${item.status === "failed" ? `failed: ${ProgressView.printable(item.error ?? "unknown error")}` : "no longer listed"}`
+            ),
+          written.length > 0 ? `Wrote ${written.length} email${written.length === 1 ? "" : "s"} to ${input.out}/` : ""
+        ].filter((line) => line !== "")
+        yield* Effect.sync(() => process.stdout.write(`${lines.join("\n")}\n`))
+        if (counts.completed < counts.total)
+          return yield* new JobsFailed({ failed: counts.total - counts.completed, total: counts.total })
+      })
+    )
+  })
+).pipe(Command.withDescription("Write one email per row of a .csv or .xlsx file, with live progress"))

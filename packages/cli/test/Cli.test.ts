@@ -1,0 +1,342 @@
+import { readdirSync, readFileSync, statSync } from "node:fs"
+import { join } from "node:path"
+import { type LlmScript, Reply } from "@scribe/adapters/testkit/FakeLlm"
+import { pipelineModel } from "@scribe/adapters/testkit/PipelineModel"
+import * as World from "@scribe/adapters/testkit/World"
+import { Effect, Exit, Scope } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import writeXlsxFile from "write-excel-file/node"
+import {
+  cliBundle,
+  queueOf,
+  removeBundle,
+  runCli,
+  type Service,
+  startService,
+  tempDir,
+  template,
+  tokenFor,
+  writeIn
+} from "./Harness"
+
+/** Calls naming a held recipient wait until the test lets them go, so a test can look at a run mid-way. */
+const holds = new Map<string, { readonly promise: Promise<void>; readonly release: () => void }>()
+export const hold = (marker: string) => {
+  let release = () => {}
+  const promise = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  holds.set(marker, { promise, release })
+  return release
+}
+
+const model = pipelineModel({
+  // A permanent failure (the provider refuses the key) for any recipient called Doomed.
+  override: (request) => (request.prompt.includes("Doomed") ? Reply.invalidApiKey() : undefined)
+})
+const script: LlmScript = async (request) => {
+  for (const [marker, held] of holds) if (request.prompt.includes(marker)) await held.promise
+  return model(request)
+}
+
+const scope = Effect.runSync(Scope.make())
+let world: World.WorldService
+let service: Service
+
+beforeAll(async () => {
+  world = await Effect.runPromise(Scope.extend(World.make({ scale: 0.02 }), scope))
+  world.llm.setScript(script)
+  ;[service] = await Promise.all([startService({ ...world.env, SCRIBE_WORKER_CONCURRENCY: "4" }), cliBundle()])
+}, 90_000)
+
+afterAll(async () => {
+  for (const held of holds.values()) held.release()
+  await service?.stop()
+  await removeBundle()
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+})
+
+const newUser = () => tokenFor(`cli-${crypto.randomUUID()}`)
+
+/** `scribe <command> … --url <service>` as the user of `token`, in `cwd`. */
+const scribe = (token: string, cwd: string, ...args: ReadonlyArray<string>) =>
+  runCli([...args, "--url", service.url], { cwd, env: { SCRIBE_TOKEN: token } })
+
+const profs =
+  "Professor,Research,Email\nGrace Hopper,compilers,g@uni.edu\nAlan Turing,computability,a@uni.edu\nBarbara Liskov,data abstraction,b@uni.edu\n"
+
+describe.concurrent("scribe against the embedded default", { timeout: 90_000 }, () => {
+  it("batch: plain lines only on change, a folder of emails; a rerun queues nothing; history and export", async () => {
+    const token = await newUser()
+    const dir = tempDir()
+    writeIn(dir, "profs.csv", profs)
+    writeIn(dir, "t.txt", template)
+
+    const first = await scribe(token, dir, "batch", "profs.csv", "--template", "t.txt")
+    expect(first.stderr).toBe("")
+    expect(first.code).toBe(0)
+    // Not a terminal: no escape sequences, no redraws.
+    expect(first.stdout).not.toContain("\u001b")
+    const lines = first.stdout.trimEnd().split("\n")
+    expect(lines[0]).toBe(
+      'Read 3 recipients from profs.csv (names from "Professor", interests from "Research"): 1 batch of up to 100'
+    )
+    expect(lines[1]).toBe("Batch 1/1 (rows 2–4): submitted, 3 jobs")
+    expect(lines.slice(-3)).toEqual([
+      "Batch 1/1 (rows 2–4): done, 3 completed, 0 failed",
+      "Done: 3 completed, 0 failed (of 3).",
+      "Wrote 3 emails to emails/"
+    ])
+    const itemLines = lines.slice(2, -3)
+    const names = ["Grace Hopper", "Alan Turing", "Barbara Liskov"]
+    for (const line of itemLines) {
+      expect(line).toMatch(
+        /^row [2-4] (Grace Hopper|Alan Turing|Barbara Liskov): (pending( \(#\d+ in line\))?|processing \((template_parser|web_scraper|arxiv_helper|email_composer)\)|completed)$/
+      )
+    }
+    names.forEach((name, i) => {
+      const states = itemLines
+        .filter((line) => line.startsWith(`row ${i + 2} ${name}: `))
+        .map((line) => line.slice(`row ${i + 2} ${name}: `.length))
+      // Each change once, in lifecycle order, ending completed.
+      expect(states.at(-1)).toBe("completed")
+      expect(states.filter((s) => s === "completed")).toHaveLength(1)
+      for (let j = 1; j < states.length; j++) expect(states[j]).not.toBe(states[j - 1])
+      const phase = (s: string) => (s.startsWith("pending") ? 0 : s.startsWith("processing") ? 1 : 2)
+      expect([...states.map(phase)].sort()).toEqual(states.map(phase))
+    })
+    const files = readdirSync(join(dir, "emails")).sort()
+    expect(files).toEqual(["row-2-grace-hopper.md", "row-3-alan-turing.md", "row-4-barbara-liskov.md"])
+    const grace = readFileSync(join(dir, "emails", "row-2-grace-hopper.md"), "utf8")
+    expect(grace).toMatch(
+      /^---\nid: "[0-9a-f-]{36}"\nrecipient_name: "Grace Hopper"\nrecipient_interest: "compilers"\n/
+    )
+    expect(grace).toContain("Dear Grace Hopper,")
+
+    const queued = await queueOf(service.url, token)
+    expect(queued).toHaveLength(3)
+    const rerun = await scribe(token, dir, "batch", "profs.csv", "--template", "t.txt")
+    expect(rerun.code).toBe(0)
+    expect(rerun.stdout).toContain("Done: 3 completed, 0 failed (of 3).")
+    const after = await queueOf(service.url, token)
+    expect(after.map((item) => item.id).sort()).toEqual(queued.map((item) => item.id).sort())
+
+    const [history, md, csv, json] = await Promise.all([
+      scribe(token, dir, "history"),
+      scribe(token, dir, "export", "--format", "md", "--out", "md"),
+      scribe(token, dir, "export", "--format", "csv", "--out", "csv"),
+      scribe(token, dir, "export", "--format", "json", "--out", "json")
+    ])
+    expect(history.code).toBe(0)
+    const historyLines = history.stdout.trimEnd().split("\n")
+    expect(historyLines[0]).toMatch(/^CREATED\s+RECIPIENT\s+INTEREST\s+CONFIDENT\s+ID$/)
+    expect(
+      historyLines
+        .slice(1)
+        .map((line) => line.split(/\s{2,}/)[1])
+        .sort()
+    ).toEqual([...names].sort())
+
+    expect(md.code).toBe(0)
+    expect(md.stdout).toBe("Exported 3 emails to 3 files in md/\n")
+    const mdFiles = readdirSync(join(dir, "md"))
+    expect(mdFiles).toHaveLength(3)
+    for (const file of mdFiles)
+      expect(file).toMatch(/^\d{4}-\d{2}-\d{2}-(grace-hopper|alan-turing|barbara-liskov)-[0-9a-f]{8}\.md$/)
+
+    expect(csv.code).toBe(0)
+    const csvText = readFileSync(join(dir, "csv", "emails.csv"), "utf8")
+    expect(csvText.split("\n")[0]).toBe(
+      "id,created_at,recipient_name,recipient_interest,template_type,is_confident,displayed,email_message"
+    )
+    expect(csvText).toContain(",Alan Turing,computability,")
+
+    expect(json.code).toBe(0)
+    const exported = JSON.parse(readFileSync(join(dir, "json", "emails.json"), "utf8")) as Array<{
+      recipient_name: string
+    }>
+    expect(exported.map((email) => email.recipient_name).sort()).toEqual([...names].sort())
+  })
+
+  it("batch: a failed job is named with its row and the exit code is 1", async () => {
+    const token = await newUser()
+    const dir = tempDir()
+    writeIn(dir, "profs.csv", "name,interest\nGrace Hopper,compilers\nDoomed Person,nothing at all\n")
+    writeIn(dir, "t.txt", template)
+    const result = await scribe(token, dir, "batch", "profs.csv", "--template", "t.txt", "--out", "out")
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain("Done: 1 completed, 1 failed (of 2).")
+    expect(result.stdout).toMatch(/\n {2}row 3 Doomed Person: failed: .+\n/)
+    expect(readdirSync(join(dir, "out"))).toEqual(["row-2-grace-hopper.md"])
+  })
+
+  it("batch: a bad file or template exits 2 naming the row and column, and submits nothing", async () => {
+    const token = await newUser()
+    const dir = tempDir()
+    writeIn(dir, "t.txt", template)
+    writeIn(dir, "short.txt", "Hi {{x}}")
+    writeIn(dir, "plain.txt", "Dear professor, I like your work very much.")
+    const cases: ReadonlyArray<readonly [string, string | Uint8Array, ReadonlyArray<string>, RegExp]> = [
+      [
+        "columns.csv",
+        "Prof,Field\nGrace Hopper,compilers\n",
+        [],
+        /columns\.csv has no name column: looked for a header named name, recipient_name, professor.*its headers are "Prof", "Field"/
+      ],
+      ["blank.csv", "name,interest\nGrace Hopper,compilers\n,\nAlan Turing,computability\n", [], /row 3 is empty/],
+      ["cell.csv", "name,interest\nGrace Hopper,\n", [], /row 2, column "interest": the interest is empty/],
+      [
+        "long.csv",
+        `name,interest\n${"x".repeat(256)},compilers\nAda,${"y".repeat(501)}\n`,
+        [],
+        /row 2, column "name": the name is too long \(256 characters; at most 255\)[\s\S]*row 3, column "interest": the interest is too long \(501 characters; at most 500\)/
+      ],
+      [
+        "short.csv",
+        "name,interest\nG,compilers\n",
+        [],
+        /row 2, column "name": the name is too short \(1 characters; at least 2\)/
+      ],
+      [
+        "latin1.csv",
+        Buffer.from("name,interest\nGrace Hopper,compilers\nJos\u00e9 Garc\u00eda,algebra\n", "latin1"),
+        [],
+        /latin1\.csv: line 3 is not valid UTF-8/
+      ],
+      ["header.csv", "name,interest\n", [], /header\.csv has a header row but no recipients/],
+      [
+        "huge.csv",
+        `name,interest\n${"Grace Hopper,compilers\n".repeat(1001)}`,
+        [],
+        /huge\.csv has 1001 rows; at most 1000/
+      ],
+      [
+        "ok.csv",
+        profs,
+        ["--template", "short.txt"],
+        /The template short\.txt is too short \(8 characters; at least 10\)/
+      ],
+      ["ok.csv", profs, ["--template", "plain.txt"], /The template plain\.txt has no placeholder/],
+      ["ok.csv", profs, ["--name-column", "Nom"], /ok\.csv has no column "Nom" \(--name-column\)/],
+      ["profs.xls", "whatever", [], /the old \.xls format is not read/]
+    ]
+    const results = await Promise.all(
+      cases.map(([file, content, extra]) => {
+        writeIn(dir, file, content)
+        return scribe(
+          token,
+          dir,
+          "batch",
+          file,
+          ...(extra.includes("--template") ? extra : ["--template", "t.txt", ...extra])
+        )
+      })
+    )
+    results.forEach((result, i) => {
+      const [file, , , message] = cases[i]!
+      expect({ file, code: result.code }).toEqual({ file, code: 2 })
+      expect(result.stderr).toMatch(message)
+      expect(result.stdout).not.toContain("submitted")
+    })
+    expect(await queueOf(service.url, token)).toEqual([])
+  })
+
+  it("batch: an .xlsx file with its own column names", async () => {
+    const token = await newUser()
+    const dir = tempDir()
+    writeIn(dir, "t.txt", template)
+    await writeXlsxFile([
+      ["Full Name of Professor", "Lab", "Works on"],
+      ["Grace Hopper", "Navy", "compilers"],
+      ["Alan Turing", "Manchester", "computability"]
+    ]).toFile(join(dir, "profs.xlsx"))
+    const result = await scribe(
+      token,
+      dir,
+      "batch",
+      "profs.xlsx",
+      "--template",
+      "t.txt",
+      "--name-column",
+      "full name of professor",
+      "--interest-column",
+      "Works on"
+    )
+    expect(result.stderr).toBe("")
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(
+      'Read 2 recipients from profs.xlsx (names from "Full Name of Professor", interests from "Works on")'
+    )
+    expect(readdirSync(join(dir, "emails")).sort()).toEqual(["row-2-grace-hopper.md", "row-3-alan-turing.md"])
+  })
+
+  it("generate: progress on stderr, the email on stdout", async () => {
+    const token = await newUser()
+    const dir = tempDir()
+    writeIn(dir, "t.txt", template)
+    const result = await scribe(
+      token,
+      dir,
+      "generate",
+      "--name",
+      "Prof. Ada Lovelace",
+      "--interest",
+      "analytical engines",
+      "--template",
+      "t.txt"
+    )
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(
+      /^Dear Ada Lovelace,\n\nI read your work on .+ with great interest\.\n\nBest,\nSam\n$/
+    )
+    const progress = result.stderr.trimEnd().split("\n")
+    for (const line of progress) expect(line).toMatch(/^Task [0-9a-f-]{36}: (pending|processing \(\w+\)|completed)$/)
+    expect(progress.at(-1)).toMatch(/: completed$/)
+
+    const bad = await scribe(
+      token,
+      dir,
+      "generate",
+      "--name",
+      "A",
+      "--interest",
+      "analytical engines",
+      "--template",
+      "t.txt"
+    )
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("--name is too short (1 characters; at least 2).")
+  })
+
+  it("login: the token is checked, then stored owner-only and used when no token is given", async () => {
+    const token = await newUser()
+    const dir = tempDir()
+    const config = tempDir("scribe-config-")
+    const env = { XDG_CONFIG_HOME: config }
+    const refused = await runCli(["login", "--url", service.url, "--token", "not-a-token"], { cwd: dir, env })
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain("refused the token")
+    expect(() => statSync(join(config, "scribe", "config.json"))).toThrow()
+
+    const login = await runCli(["login", "--url", `${service.url}/`, "--token", token], { cwd: dir, env })
+    expect(login.code).toBe(0)
+    const file = join(config, "scribe", "config.json")
+    expect(login.stdout).toBe(`Logged in to ${service.url}; the token is stored in ${file} (owner-only).\n`)
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({
+      defaultUrl: service.url,
+      servers: { [service.url]: { token } }
+    })
+    // No --url and no token: the login's server and token.
+    const queue = await runCli(["queue"], { cwd: dir, env })
+    expect(queue.stderr).toBe("")
+    expect(queue.code).toBe(0)
+    expect(queue.stdout).toBe(
+      "0 jobs in the last 24 hours: 0 pending, 0 processing, 0 completed, 0 failed\nCREATED  RECIPIENT  STATUS  LINE  STEP / ERROR  TRIES  ID\n"
+    )
+
+    const nowhere = await runCli(["queue"], { cwd: dir, env: { XDG_CONFIG_HOME: tempDir("scribe-config-") } })
+    expect(nowhere.code).toBe(2)
+    expect(nowhere.stderr).toContain("No server: pass --url URL")
+  })
+})
