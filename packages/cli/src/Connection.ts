@@ -77,6 +77,7 @@ const embedded = (options: ConnectionOptions) =>
     }
     const client = yield* makeClient(server.url, token.value)
     yield* awaitHealthy(client)
+    yield* Effect.sync(() => process.stderr.write(`The embedded Scribe service is up at ${server.url}\n`))
     return { client, baseUrl: server.url, token: token.value } satisfies Connection
   })
 

@@ -1,66 +1,15 @@
 import { readdirSync, readFileSync, statSync } from "node:fs"
+import { createServer } from "node:http"
 import { join } from "node:path"
-import { type LlmScript, Reply } from "@scribe/adapters/testkit/FakeLlm"
-import { pipelineModel } from "@scribe/adapters/testkit/PipelineModel"
-import * as World from "@scribe/adapters/testkit/World"
-import { Effect, Exit, Scope } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Readable } from "node:stream"
+import { afterAll, describe, expect, it } from "vitest"
 import writeXlsxFile from "write-excel-file/node"
-import {
-  cliBundle,
-  queueOf,
-  removeBundle,
-  runCli,
-  type Service,
-  startService,
-  tempDir,
-  template,
-  tokenFor,
-  writeIn
-} from "./Harness"
+import { cliBundle, eventually, queueOf, runCli, startCli, tempDir, template, writeIn } from "./Harness"
+import { useService } from "./Suite"
+import { hasTmux, makeTmux } from "./Tmux"
 
-/** Calls naming a held recipient wait until the test lets them go, so a test can look at a run mid-way. */
-const holds = new Map<string, { readonly promise: Promise<void>; readonly release: () => void }>()
-export const hold = (marker: string) => {
-  let release = () => {}
-  const promise = new Promise<void>((resolve) => {
-    release = resolve
-  })
-  holds.set(marker, { promise, release })
-  return release
-}
-
-const model = pipelineModel({
-  // A permanent failure (the provider refuses the key) for any recipient called Doomed.
-  override: (request) => (request.prompt.includes("Doomed") ? Reply.invalidApiKey() : undefined)
-})
-const script: LlmScript = async (request) => {
-  for (const [marker, held] of holds) if (request.prompt.includes(marker)) await held.promise
-  return model(request)
-}
-
-const scope = Effect.runSync(Scope.make())
-let world: World.WorldService
-let service: Service
-
-beforeAll(async () => {
-  world = await Effect.runPromise(Scope.extend(World.make({ scale: 0.02 }), scope))
-  world.llm.setScript(script)
-  ;[service] = await Promise.all([startService({ ...world.env, SCRIBE_WORKER_CONCURRENCY: "4" }), cliBundle()])
-}, 90_000)
-
-afterAll(async () => {
-  for (const held of holds.values()) held.release()
-  await service?.stop()
-  await removeBundle()
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-})
-
-const newUser = () => tokenFor(`cli-${crypto.randomUUID()}`)
-
-/** `scribe <command> … --url <service>` as the user of `token`, in `cwd`. */
-const scribe = (token: string, cwd: string, ...args: ReadonlyArray<string>) =>
-  runCli([...args, "--url", service.url], { cwd, env: { SCRIBE_TOKEN: token } })
+const suite = useService()
+const { newUser, scribe } = suite
 
 const profs =
   "Professor,Research,Email\nGrace Hopper,compilers,g@uni.edu\nAlan Turing,computability,a@uni.edu\nBarbara Liskov,data abstraction,b@uni.edu\n"
@@ -91,7 +40,7 @@ describe.concurrent("scribe against the embedded default", { timeout: 90_000 }, 
     const names = ["Grace Hopper", "Alan Turing", "Barbara Liskov"]
     for (const line of itemLines) {
       expect(line).toMatch(
-        /^row [2-4] (Grace Hopper|Alan Turing|Barbara Liskov): (pending( \(#\d+ in line\))?|processing \((template_parser|web_scraper|arxiv_helper|email_composer)\)|completed)$/
+        /^row [2-4] (Grace Hopper|Alan Turing|Barbara Liskov): (pending( \(#\d+ in line\))?|processing( \((template_parser|web_scraper|arxiv_helper|email_composer)\))?|completed)$/
       )
     }
     names.forEach((name, i) => {
@@ -113,12 +62,12 @@ describe.concurrent("scribe against the embedded default", { timeout: 90_000 }, 
     )
     expect(grace).toContain("Dear Grace Hopper,")
 
-    const queued = await queueOf(service.url, token)
+    const queued = await queueOf(suite.service().url, token)
     expect(queued).toHaveLength(3)
     const rerun = await scribe(token, dir, "batch", "profs.csv", "--template", "t.txt")
     expect(rerun.code).toBe(0)
     expect(rerun.stdout).toContain("Done: 3 completed, 0 failed (of 3).")
-    const after = await queueOf(service.url, token)
+    const after = await queueOf(suite.service().url, token)
     expect(after.map((item) => item.id).sort()).toEqual(queued.map((item) => item.id).sort())
 
     const [history, md, csv, json] = await Promise.all([
@@ -238,7 +187,7 @@ describe.concurrent("scribe against the embedded default", { timeout: 90_000 }, 
       expect(result.stderr).toMatch(message)
       expect(result.stdout).not.toContain("submitted")
     })
-    expect(await queueOf(service.url, token)).toEqual([])
+    expect(await queueOf(suite.service().url, token)).toEqual([])
   })
 
   it("batch: an .xlsx file with its own column names", async () => {
@@ -313,19 +262,19 @@ describe.concurrent("scribe against the embedded default", { timeout: 90_000 }, 
     const dir = tempDir()
     const config = tempDir("scribe-config-")
     const env = { XDG_CONFIG_HOME: config }
-    const refused = await runCli(["login", "--url", service.url, "--token", "not-a-token"], { cwd: dir, env })
+    const refused = await runCli(["login", "--url", suite.service().url, "--token", "not-a-token"], { cwd: dir, env })
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain("refused the token")
     expect(() => statSync(join(config, "scribe", "config.json"))).toThrow()
 
-    const login = await runCli(["login", "--url", `${service.url}/`, "--token", token], { cwd: dir, env })
+    const login = await runCli(["login", "--url", `${suite.service().url}/`, "--token", token], { cwd: dir, env })
     expect(login.code).toBe(0)
     const file = join(config, "scribe", "config.json")
-    expect(login.stdout).toBe(`Logged in to ${service.url}; the token is stored in ${file} (owner-only).\n`)
+    expect(login.stdout).toBe(`Logged in to ${suite.service().url}; the token is stored in ${file} (owner-only).\n`)
     expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({
-      defaultUrl: service.url,
-      servers: { [service.url]: { token } }
+      defaultUrl: suite.service().url,
+      servers: { [suite.service().url]: { token } }
     })
     // No --url and no token: the login's server and token.
     const queue = await runCli(["queue"], { cwd: dir, env })
@@ -338,5 +287,195 @@ describe.concurrent("scribe against the embedded default", { timeout: 90_000 }, 
     const nowhere = await runCli(["queue"], { cwd: dir, env: { XDG_CONFIG_HOME: tempDir("scribe-config-") } })
     expect(nowhere.code).toBe(2)
     expect(nowhere.stderr).toContain("No server: pass --url URL")
+  })
+
+  it("batch: Ctrl-C stops watching and leaves the jobs queued (without --cancel-on-exit); exit 130", async () => {
+    const token = await newUser()
+    const dir = tempDir()
+    const release = suite.hold("Paused")
+    writeIn(dir, "profs.csv", "name,interest\nPaused Grace,compilers\nPaused Alan,computability\n")
+    writeIn(dir, "t.txt", template)
+    const run = await startCli(["batch", "profs.csv", "--template", "t.txt", "--url", suite.service().url], {
+      cwd: dir,
+      env: { SCRIBE_TOKEN: token }
+    })
+    await eventually("the first poll", () => /row 3 Paused Alan: (pending|processing)/.test(run.stdout()))
+    run.child.kill("SIGINT")
+    const result = await run.done
+    release()
+    expect(result.code).toBe(130)
+    expect(result.stdout).toMatch(
+      /\nStopped watching; 2 unfinished jobs go on on the server\. Rerun the command to follow them\.\n$/
+    )
+    const queue = await queueOf(suite.service().url, token)
+    expect(queue.map((item) => item.recipient_name)).toEqual(["Paused Grace", "Paused Alan"])
+  })
+
+  it("templates from-resume: the PDF goes as multipart field `file`; the template comes back", async () => {
+    const token = await newUser()
+    const dir = tempDir()
+    const pdf = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
+    writeIn(dir, "resume.pdf", pdf)
+    writeIn(dir, "notes.pdf", "not a pdf")
+    const seen: Array<{ method: string; path: string; authorization: string; file: Uint8Array; name: string }> = []
+    // The route as the contract describes it; the CLI is tested against that shape.
+    const server = createServer(async (request, response) => {
+      const body = await new Response(Readable.toWeb(request) as ReadableStream, {
+        headers: { "content-type": request.headers["content-type"] ?? "" }
+      }).formData()
+      const file = body.get("file") as File
+      seen.push({
+        method: request.method ?? "",
+        path: request.url ?? "",
+        authorization: request.headers.authorization ?? "",
+        file: new Uint8Array(await file.arrayBuffer()),
+        name: file.name
+      })
+      response.writeHead(201, { "content-type": "application/json" })
+      response.end(
+        JSON.stringify({
+          id: "7f8e9d0c-1b2a-4c3d-8e4f-5a6b7c8d9e0f",
+          user_id: "u1",
+          pdf_url: null,
+          template_text: "Dear {{name}}, I am a student of {{research}}.",
+          user_instructions: null,
+          created_at: "2026-11-30T09:00:00Z"
+        })
+      )
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const address = server.address()
+    const url = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`
+    try {
+      const made = await runCli(["templates", "from-resume", "resume.pdf", "--out", "t.txt", "--url", url], {
+        cwd: dir,
+        env: { SCRIBE_TOKEN: token }
+      })
+      expect(made.code).toBe(0)
+      expect(made.stdout).toBe("Dear {{name}}, I am a student of {{research}}.\n")
+      expect(readFileSync(join(dir, "t.txt"), "utf8")).toBe("Dear {{name}}, I am a student of {{research}}.\n")
+      expect(seen).toHaveLength(1)
+      expect(seen[0]).toMatchObject({
+        method: "POST",
+        path: "/api/templates/",
+        authorization: `Bearer ${token}`,
+        name: "resume.pdf"
+      })
+      expect(Buffer.from(seen[0]!.file)).toEqual(pdf)
+    } finally {
+      server.close()
+    }
+    const [notPdf, missingRoute] = await Promise.all([
+      scribe(token, dir, "templates", "from-resume", "notes.pdf"),
+      scribe(token, dir, "templates", "from-resume", "resume.pdf")
+    ])
+    expect(notPdf.code).toBe(2)
+    expect(notPdf.stderr).toBe("notes.pdf is not a PDF file.\n")
+    // The embedded default has no such route yet: said plainly, not as a crash.
+    expect(missingRoute.code).toBe(1)
+    expect(missingRoute.stderr).toContain("has no POST /api/templates/ route (404)")
+  })
+
+  it("batch --embedded: starts its own service, writes the emails, and stops the service on exit", async () => {
+    const dir = tempDir()
+    writeIn(dir, "profs.csv", profs)
+    writeIn(dir, "t.txt", template)
+    const result = await runCli(
+      ["batch", "profs.csv", "--template", "t.txt", "--embedded", "--data-dir", "memory"],
+      // The world's upstreams, so its jobs finish as fast as the suite's; its own dev token, printed at start.
+      { cwd: dir, env: { ...suite.world().env } }
+    )
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/^Starting the embedded Scribe service \(data: in memory, gone on exit\)…\n/)
+    const url = /The embedded Scribe service is up at (http:\/\/127\.0\.0\.1:\d+)\n/.exec(result.stderr)?.[1]
+    expect(url).toBeDefined()
+    expect(result.stdout).toContain("Done: 3 completed, 0 failed (of 3).")
+    expect(readdirSync(join(dir, "emails"))).toHaveLength(3)
+    await expect(fetch(`${url}/health`)).rejects.toThrow()
+  })
+})
+
+const sessions: Array<ReturnType<typeof makeTmux>> = []
+afterAll(() => {
+  for (const session of sessions) session.kill()
+})
+
+/** `scribe <args…> --url <service>` in a 120×40 tmux terminal, as the user of `token`, in `cwd`. */
+const inTerminal = async (name: string, token: string, cwd: string, args: ReadonlyArray<string>) => {
+  const tmux = makeTmux(name)
+  sessions.push(tmux)
+  const command = [process.execPath, await cliBundle(), ...args, "--url", suite.service().url]
+    .map((part) => `'${part}'`)
+    .join(" ")
+  tmux.start(`cd '${cwd}' && ${command}`, { SCRIBE_TOKEN: token, TERM: "xterm-256color" })
+  return tmux
+}
+
+const frameLines = (screen: string) =>
+  screen.split("\n").filter((line) => /^Batch 1\/1 \(rows 2–\d\)\s+[█░]/.test(line))
+
+describe.runIf(hasTmux()).concurrent("scribe in a terminal (tmux)", { timeout: 90_000 }, () => {
+  it("batch: one bar and a line per item, redrawn in place every 2 s; the final frame stays", async () => {
+    const token = await suite.newUser()
+    const dir = tempDir()
+    const release = suite.hold("Held")
+    writeIn(
+      dir,
+      "profs.csv",
+      "name,interest\nGrace Hopper,compilers\nAlan Turing,computability\nHeld Liskov,data abstraction\n"
+    )
+    writeIn(dir, "t.txt", template)
+    const tmux = await inTerminal("live", token, dir, ["batch", "profs.csv", "--template", "t.txt"])
+
+    const midway = await tmux.waitFor("two of three done", (screen) => screen.includes("2/3  ✓ 2  ✗ 0"))
+    expect(midway).toContain("Batch 1/1 (rows 2–4): submitted, 3 jobs")
+    expect(frameLines(midway)).toHaveLength(1)
+    expect(frameLines(midway)[0]).toMatch(/^Batch 1\/1 \(rows 2–4\) █{20}░{10} 2\/3 {2}✓ 2 {2}✗ 0$/)
+    expect(midway).toMatch(/\n {2}row 2 {2}Grace Hopper {2}completed\n/)
+    expect(midway).toMatch(/\n {2}row 3 {2}Alan Turing {3}completed\n/)
+    expect(midway).toMatch(/\n {2}row 4 {2}Held Liskov {3}processing( \(\w+\))?\n/)
+    expect(midway).toContain("Refreshed every 2 s · Ctrl-C stops watching (the jobs go on on the server)")
+
+    release()
+    const end = await tmux.waitFor("the exit", (screen) => screen.includes("EXIT="))
+    expect(end).toContain("EXIT=0")
+    // Redrawn in place: still one frame, now final and without its footer.
+    expect(frameLines(end)).toEqual(["Batch 1/1 (rows 2–4) ██████████████████████████████ 3/3  ✓ 3  ✗ 0"])
+    expect(end).toMatch(/\n {2}row 4 {2}Held Liskov {3}completed\n/)
+    expect(end).not.toContain("Refreshed every 2 s")
+    expect(end).toContain("Done: 3 completed, 0 failed (of 3).\nWrote 3 emails to emails/\nEXIT=0")
+    expect(readdirSync(join(dir, "emails"))).toHaveLength(3)
+  })
+
+  it("batch --cancel-on-exit: Ctrl-C cancels the pending jobs and says so; exit 130", async () => {
+    const token = await suite.newUser()
+    const dir = tempDir()
+    const release = suite.hold("Frozen")
+    const names = ["Frozen Ada", "Frozen Alan", "Frozen Grace", "Frozen Edsger", "Frozen Barbara", "Frozen Frances"]
+    writeIn(dir, "profs.csv", `name,interest\n${names.map((name) => `${name},computing`).join("\n")}\n`)
+    writeIn(dir, "t.txt", template)
+    try {
+      const tmux = await inTerminal("cancel", token, dir, [
+        "batch",
+        "profs.csv",
+        "--template",
+        "t.txt",
+        "--cancel-on-exit"
+      ])
+      const running = await tmux.waitFor("jobs waiting in line", (screen) => /pending \(#\d+ in line\)/.test(screen))
+      expect(running).toContain("Refreshed every 2 s · Ctrl-C cancels the pending jobs and stops")
+      expect(frameLines(running)[0]).toMatch(/ 0\/6 {2}✓ 0 {2}✗ 0$/)
+      tmux.sendKeys("C-c")
+      const end = await tmux.waitFor("the exit", (screen) => screen.includes("EXIT="))
+      expect(end).toContain("EXIT=130")
+      const cancelled = Number(/Stopped\. Cancelled (\d) pending jobs?\./.exec(end)?.[1])
+      expect(cancelled).toBeGreaterThan(0)
+      // What is left on the server: the jobs that had started, none pending.
+      const queue = await queueOf(suite.service().url, token)
+      expect(queue).toHaveLength(names.length - cancelled)
+      expect(queue.filter((item) => item.status === "pending")).toEqual([])
+    } finally {
+      release()
+    }
   })
 })

@@ -140,33 +140,57 @@ export interface CliResult {
   readonly stderr: string
 }
 
-/** Runs `scribe …args` to its end, as a child process whose stdout and stderr are pipes (not a terminal). */
-export const runCli = async (
+export interface RunningCli {
+  readonly child: ChildProcess
+  /** What it printed so far. */
+  readonly stdout: () => string
+  readonly done: Promise<CliResult>
+}
+
+/** Starts `scribe …args` (the bundle unless `entry` is given) as a child process with pipes (not a terminal). */
+export const startCli = async (
   args: ReadonlyArray<string>,
   options: { readonly env?: Record<string, string>; readonly cwd?: string; readonly entry?: string } = {}
-) => {
+): Promise<RunningCli> => {
   const entry = options.entry ?? (await cliBundle())
-  return new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], {
-      cwd: options.cwd ?? repositoryRoot,
-      env: cleanEnv(options.env ?? {}),
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000)
+  const child = spawn(process.execPath, [entry, ...args], {
+    cwd: options.cwd ?? repositoryRoot,
+    env: cleanEnv(options.env ?? {}),
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stdout = ""
+  let stderr = ""
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const done = new Promise<CliResult>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 80_000)
     child.once("error", reject)
     child.once("close", (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
     })
   })
+  return { child, stdout: () => stdout, done }
+}
+
+/** Runs `scribe …args` to its end (see `startCli`). */
+export const runCli = async (
+  args: ReadonlyArray<string>,
+  options: { readonly env?: Record<string, string>; readonly cwd?: string; readonly entry?: string } = {}
+): Promise<CliResult> => (await startCli(args, options)).done
+
+/** Polls `check` every 100 ms until it holds (30 s at most). */
+export const eventually = async (what: string, check: () => boolean | Promise<boolean>) => {
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`timed out waiting for ${what}`)
 }
 
 /** A fresh folder for one test's files. */

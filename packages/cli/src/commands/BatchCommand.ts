@@ -117,7 +117,7 @@ export const batchCommand = Command.make("batch", { file, ...options }, (input) 
                 yield* output.message(
                   input.embedded
                     ? `Stopped watching; ${unfinished} unfinished job${unfinished === 1 ? "" : "s"} ${dataDir === "memory" ? "are lost with the in-memory service" : "resume when the service starts again"}.`
-                    : `Stopped watching; ${unfinished} unfinished job${unfinished === 1 ? "" : "s"} go on on the server. Run the same command again to follow them (nothing is submitted twice).`
+                    : `Stopped watching; ${unfinished} unfinished job${unfinished === 1 ? "" : "s"} go on on the server. Rerun the command to follow them.`
                 )
               }
             })
