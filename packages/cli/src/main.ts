@@ -27,6 +27,9 @@ const scribe = Command.make("scribe").pipe(
 
 const cli = Command.run(scribe, { name: "scribe", version: "0.1.0" })
 
+// `pnpm scribe …` runs in the repository's root: paths on the command line are meant from where pnpm was started.
+if (process.env.npm_lifecycle_event === "scribe" && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD)
+
 const printError = (message: string) =>
   Effect.sync(() => {
     if (message !== "") process.stderr.write(`${message}\n`)
