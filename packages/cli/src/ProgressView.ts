@@ -205,7 +205,8 @@ export const frame = (run: RunView, options: FrameOptions): AnsiDoc.AnsiDoc => {
     lines.push(AnsiDoc.hsep([title, bar(t.done, t.total, barWidth), AnsiDoc.text(counts)]))
   }
   const all = run.batches.flatMap((batch) => itemsOf(run, batch))
-  const room = Math.max(1, options.height - lines.length - 3)
+  // The frame keeps to `height - 1` lines: the cursor's line below it must not scroll its first line away.
+  const room = Math.max(2, options.height - 1 - lines.length - (options.footer === "" ? 0 : 1))
   const shown =
     all.length <= room
       ? all

@@ -5,6 +5,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { BadInput } from "./CliError"
 import type { RecipientTable } from "./RecipientTable"
+import { plural } from "./Words"
 
 /** One recipient read from the file, with the spreadsheet row it came from (the header is row 1). */
 export interface Recipient {
@@ -99,8 +100,8 @@ export const lengthError = (
 ): string | undefined => {
   const n = codePoints(value)
   if (n === 0) return "is empty"
-  if (n < bounds.min) return `is too short (${n} characters; at least ${bounds.min})`
-  if (n > bounds.max) return `is too long (${n} characters; at most ${bounds.max})`
+  if (n < bounds.min) return `is too short (${plural(n, "character")}; at least ${bounds.min})`
+  if (n > bounds.max) return `is too long (${plural(n, "character")}; at most ${bounds.max})`
   return undefined
 }
 
@@ -163,7 +164,7 @@ export const fromTable = (
       const more = errors.length > shownErrors ? `\n  … and ${errors.length - shownErrors} more` : ""
       return yield* new BadInput({
         message:
-          `${table.file}: ${errors.length} problem${errors.length === 1 ? "" : "s"}, nothing was submitted:\n` +
+          `${table.file}: ${plural(errors.length, "problem")}, nothing was submitted:\n` +
           errors
             .slice(0, shownErrors)
             .map((e) => `  ${e}`)

@@ -5,6 +5,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { BadInput } from "./CliError"
+import { plural } from "./Words"
 
 /** The contract's template limits, in characters (code points). */
 export const templateLimits = { min: 10, max: 5000 } as const
@@ -22,9 +23,9 @@ export const validate = (source: string, text: string): Either.Either<string, Ba
     text.trim() === ""
       ? "is empty"
       : length < templateLimits.min
-        ? `is too short (${length} characters; at least ${templateLimits.min})`
+        ? `is too short (${plural(length, "character")}; at least ${templateLimits.min})`
         : length > templateLimits.max
-          ? `is too long (${length} characters; at most ${templateLimits.max})`
+          ? `is too long (${plural(length, "character")}; at most ${templateLimits.max})`
           : !placeholder.test(text)
             ? "has no placeholder: put at least one {{placeholder}} in it, e.g. {{name}} or {{research}}"
             : undefined

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync, statSync } from "node:fs"
-import { createServer } from "node:http"
 import { join } from "node:path"
-import { Readable } from "node:stream"
 import { afterAll, describe, expect, it } from "vitest"
 import writeXlsxFile from "write-excel-file/node"
+import { badFiles } from "./BadFiles"
 import { cliBundle, eventually, queueOf, runCli, startCli, tempDir, template, writeIn } from "./Harness"
 import { useService } from "./Suite"
+import { startTemplatesRoute } from "./TemplatesRoute"
 import { hasTmux, makeTmux } from "./Tmux"
 
 const suite = useService()
@@ -125,50 +125,7 @@ describe.concurrent("scribe against the embedded default", { timeout: 90_000 }, 
     writeIn(dir, "t.txt", template)
     writeIn(dir, "short.txt", "Hi {{x}}")
     writeIn(dir, "plain.txt", "Dear professor, I like your work very much.")
-    const cases: ReadonlyArray<readonly [string, string | Uint8Array, ReadonlyArray<string>, RegExp]> = [
-      [
-        "columns.csv",
-        "Prof,Field\nGrace Hopper,compilers\n",
-        [],
-        /columns\.csv has no name column: looked for a header named name, recipient_name, professor.*its headers are "Prof", "Field"/
-      ],
-      ["blank.csv", "name,interest\nGrace Hopper,compilers\n,\nAlan Turing,computability\n", [], /row 3 is empty/],
-      ["cell.csv", "name,interest\nGrace Hopper,\n", [], /row 2, column "interest": the interest is empty/],
-      [
-        "long.csv",
-        `name,interest\n${"x".repeat(256)},compilers\nAda,${"y".repeat(501)}\n`,
-        [],
-        /row 2, column "name": the name is too long \(256 characters; at most 255\)[\s\S]*row 3, column "interest": the interest is too long \(501 characters; at most 500\)/
-      ],
-      [
-        "short.csv",
-        "name,interest\nG,compilers\n",
-        [],
-        /row 2, column "name": the name is too short \(1 characters; at least 2\)/
-      ],
-      [
-        "latin1.csv",
-        Buffer.from("name,interest\nGrace Hopper,compilers\nJos\u00e9 Garc\u00eda,algebra\n", "latin1"),
-        [],
-        /latin1\.csv: line 3 is not valid UTF-8/
-      ],
-      ["header.csv", "name,interest\n", [], /header\.csv has a header row but no recipients/],
-      [
-        "huge.csv",
-        `name,interest\n${"Grace Hopper,compilers\n".repeat(1001)}`,
-        [],
-        /huge\.csv has 1001 rows; at most 1000/
-      ],
-      [
-        "ok.csv",
-        profs,
-        ["--template", "short.txt"],
-        /The template short\.txt is too short \(8 characters; at least 10\)/
-      ],
-      ["ok.csv", profs, ["--template", "plain.txt"], /The template plain\.txt has no placeholder/],
-      ["ok.csv", profs, ["--name-column", "Nom"], /ok\.csv has no column "Nom" \(--name-column\)/],
-      ["profs.xls", "whatever", [], /the old \.xls format is not read/]
-    ]
+    const cases = badFiles(profs)
     const results = await Promise.all(
       cases.map(([file, content, extra]) => {
         writeIn(dir, file, content)
@@ -254,7 +211,7 @@ describe.concurrent("scribe against the embedded default", { timeout: 90_000 }, 
       "t.txt"
     )
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain("--name is too short (1 characters; at least 2).")
+    expect(bad.stderr).toContain("--name is too short (1 character; at least 2).")
   })
 
   it("login: the token is checked, then stored owner-only and used when no token is given", async () => {
@@ -317,53 +274,29 @@ describe.concurrent("scribe against the embedded default", { timeout: 90_000 }, 
     const pdf = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
     writeIn(dir, "resume.pdf", pdf)
     writeIn(dir, "notes.pdf", "not a pdf")
-    const seen: Array<{ method: string; path: string; authorization: string; file: Uint8Array; name: string }> = []
-    // The route as the contract describes it; the CLI is tested against that shape.
-    const server = createServer(async (request, response) => {
-      const body = await new Response(Readable.toWeb(request) as ReadableStream, {
-        headers: { "content-type": request.headers["content-type"] ?? "" }
-      }).formData()
-      const file = body.get("file") as File
-      seen.push({
-        method: request.method ?? "",
-        path: request.url ?? "",
-        authorization: request.headers.authorization ?? "",
-        file: new Uint8Array(await file.arrayBuffer()),
-        name: file.name
-      })
-      response.writeHead(201, { "content-type": "application/json" })
-      response.end(
-        JSON.stringify({
-          id: "7f8e9d0c-1b2a-4c3d-8e4f-5a6b7c8d9e0f",
-          user_id: "u1",
-          pdf_url: null,
-          template_text: "Dear {{name}}, I am a student of {{research}}.",
-          user_instructions: null,
-          created_at: "2026-11-30T09:00:00Z"
-        })
-      )
-    })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    const address = server.address()
-    const url = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`
+    const route = await startTemplatesRoute()
     try {
-      const made = await runCli(["templates", "from-resume", "resume.pdf", "--out", "t.txt", "--url", url], {
-        cwd: dir,
-        env: { SCRIBE_TOKEN: token }
-      })
+      const made = await runCli(
+        ["templates", "from-resume", "resume.pdf", "--instructions", "PhD in ML", "--out", "t.txt", "--url", route.url],
+        {
+          cwd: dir,
+          env: { SCRIBE_TOKEN: token }
+        }
+      )
       expect(made.code).toBe(0)
       expect(made.stdout).toBe("Dear {{name}}, I am a student of {{research}}.\n")
       expect(readFileSync(join(dir, "t.txt"), "utf8")).toBe("Dear {{name}}, I am a student of {{research}}.\n")
-      expect(seen).toHaveLength(1)
-      expect(seen[0]).toMatchObject({
+      expect(route.uploads).toHaveLength(1)
+      expect(route.uploads[0]).toMatchObject({
         method: "POST",
         path: "/api/templates/",
         authorization: `Bearer ${token}`,
-        name: "resume.pdf"
+        fileName: "resume.pdf",
+        instructions: "PhD in ML"
       })
-      expect(Buffer.from(seen[0]!.file)).toEqual(pdf)
+      expect(Buffer.from(route.uploads[0]!.file)).toEqual(pdf)
     } finally {
-      server.close()
+      await route.close()
     }
     const [notPdf, missingRoute] = await Promise.all([
       scribe(token, dir, "templates", "from-resume", "notes.pdf"),
@@ -471,7 +404,7 @@ describe
         tmux.sendKeys("C-c")
         const end = await tmux.waitFor("the exit", (screen) => screen.includes("EXIT="))
         expect(end).toContain("EXIT=130")
-        const cancelled = Number(/Stopped\. Cancelled (\d) pending jobs?\./.exec(end)?.[1])
+        const cancelled = Number(/Stopped\. Cancelled (\d) pending jobs?[.;]/.exec(end)?.[1])
         expect(cancelled).toBeGreaterThan(0)
         // What is left on the server: the jobs that had started, none pending.
         const queue = await queueOf(suite.service().url, token)

@@ -9,11 +9,13 @@ import * as BatchRun from "../BatchRun"
 import { JobsFailed } from "../CliError"
 import * as Connection from "../Connection"
 import * as EmailFiles from "../EmailFiles"
+import * as EmbeddedServer from "../EmbeddedServer"
 import * as LiveOutput from "../LiveOutput"
 import * as ProgressView from "../ProgressView"
 import * as Recipients from "../Recipients"
 import * as RecipientTable from "../RecipientTable"
 import * as TemplateFile from "../TemplateFile"
+import { plural } from "../Words"
 
 const file = Args.file({ name: "FILE", exists: "yes" }).pipe(
   Args.withDescription("A .csv (UTF-8) or .xlsx file: a header row, then one row per recipient")
@@ -55,6 +57,49 @@ const footerFor = (embedded: boolean, dataDir: string, cancelOnExit: boolean) =>
     : `${every}Ctrl-C stops watching and the embedded service (unfinished jobs resume on its next start)`
 }
 
+/** What Ctrl-C left behind, once the pending jobs are cancelled if asked. */
+const onCtrlC = (
+  view: ProgressView.RunView,
+  input: { readonly embedded: boolean; readonly cancelOnExit: boolean },
+  dataDir: string
+) =>
+  Effect.gen(function* () {
+    if (input.cancelOnExit) {
+      const { cancelled, notCancelled } = yield* BatchRun.cancelPending(view)
+      const late = notCancelled > 0 ? `; ${notCancelled} had already started and go on` : ""
+      return `Stopped. Cancelled ${plural(cancelled, "pending job")}${late}.`
+    }
+    const unfinished = plural(
+      [...view.items.values()].filter((item) => !ProgressView.isFinished(item)).length,
+      "unfinished job"
+    )
+    if (!input.embedded) return `Stopped watching; ${unfinished} go on on the server. Rerun the command to follow them.`
+    return dataDir === "memory"
+      ? `Stopped watching; ${unfinished} are lost with the in-memory service.`
+      : `Stopped watching; ${unfinished} resume when the service starts again.`
+  })
+
+/** The closing lines: the counts, every row that did not complete, where the emails went. */
+const report = (view: ProgressView.RunView, written: number, out: string) => {
+  const counts = ProgressView.tally(view.items.values())
+  const gone = counts.gone > 0 ? `, ${counts.gone} no longer listed` : ""
+  const misses = [...view.items.values()]
+    .filter((item) => item.status === "failed" || item.status === "gone")
+    .sort((a, b) => a.row - b.row)
+    .map((item) => {
+      const why =
+        item.status === "failed"
+          ? `failed: ${ProgressView.printable(item.error ?? "unknown error")}`
+          : "no longer listed"
+      return `  row ${item.row} ${ProgressView.printable(item.name)}: ${why}`
+    })
+  return [
+    `Done: ${counts.completed} completed, ${counts.failed} failed${gone} (of ${counts.total}).`,
+    ...misses,
+    ...(written > 0 ? [`Wrote ${plural(written, "email")} to ${out}/`] : [])
+  ]
+}
+
 const emailFiles = (view: ProgressView.RunView) =>
   Effect.gen(function* () {
     const client = yield* ScribeClient
@@ -86,17 +131,16 @@ export const batchCommand = Command.make("batch", { file, ...options }, (input) 
     const template = yield* TemplateFile.read(input.template)
     const batches = Batches.split({ recipients, contentHash: table.contentHash, template, columns })
     const summary =
-      `Read ${recipients.length} recipient${recipients.length === 1 ? "" : "s"} from ${input.file} ` +
+      `Read ${plural(recipients.length, "recipient")} from ${input.file} ` +
       `(names from "${columns[0]}", interests from "${columns[1]}"): ` +
-      `${batches.length} batch${batches.length === 1 ? "" : "es"} of up to ${Batches.batchSize}`
+      `${plural(batches.length, "batch", "batches")} of up to ${Batches.batchSize}`
     yield* Effect.sync(() => process.stdout.write(`${summary}\n`))
     if (input.check) return
 
     yield* Connection.withConnection(input, () =>
       Effect.gen(function* () {
-        const interactive = LiveOutput.isInteractive()
-        const dataDir = Option.getOrElse(input.dataDir, () => process.env.SCRIBE_DATA_DIR ?? ".scribe/")
-        const output = interactive
+        const dataDir = EmbeddedServer.resolveDataDir(Option.getOrUndefined(input.dataDir))
+        const output = LiveOutput.isInteractive()
           ? LiveOutput.terminal(footerFor(input.embedded, dataDir, input.cancelOnExit))
           : LiveOutput.plain()
         const state = yield* Ref.make<ProgressView.RunView>({ batches: [], items: new Map() })
@@ -105,41 +149,18 @@ export const batchCommand = Command.make("batch", { file, ...options }, (input) 
             Effect.gen(function* () {
               const view = yield* Ref.get(state)
               yield* output.close(Exit.isSuccess(exit) ? exit.value : view)
-              if (!Exit.isInterrupted(exit)) return
-              const unfinished = [...view.items.values()].filter((item) => !ProgressView.isFinished(item)).length
-              if (input.cancelOnExit) {
-                const outcome = yield* BatchRun.cancelPending(view)
-                yield* output.message(
-                  `Stopped. Cancelled ${outcome.cancelled} pending job${outcome.cancelled === 1 ? "" : "s"}` +
-                    (outcome.notCancelled > 0 ? `; ${outcome.notCancelled} had already started and go on.` : ".")
-                )
-              } else {
-                yield* output.message(
-                  input.embedded
-                    ? `Stopped watching; ${unfinished} unfinished job${unfinished === 1 ? "" : "s"} ${dataDir === "memory" ? "are lost with the in-memory service" : "resume when the service starts again"}.`
-                    : `Stopped watching; ${unfinished} unfinished job${unfinished === 1 ? "" : "s"} go on on the server. Rerun the command to follow them.`
-                )
-              }
+              if (Exit.isInterrupted(exit)) yield* Effect.flatMap(onCtrlC(view, input, dataDir), output.message)
             })
           )
         )
-        const counts = ProgressView.tally(final.items.values())
         const files = yield* emailFiles(final)
         const written = files.length === 0 ? [] : yield* EmailFiles.writeAll(input.out, files)
-        const lines = [
-          `Done: ${counts.completed} completed, ${counts.failed} failed${counts.gone > 0 ? `, ${counts.gone} no longer listed` : ""} (of ${counts.total}).`,
-          ...[...final.items.values()]
-            .filter((item) => item.status === "failed" || item.status === "gone")
-            .sort((a, b) => a.row - b.row)
-            .map(
-              (item) =>
-                `  row ${item.row} ${ProgressView.printable(item.name)}: ${item.status === "failed" ? `failed: ${ProgressView.printable(item.error ?? "unknown error")}` : "no longer listed"}`
-            ),
-          written.length > 0 ? `Wrote ${written.length} email${written.length === 1 ? "" : "s"} to ${input.out}/` : ""
-        ].filter((line) => line !== "")
+        const lines = report(final, written.length, input.out)
         yield* Effect.sync(() => process.stdout.write(`${lines.join("\n")}\n`))
-        if (counts.completed < counts.total)
+        const counts = ProgressView.tally(final.items.values())
+        if (counts.completed < counts.total) {
           return yield* new JobsFailed({ failed: counts.total - counts.completed, total: counts.total })
+        }
       })
     )
   })

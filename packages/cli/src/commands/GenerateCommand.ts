@@ -116,9 +116,10 @@ export const generateCommand = Command.make("generate", options, (input) =>
             )
           )
         )
-        if (Option.isSome(input.out)) {
-          yield* EmailFiles.writeFile(input.out.value, EmailFiles.markdown(email))
-          yield* Effect.sync(() => process.stderr.write(`Wrote the email to ${input.out.pipe(Option.getOrThrow)}\n`))
+        const out = input.out
+        if (Option.isSome(out)) {
+          yield* EmailFiles.writeFile(out.value, EmailFiles.markdown(email))
+          yield* Effect.sync(() => process.stderr.write(`Wrote the email to ${out.value}\n`))
         } else {
           yield* Effect.sync(() => process.stdout.write(`${email.email_message.trimEnd()}\n`))
         }

@@ -27,11 +27,10 @@ const fromResume = Command.make(
           input.file,
           Option.getOrUndefined(input.instructions)
         )
-        if (Option.isSome(input.out)) {
-          yield* EmailFiles.writeFile(input.out.value, `${template.template_text.trimEnd()}\n`)
-          yield* Effect.sync(() =>
-            process.stderr.write(`Template ${template.id} written to ${input.out.pipe(Option.getOrElse(() => ""))}\n`)
-          )
+        const out = input.out
+        if (Option.isSome(out)) {
+          yield* EmailFiles.writeFile(out.value, `${template.template_text.trimEnd()}\n`)
+          yield* Effect.sync(() => process.stderr.write(`Template ${template.id} written to ${out.value}\n`))
         } else {
           yield* Effect.sync(() => process.stderr.write(`Template ${template.id}:\n`))
         }
