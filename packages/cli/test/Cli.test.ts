@@ -3,7 +3,7 @@ import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import writeXlsxFile from "write-excel-file/node"
 import { badFiles } from "./BadFiles"
-import { cliBundle, eventually, queueOf, runCli, startCli, tempDir, template, writeIn } from "./Harness"
+import { bin, cliBundle, eventually, queueOf, runCli, startCli, tempDir, template, writeIn } from "./Harness"
 import { useService } from "./Suite"
 import { startTemplatesRoute } from "./TemplatesRoute"
 import { hasTmux, makeTmux } from "./Tmux"
@@ -224,7 +224,8 @@ describe.concurrent("scribe against the embedded default", { timeout: 90_000 }, 
     expect(refused.stderr).toContain("refused the token")
     expect(() => statSync(join(config, "scribe", "config.json"))).toThrow()
 
-    const login = await runCli(["login", "--url", `${suite.service().url}/`, "--token", token], { cwd: dir, env })
+    // Not a terminal: the token is read from stdin.
+    const login = await runCli(["login", "--url", `${suite.service().url}/`], { cwd: dir, env, input: `${token}\n` })
     expect(login.code).toBe(0)
     const file = join(config, "scribe", "config.json")
     expect(login.stdout).toBe(`Logged in to ${suite.service().url}; the token is stored in ${file} (owner-only).\n`)
@@ -325,6 +326,11 @@ describe.concurrent("scribe against the embedded default", { timeout: 90_000 }, 
     expect(result.stdout).toContain("Done: 3 completed, 0 failed (of 3).")
     expect(readdirSync(join(dir, "emails"))).toHaveLength(3)
     await expect(fetch(`${url}/health`)).rejects.toThrow()
+  })
+
+  it("the package's bin runs the sources under tsx", async () => {
+    const result = await runCli(["--version"], { entry: bin })
+    expect({ ...result, stdout: result.stdout.trim() }).toEqual({ code: 0, stdout: "0.1.0", stderr: "" })
   })
 })
 

@@ -148,16 +148,23 @@ export interface RunningCli {
 }
 
 /** Starts `scribe …args` (the bundle unless `entry` is given) as a child process with pipes (not a terminal). */
-export const startCli = async (
-  args: ReadonlyArray<string>,
-  options: { readonly env?: Record<string, string>; readonly cwd?: string; readonly entry?: string } = {}
-): Promise<RunningCli> => {
+export interface CliOptions {
+  readonly env?: Record<string, string>
+  readonly cwd?: string
+  /** What to run instead of the bundle (e.g. the package's `bin`). */
+  readonly entry?: string
+  /** Sent to its stdin (else stdin is closed). */
+  readonly input?: string
+}
+
+export const startCli = async (args: ReadonlyArray<string>, options: CliOptions = {}): Promise<RunningCli> => {
   const entry = options.entry ?? (await cliBundle())
   const child = spawn(process.execPath, [entry, ...args], {
     cwd: options.cwd ?? repositoryRoot,
     env: cleanEnv(options.env ?? {}),
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"]
   })
+  if (options.input !== undefined) child.stdin?.end(options.input)
   let stdout = ""
   let stderr = ""
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -178,10 +185,8 @@ export const startCli = async (
 }
 
 /** Runs `scribe …args` to its end (see `startCli`). */
-export const runCli = async (
-  args: ReadonlyArray<string>,
-  options: { readonly env?: Record<string, string>; readonly cwd?: string; readonly entry?: string } = {}
-): Promise<CliResult> => (await startCli(args, options)).done
+export const runCli = async (args: ReadonlyArray<string>, options: CliOptions = {}): Promise<CliResult> =>
+  (await startCli(args, options)).done
 
 /** Polls `check` every 100 ms until it holds (30 s at most). */
 export const eventually = async (what: string, check: () => boolean | Promise<boolean>) => {
