@@ -9,6 +9,7 @@ import * as Stream from "effect/Stream"
 import type { Batch } from "./Batches"
 import type { LiveOutput } from "./LiveOutput"
 import * as ProgressView from "./ProgressView"
+import { plural } from "./Words"
 
 export interface RunInput {
   readonly batches: ReadonlyArray<Batch>
@@ -101,7 +102,7 @@ export const run = (input: RunInput, state: Ref.Ref<ProgressView.RunView>) =>
         if (Either.isRight(outcome)) {
           yield* Ref.update(state, (view) => submitted(view, batch, outcome.right))
           yield* input.output.message(
-            `Batch ${batch.index}/${input.batches.length} (rows ${batch.firstRow}–${batch.lastRow}): submitted, ${outcome.right.length} jobs`
+            `Batch ${batch.index}/${input.batches.length} (rows ${batch.firstRow}–${batch.lastRow}): submitted, ${plural(outcome.right.length, "job")}`
           )
           next++
         } else {

@@ -152,7 +152,8 @@ export const start = (options: StartOptions = {}) =>
           cwd: root,
           env,
           stdio: ["ignore", "pipe", "pipe"],
-          detached: true
+          detached: true,
+          windowsHide: true
         })
         // Should the CLI end without closing its scope (an uncaught error), the service must not outlive it.
         const onExit = () => killGroup(child, "SIGKILL")
