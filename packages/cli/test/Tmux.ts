@@ -15,7 +15,7 @@ export const makeTmux = (name: string) => {
       ),
     screen: () => tmux(["capture-pane", "-p", "-t", name]),
     sendKeys: (...keys: ReadonlyArray<string>) => tmux(["send-keys", "-t", name, ...keys]),
-    /** Polls the screen until `done` holds (20 s at most), returning it. */
+    /** Polls the screen until `done` holds (30 s at most), returning it. */
     waitFor: async (what: string, done: (screen: string) => boolean, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs
       let screen = ""
