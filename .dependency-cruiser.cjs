@@ -62,6 +62,14 @@ module.exports = {
       to: { path: "^packages/(http|worker)/", pathNot: "^packages/$1/" }
     },
     {
+      name: "cli-is-a-client",
+      comment:
+        "packages/cli is a pure HTTP client: of the workspace it imports only packages/client (the contract and SDK).",
+      severity: "error",
+      from: { path: "^packages/cli/" },
+      to: { path: "^packages/(core|adapters|wiring|http|worker)/" }
+    },
+    {
       name: "roots-are-leaves",
       comment: "nothing but a root's own files imports a composition root.",
       severity: "error",
