@@ -1,17 +1,15 @@
 import type { SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
 import * as RedisConfig from "@scribe/adapters/ops/RedisConfig"
 import * as StoreHealth from "@scribe/adapters/ops/StoreHealth"
 import * as PgJobQueue from "@scribe/adapters/queue/PgJobQueue"
 import * as Database from "@scribe/adapters/sql/Database"
-import * as Migrations from "@scribe/adapters/sql/Migrations"
 import * as SqlJobStats from "@scribe/adapters/sql/SqlJobStats"
 import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
 import { type JobQueue, layerOfferingRepo } from "@scribe/core/jobs/JobQueue"
 import type { JobStats } from "@scribe/core/jobs/JobStats"
 import type { HealthProbe } from "@scribe/core/ops/HealthProbe"
 import type { Repo } from "@scribe/core/store/Repo"
-import { Config, ConfigError, Effect, Layer, Option, Redacted } from "effect"
+import { ConfigError, Effect, Layer, Option } from "effect"
 
 export type Stores = SqlClient.SqlClient | Repo | JobQueue | HealthProbe | JobStats
 
@@ -39,21 +37,18 @@ const redisQueue = Layer.unwrapEffect(
   )
 )
 
-const databaseUrl = Config.option(Config.redacted("DATABASE_URL")).pipe(
-  Config.map(Option.filter((url) => Redacted.value(url).trim() !== ""))
-)
-
 /**
- * The stores from the environment. `DATABASE_URL` → Postgres, wake-ups through LISTEN/NOTIFY; unset → embedded PGlite
- * in `SCRIBE_DATA_DIR` (`.scribe/`; `memory` keeps it in memory), wake-ups in process. `REDIS_URL` → Redis dispatch
- * instead. A standalone worker (`requireDatabaseUrl`) shares the service's Postgres, so it needs `DATABASE_URL`.
+ * The stores from the environment (`Database.location`). `DATABASE_URL` → Postgres, wake-ups through LISTEN/NOTIFY;
+ * unset → embedded PGlite in `SCRIBE_DATA_DIR` (`.scribe/`; `memory` keeps it in memory), wake-ups in process.
+ * `REDIS_URL` → Redis dispatch instead. A standalone worker (`requireDatabaseUrl`) shares the service's Postgres, so it
+ * needs `DATABASE_URL`.
  */
 export const layerConfig = (options: { readonly requireDatabaseUrl: boolean }) =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
-      const url = yield* databaseUrl
+      const location = yield* Database.location
       const redis = yield* RedisConfig.redisUrl
-      if (Option.isNone(url)) {
+      if (location._tag === "Pglite") {
         if (options.requireDatabaseUrl) {
           return yield* Effect.fail(
             ConfigError.MissingData(
@@ -62,12 +57,10 @@ export const layerConfig = (options: { readonly requireDatabaseUrl: boolean }) =
             )
           )
         }
-        const dataDir = (yield* Config.string("SCRIBE_DATA_DIR").pipe(Config.withDefault(".scribe/"))).trim()
-        const database = Database.layerPglite(dataDir === "" ? ".scribe/" : dataDir)
+        const database = Database.layerPglite(location.dataDir)
         return Option.isSome(redis) ? assemble(database, redisQueue) : assemble(database, PgJobQueue.layerLocalConfig)
       }
-      // Database.layerPg, keeping PgClient visible for LISTEN.
-      const database = Migrations.layer.pipe(Layer.provideMerge(PgClient.layer({ url: url.value })))
+      const database = Database.layerPg(location.url)
       return Option.isSome(redis) ? assemble(database, redisQueue) : assemble(database, PgJobQueue.layerConfig)
     })
   )

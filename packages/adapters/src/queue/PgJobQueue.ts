@@ -1,10 +1,9 @@
 import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { type Claim, JobQueue, JobQueueError } from "@scribe/core/jobs/JobQueue"
+import { type Claim, JobQueue, type JobQueueError } from "@scribe/core/jobs/JobQueue"
 import { Repo } from "@scribe/core/store/Repo"
 import {
   Clock,
-  Config,
   type ConfigError,
   type Context,
   Deferred,
@@ -16,38 +15,17 @@ import {
   type Scope,
   Stream
 } from "effect"
-import * as SqlRepo from "../sql/SqlRepo"
+import * as JobLeases from "../sql/JobLeases"
+import * as QueueConfig from "./QueueConfig"
 import * as Wakeup from "./Wakeup"
 
-export interface Options {
-  /** How long a claim holds its job unless renewed. */
-  readonly leaseDuration: Duration.DurationInput
-  /** The longest an idle worker waits without a wake-up: the safety net for a lost one, not the dispatch path. */
-  readonly pollInterval: Duration.DurationInput
+export interface Options extends QueueConfig.Options {
   /** How often the LISTEN connection proves itself alive (default: `pollInterval`). */
   readonly listenerCheck?: Duration.DurationInput
 }
 
 /** The channel the `queue_items` trigger notifies when a row becomes pending (migration 0002). */
 export const channel = "scribe_jobs"
-
-const seconds = (name: string, fallback: number) =>
-  Config.number(name).pipe(
-    Config.withDefault(fallback),
-    Config.validate({
-      message: `${name} must be a positive number of seconds`,
-      validation: (n) => Number.isFinite(n) && n > 0
-    }),
-    Config.map(Duration.seconds)
-  )
-
-/** `SCRIBE_LEASE_SECONDS` (60) and `SCRIBE_QUEUE_POLL_SECONDS` (10). */
-export const config: Config.Config<Options> = Config.all({
-  leaseDuration: seconds("SCRIBE_LEASE_SECONDS", 60),
-  pollInterval: seconds("SCRIBE_QUEUE_POLL_SECONDS", 10)
-})
-
-const queueError = (operation: string) => Effect.mapError((cause: unknown) => new JobQueueError({ operation, cause }))
 
 /**
  * After handing out a job, how long the next taker waits before claiming again when this process knows of no other
@@ -83,7 +61,7 @@ export const make = (
 > =>
   Effect.gen(function* () {
     const repo = yield* Repo
-    const dispatch = yield* SqlRepo.makeDispatch
+    const dispatch = yield* JobLeases.make
     const wakeup = yield* Wakeup.make
     const leaseDuration = Duration.decode(options.leaseDuration)
     const leaseMs = Duration.toMillis(leaseDuration)
@@ -154,7 +132,7 @@ export const make = (
             yield* restore(Wakeup.waitFor(armed, at, Option.getOrNull(Option.map(next, (d) => d.getTime())), poll))
           }
         })
-      ).pipe(taking.withPermits(1), queueError("take"), Effect.withSpan("JobQueue.take"))
+      ).pipe(taking.withPermits(1), QueueConfig.queueError("take"), Effect.withSpan("JobQueue.take"))
 
     return {
       leaseDuration,
@@ -166,13 +144,13 @@ export const make = (
       take,
       renew: (lease) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => repo.renewLease(lease, new Date(now + leaseMs))).pipe(
-          queueError("renew"),
+          QueueConfig.queueError("renew"),
           Effect.withSpan("JobQueue.renew")
         ),
       release: (lease, retry) =>
         repo.releaseJob(lease, retry).pipe(
           Effect.tap((released) => (released ? Effect.zipRight(expectOwn, announce(1)) : Effect.void)),
-          queueError("release"),
+          QueueConfig.queueError("release"),
           Effect.withSpan("JobQueue.release")
         ),
       ack: () => Effect.void
@@ -243,10 +221,10 @@ export const layerConfig: Layer.Layer<
   JobQueue,
   ConfigError.ConfigError,
   Repo | SqlClient.SqlClient | PgClient.PgClient
-> = Layer.unwrapEffect(Effect.map(config, layer))
+> = Layer.unwrapEffect(Effect.map(QueueConfig.config, layer))
 
 /** One process (embedded PGlite): the same claims, in-process wake-ups. */
 export const layerLocal = (options: Options): Layer.Layer<JobQueue, never, Repo | SqlClient.SqlClient> =>
   Layer.effect(JobQueue, make(options))
 
-export const layerLocalConfig = Layer.unwrapEffect(Effect.map(config, layerLocal))
+export const layerLocalConfig = Layer.unwrapEffect(Effect.map(QueueConfig.config, layerLocal))

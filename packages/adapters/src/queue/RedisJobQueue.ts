@@ -17,11 +17,11 @@ import {
 } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import * as RedisConfig from "../ops/RedisConfig"
-import * as SqlRepo from "../sql/SqlRepo"
-import * as PgJobQueue from "./PgJobQueue"
+import * as JobLeases from "../sql/JobLeases"
+import * as QueueConfig from "./QueueConfig"
 import * as Wakeup from "./Wakeup"
 
-export interface Options extends PgJobQueue.Options {
+export interface Options extends QueueConfig.Options {
   readonly redis: RedisOptions
   /** Every key starts with it (`<prefix>ready`, …). */
   readonly prefix: string
@@ -115,22 +115,12 @@ interface QueueRedis extends Redis {
 
 const missingRedis = ConfigError.MissingData(["REDIS_URL"], "REDIS_URL is required for Redis dispatch")
 
-const seconds = (name: string, fallback: number) =>
-  Config.number(name).pipe(
-    Config.withDefault(fallback),
-    Config.validate({
-      message: `${name} must be a positive number of seconds`,
-      validation: (n) => Number.isFinite(n) && n > 0
-    }),
-    Config.map(Duration.seconds)
-  )
-
 /**
  * `REDIS_URL` (required here), `SCRIBE_REDIS_PREFIX` (`scribe:`; queue keys go under `<prefix>queue:`),
- * `SCRIBE_QUEUE_RECONCILE_SECONDS` (5), plus the lease and poll settings of `PgJobQueue.config`.
+ * `SCRIBE_QUEUE_RECONCILE_SECONDS` (5), plus the lease and poll settings of `QueueConfig.config`.
  */
 export const config: Config.Config<Options> = Config.all({
-  base: PgJobQueue.config,
+  base: QueueConfig.config,
   redis: RedisConfig.redisUrl.pipe(
     Config.mapOrFail((url) =>
       Option.match(url, {
@@ -140,7 +130,7 @@ export const config: Config.Config<Options> = Config.all({
     )
   ),
   prefix: RedisConfig.redisPrefix,
-  reconcileInterval: seconds("SCRIBE_QUEUE_RECONCILE_SECONDS", 5)
+  reconcileInterval: QueueConfig.seconds("SCRIBE_QUEUE_RECONCILE_SECONDS", 5)
 }).pipe(
   Config.map(({ base, redis, prefix, reconcileInterval }) => ({
     ...base,
@@ -149,8 +139,6 @@ export const config: Config.Config<Options> = Config.all({
     reconcileInterval
   }))
 )
-
-const queueError = (operation: string) => Effect.mapError((cause: unknown) => new JobQueueError({ operation, cause }))
 
 /** Wall-clock time for I/O limits: a socket's silence is measured in real seconds, whatever clock schedules jobs. */
 const wallClock = Clock.make()
@@ -193,7 +181,7 @@ export const make = (
 ): Effect.Effect<Context.Tag.Service<JobQueue>, never, Repo | SqlClient.SqlClient | Scope.Scope> =>
   Effect.gen(function* () {
     const repo = yield* Repo
-    const dispatch = yield* SqlRepo.makeDispatch
+    const dispatch = yield* JobLeases.make
     const runtime = yield* Effect.runtime<never>()
     const wakeup = yield* Wakeup.make
     const leaseDuration = Duration.decode(options.leaseDuration)
@@ -272,7 +260,7 @@ export const make = (
             yield* forget(jobId)
           }
         })
-      ).pipe(queueError("take"), Effect.withSpan("JobQueue.take"))
+      ).pipe(QueueConfig.queueError("take"), Effect.withSpan("JobQueue.take"))
 
     const reconcile = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
@@ -310,7 +298,7 @@ export const make = (
             )
           }
           return renewed
-        }).pipe(queueError("renew"), Effect.withSpan("JobQueue.renew")),
+        }).pipe(QueueConfig.queueError("renew"), Effect.withSpan("JobQueue.renew")),
       release: (lease, retry) =>
         Effect.gen(function* () {
           const released = yield* repo.releaseJob(lease, retry)
@@ -328,7 +316,7 @@ export const make = (
           )
           yield* wakeup.wake
           return released
-        }).pipe(queueError("release"), Effect.withSpan("JobQueue.release")),
+        }).pipe(QueueConfig.queueError("release"), Effect.withSpan("JobQueue.release")),
       ack: (lease) =>
         Effect.suspend(() => {
           held.delete(lease.jobId)

@@ -12,7 +12,7 @@ import {
   Repo,
   type SubmitOutcome
 } from "../store/Repo"
-import { type DailyUsage, type JobUsage, type ModelUsage, utcDay } from "../usage/Usage"
+import { addModelUsage, type DailyUsage, type JobUsage, utcDay } from "../usage/Usage"
 
 interface Held {
   readonly workerId: string
@@ -45,26 +45,6 @@ const empty: State = {
   usage: new Map()
 }
 
-const addModels = (a: ReadonlyArray<ModelUsage>, b: ReadonlyArray<ModelUsage>): ReadonlyArray<ModelUsage> => {
-  const byModel = new Map(a.map((m) => [m.model, m]))
-  for (const m of b) {
-    const seen = byModel.get(m.model)
-    byModel.set(
-      m.model,
-      seen === undefined
-        ? m
-        : {
-            model: m.model,
-            calls: seen.calls + m.calls,
-            promptTokens: seen.promptTokens + m.promptTokens,
-            completionTokens: seen.completionTokens + m.completionTokens,
-            costUsd: seen.costUsd + m.costUsd
-          }
-    )
-  }
-  return [...byModel.values()].sort((x, y) => (x.model < y.model ? -1 : x.model > y.model ? 1 : 0))
-}
-
 /** Counts one finished job in its user's usage of the day. */
 const recordUsage = (
   s: State,
@@ -80,7 +60,7 @@ const recordUsage = (
     day,
     emailsGenerated: seen.emailsGenerated + (outcome.completed ? 1 : 0),
     jobsFailed: seen.jobsFailed + (outcome.completed ? 0 : 1),
-    models: addModels(seen.models, outcome.usage?.models ?? [])
+    models: addModelUsage(seen.models, outcome.usage?.models ?? [])
   }
   return { ...s, usage: new Map(s.usage).set(id, next) }
 }

@@ -211,27 +211,33 @@ export interface UsageTotals {
   readonly models: ReadonlyArray<ModelUsage>
 }
 
+/** Two lists of per-model usage added up model by model, by model name. */
+export const addModelUsage = (
+  a: ReadonlyArray<ModelUsage>,
+  b: ReadonlyArray<ModelUsage>
+): ReadonlyArray<ModelUsage> => {
+  const byModel = new Map(a.map((m) => [m.model, m]))
+  for (const m of b) {
+    const seen = byModel.get(m.model)
+    byModel.set(
+      m.model,
+      seen === undefined
+        ? m
+        : {
+            model: m.model,
+            calls: seen.calls + m.calls,
+            promptTokens: seen.promptTokens + m.promptTokens,
+            completionTokens: seen.completionTokens + m.completionTokens,
+            costUsd: round(seen.costUsd + m.costUsd)
+          }
+    )
+  }
+  return [...byModel.values()].sort((x, y) => (x.model < y.model ? -1 : x.model > y.model ? 1 : 0))
+}
+
 /** Adds up days of usage. */
 export const totals = (days: ReadonlyArray<DailyUsage>): UsageTotals => {
-  const byModel = new Map<string, ModelUsage>()
-  for (const day of days) {
-    for (const m of day.models) {
-      const seen = byModel.get(m.model)
-      byModel.set(
-        m.model,
-        seen === undefined
-          ? m
-          : {
-              model: m.model,
-              calls: seen.calls + m.calls,
-              promptTokens: seen.promptTokens + m.promptTokens,
-              completionTokens: seen.completionTokens + m.completionTokens,
-              costUsd: round(seen.costUsd + m.costUsd)
-            }
-      )
-    }
-  }
-  const models = [...byModel.values()].sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0))
+  const models = days.reduce<ReadonlyArray<ModelUsage>>((sum, day) => addModelUsage(sum, day.models), [])
   const promptTokens = models.reduce((n, m) => n + m.promptTokens, 0)
   const completionTokens = models.reduce((n, m) => n + m.completionTokens, 0)
   return {
