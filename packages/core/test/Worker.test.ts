@@ -52,9 +52,9 @@ const options: Worker.WorkerOptions = {
 const start = (script: ScriptedGenerator.Script, overrides: Partial<Worker.WorkerOptions> = {}, scope?: Scope.Scope) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(t0)
-    const repo = yield* RepoMemory.make
+    const { repo, leases } = yield* RepoMemory.makeStore
     const queue = yield* JobQueueMemory.make({ leaseDuration: "30 seconds", pollInterval: "10 seconds" }).pipe(
-      Effect.provideService(Repo, repo)
+      Effect.provideService(RepoMemory.MemoryLeases, leases)
     )
     const scripted = yield* ScriptedGenerator.make(script)
     const worker = Worker.make({ ...options, ...overrides }).pipe(
@@ -64,7 +64,7 @@ const start = (script: ScriptedGenerator.Script, overrides: Partial<Worker.Worke
     )
     yield* scope === undefined ? worker : Scope.extend(worker, scope)
     yield* repo.upsertUser(owner, new Date(t0))
-    return { repo, queue, scripted }
+    return { repo, leases, queue, scripted }
   })
 
 type Harness = Effect.Effect.Success<ReturnType<typeof start>>
@@ -239,21 +239,21 @@ describe("Worker", () => {
 
   it.scoped("a lost lease stops the attempt and drops its result: no email", () =>
     Effect.gen(function* () {
-      const stores: { repo?: Context.Tag.Service<Repo> } = {}
+      const stores: { leases?: Context.Tag.Service<RepoMemory.MemoryLeases> } = {}
       const h = yield* start({
         stepMillis: 1000,
         // At the last step the job is taken away (as when its lease expired and another worker took it).
         during: (j, step) =>
-          step === "email_composer" && stores.repo !== undefined
+          step === "email_composer" && stores.leases !== undefined
             ? Effect.asVoid(
-                stores.repo.releaseJob(
+                stores.leases.release(
                   { jobId: j.id, workerId: "w/0/1" },
                   { availableAt: new Date(t0 + 86_400_000), lastError: null }
                 )
-              ).pipe(Effect.orDie)
+              )
             : Effect.void
       })
-      stores.repo = h.repo
+      stores.leases = h.leases
       const [j] = yield* submit(h)
       yield* advance("10 seconds")
       const after = yield* job(h, j!)
@@ -268,7 +268,7 @@ describe("Worker", () => {
       const h = yield* start({ stepMillis: 20_000 })
       const [j] = yield* submit(h)
       yield* advance("5 seconds", "1 second")
-      yield* h.repo.releaseJob(
+      yield* h.leases.release(
         { jobId: j!.id, workerId: "w/0/1" },
         { availableAt: new Date(t0 + 86_400_000), lastError: null }
       )
@@ -282,7 +282,7 @@ describe("Worker", () => {
   it.scoped("a job whose earlier holders all died fails at once when its attempts are used up", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(t0)
-      const repo = yield* RepoMemory.make
+      const { repo, leases } = yield* RepoMemory.makeStore
       yield* repo.upsertUser(owner, new Date(t0))
       const [j] = yield* repo.insertJobs([newJob("Dr. Poison", new Date(t0), "crashes")])
       // Three holders claim it in turn and vanish; each lease runs out.
@@ -290,12 +290,14 @@ describe("Worker", () => {
         const now = t0 + i * 31_000
         expect(
           Option.isSome(
-            yield* repo.claimNext({ workerId: `gone-${i}`, now: new Date(now), leaseUntil: new Date(now + 30_000) })
+            yield* leases.claimNext({ workerId: `gone-${i}`, now: new Date(now), leaseUntil: new Date(now + 30_000) })
           )
         ).toBe(true)
       }
       yield* TestClock.setTime(t0 + 3 * 31_000)
-      const queue = yield* JobQueueMemory.make({ leaseDuration: "30 seconds" }).pipe(Effect.provideService(Repo, repo))
+      const queue = yield* JobQueueMemory.make({ leaseDuration: "30 seconds" }).pipe(
+        Effect.provideService(RepoMemory.MemoryLeases, leases)
+      )
       const scripted = yield* ScriptedGenerator.make({})
       yield* Worker.make(options).pipe(
         Effect.provideService(Repo, repo),

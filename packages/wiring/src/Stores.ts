@@ -3,6 +3,7 @@ import * as RedisConfig from "@scribe/adapters/ops/RedisConfig"
 import * as StoreHealth from "@scribe/adapters/ops/StoreHealth"
 import * as PgJobQueue from "@scribe/adapters/queue/PgJobQueue"
 import * as Database from "@scribe/adapters/sql/Database"
+import * as JobLeases from "@scribe/adapters/sql/JobLeases"
 import * as SqlJobStats from "@scribe/adapters/sql/SqlJobStats"
 import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
 import { type JobQueue, layerOfferingRepo } from "@scribe/core/jobs/JobQueue"
@@ -14,15 +15,15 @@ import { ConfigError, Effect, Layer, Option } from "effect"
 export type Stores = SqlClient.SqlClient | Repo | JobQueue | HealthProbe | JobStats
 
 /**
- * The database, the Repo and the JobQueue over it, wired: the queue's adapter uses the plain Repo; the Repo handed to
- * everything else offers inserted jobs to the queue once they commit.
+ * The database, the Repo and the JobQueue over it, wired: the queue's adapter claims and settles jobs through
+ * `JobLeases`; the Repo handed to everything else offers inserted jobs to the queue once they commit.
  */
 const assemble = <RDb, EDb, EQ>(
   database: Layer.Layer<RDb | SqlClient.SqlClient, EDb>,
-  queue: Layer.Layer<JobQueue, EQ, Repo | SqlClient.SqlClient | RDb>
+  queue: Layer.Layer<JobQueue, EQ, JobLeases.JobLeases | RDb>
 ): Layer.Layer<Stores, EDb | EQ | ConfigError.ConfigError> => {
   const repo = SqlRepo.layer
-  const dispatch = queue.pipe(Layer.provide(repo))
+  const dispatch = queue.pipe(Layer.provide(JobLeases.layer))
   const offering = layerOfferingRepo.pipe(Layer.provide(Layer.merge(repo, dispatch)))
   return Layer.mergeAll(offering, dispatch, StoreHealth.layerConfig, SqlJobStats.layer).pipe(
     Layer.provideMerge(database)

@@ -1,5 +1,4 @@
-import { JobQueueError } from "@scribe/core/jobs/JobQueue"
-import { Config, Duration, Effect } from "effect"
+import { Config, Duration } from "effect"
 
 /** What every dispatch adapter is built with. */
 export interface Options {
@@ -25,7 +24,3 @@ export const config: Config.Config<Options> = Config.all({
   leaseDuration: seconds("SCRIBE_LEASE_SECONDS", 60),
   pollInterval: seconds("SCRIBE_QUEUE_POLL_SECONDS", 10)
 })
-
-/** A failure of the store behind the queue, as the port's error. */
-export const queueError = (operation: string) =>
-  Effect.mapError((cause: unknown) => new JobQueueError({ operation, cause }))

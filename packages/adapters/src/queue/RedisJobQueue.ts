@@ -1,7 +1,5 @@
-import type { SqlClient } from "@effect/sql"
 import type { JobId } from "@scribe/core/Ids"
 import { type Claim, JobQueue, JobQueueError, type Offer } from "@scribe/core/jobs/JobQueue"
-import { Repo } from "@scribe/core/store/Repo"
 import {
   Clock,
   Config,
@@ -17,7 +15,7 @@ import {
 } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import * as RedisConfig from "../ops/RedisConfig"
-import * as JobLeases from "../sql/JobLeases"
+import { JobLeases } from "../sql/JobLeases"
 import * as QueueConfig from "./QueueConfig"
 import * as Wakeup from "./Wakeup"
 
@@ -176,12 +174,9 @@ const connect = (options: RedisOptions, runtime: Runtime.Runtime<never>) =>
  * Redis after commit; each process's reconciler re-offers, every `reconcileInterval`, the claimable jobs that have
  * no message (an offer lost to a crash, a flushed or restarted Redis).
  */
-export const make = (
-  options: Options
-): Effect.Effect<Context.Tag.Service<JobQueue>, never, Repo | SqlClient.SqlClient | Scope.Scope> =>
+export const make = (options: Options): Effect.Effect<Context.Tag.Service<JobQueue>, never, JobLeases | Scope.Scope> =>
   Effect.gen(function* () {
-    const repo = yield* Repo
-    const dispatch = yield* JobLeases.make
+    const leases = yield* JobLeases
     const runtime = yield* Effect.runtime<never>()
     const wakeup = yield* Wakeup.make
     const leaseDuration = Duration.decode(options.leaseDuration)
@@ -210,9 +205,6 @@ export const make = (
       Effect.catchAllCause((cause) => Effect.logWarning("JobQueue: could not subscribe to Redis wake-ups yet", cause))
     )
 
-    // The seq of each job this process holds, to put it back in line on release.
-    const held = new Map<JobId, number>()
-
     const publish = command("publish", () => redis.publish(wakeChannel, "1"))
 
     const offerAll = (jobs: ReadonlyArray<Offer>) =>
@@ -227,9 +219,12 @@ export const make = (
       })
 
     const forget = (id: JobId) =>
-      command("ack", () => redis.scribeForget(...keys, id)).pipe(
+      command("forget", () => redis.scribeForget(...keys, id)).pipe(
         Effect.catchAll((error) => Effect.logWarning("JobQueue: could not drop a message (harmless)", error))
       )
+
+    /** After a write that ended the claimed job: forget its message when the write counted. */
+    const settled = (claim: Claim) => (ended: boolean) => (ended ? forget(claim.job.id) : Effect.void)
 
     const take = (workerId: string): Effect.Effect<Claim, JobQueueError> =>
       Effect.uninterruptibleMask((restore) =>
@@ -247,24 +242,21 @@ export const make = (
               continue
             }
             const jobId = id as JobId
-            const claimed = yield* dispatch
+            const claimed = yield* leases
               .claimById({ id: jobId, workerId, now: new Date(now), leaseUntil })
               .pipe(
                 Effect.tapError(() => command("requeue", () => redis.scribeRequeue(...keys, jobId)).pipe(Effect.ignore))
               )
-            if (Option.isSome(claimed)) {
-              held.set(jobId, claimed.value.seq)
-              return { job: claimed.value, lease: { jobId, workerId }, leaseUntil }
-            }
+            if (Option.isSome(claimed)) return { job: claimed.value, lease: { jobId, workerId }, leaseUntil }
             // Cancelled, finished, held by a live lease, or not due: the message is stale.
             yield* forget(jobId)
           }
         })
-      ).pipe(QueueConfig.queueError("take"), Effect.withSpan("JobQueue.take"))
+      ).pipe(Effect.withSpan("JobQueue.take"))
 
     const reconcile = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      const claimable = yield* dispatch.claimable(new Date(now), 1000)
+      const claimable = yield* leases.claimable(new Date(now), 1000)
       const added = yield* offerAll(claimable)
       if (added > 0) yield* Effect.logInfo(`JobQueue: re-offered ${added} job(s) that had no message`)
     }).pipe(Effect.withSpan("JobQueue.reconcile"))
@@ -287,27 +279,31 @@ export const make = (
           Effect.withSpan("JobQueue.offer")
         ),
       take,
-      renew: (lease) =>
+      renew: (claim) =>
         Effect.gen(function* () {
           const until = (yield* Clock.currentTimeMillis) + leaseMs
-          const renewed = yield* repo.renewLease(lease, new Date(until))
-          if (!renewed) held.delete(lease.jobId)
+          const renewed = yield* leases.renew(claim.lease, new Date(until))
           if (renewed) {
-            yield* command("renew", () => redis.zadd(keys[2], "XX", until, lease.jobId)).pipe(
+            yield* command("renew", () => redis.zadd(keys[2], "XX", until, claim.lease.jobId)).pipe(
               Effect.catchAll((error) => Effect.logWarning("JobQueue: could not extend the message's deadline", error))
             )
           }
           return renewed
-        }).pipe(QueueConfig.queueError("renew"), Effect.withSpan("JobQueue.renew")),
-      release: (lease, retry) =>
+        }).pipe(Effect.withSpan("JobQueue.renew")),
+      progress: (claim, progress) => leases.progress(claim.lease, progress).pipe(Effect.withSpan("JobQueue.progress")),
+      // The job has ended: its message goes. (Not when the claim no longer held it: the message is its new holder's.)
+      complete: (claim, completion) =>
+        leases.complete(claim.lease, completion).pipe(Effect.tap(settled(claim)), Effect.withSpan("JobQueue.complete")),
+      fail: (claim, failure) =>
+        leases.fail(claim.lease, failure).pipe(Effect.tap(settled(claim)), Effect.withSpan("JobQueue.fail")),
+      release: (claim, retry) =>
         Effect.gen(function* () {
-          const released = yield* repo.releaseJob(lease, retry)
-          const seq = held.get(lease.jobId)
-          held.delete(lease.jobId)
-          if (!released || seq === undefined) return released
+          const released = yield* leases.release(claim.lease, retry)
+          if (!released) return false
           const now = yield* Clock.currentTimeMillis
+          const { id, seq } = claim.job
           yield* command("release", () =>
-            redis.scribeRelease(...keys, String(now), lease.jobId, String(seq), String(retry.availableAt.getTime()))
+            redis.scribeRelease(...keys, String(now), id, String(seq), String(retry.availableAt.getTime()))
           ).pipe(
             Effect.zipRight(publish),
             Effect.catchAll((error) =>
@@ -315,18 +311,14 @@ export const make = (
             )
           )
           yield* wakeup.wake
-          return released
-        }).pipe(QueueConfig.queueError("release"), Effect.withSpan("JobQueue.release")),
-      ack: (lease) =>
-        Effect.suspend(() => {
-          held.delete(lease.jobId)
-          return forget(lease.jobId)
-        }).pipe(Effect.withSpan("JobQueue.ack"))
+          return true
+        }).pipe(Effect.withSpan("JobQueue.release"))
     }
   })
 
-export const layer = (options: Options): Layer.Layer<JobQueue, never, Repo | SqlClient.SqlClient> =>
+export const layer = (options: Options): Layer.Layer<JobQueue, never, JobLeases> =>
   Layer.scoped(JobQueue, make(options))
 
-export const layerConfig: Layer.Layer<JobQueue, ConfigError.ConfigError, Repo | SqlClient.SqlClient> =
-  Layer.unwrapEffect(Effect.map(config, layer))
+export const layerConfig: Layer.Layer<JobQueue, ConfigError.ConfigError, JobLeases> = Layer.unwrapEffect(
+  Effect.map(config, layer)
+)

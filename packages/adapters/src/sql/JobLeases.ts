@@ -2,22 +2,77 @@ import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
 import { Email } from "@scribe/core/emails/Email"
 import { EmailId, JobId, UserId } from "@scribe/core/Ids"
 import type { Job } from "@scribe/core/jobs/Job"
-import { PipelineStep, type StepTimings } from "@scribe/core/pipeline/PipelineStep"
-import type { JobFailure, Lease, RepoError } from "@scribe/core/store/Repo"
-import type { JobUsage } from "@scribe/core/usage/Usage"
-import { Effect, Option, Schema } from "effect"
-import { repoMethod } from "./RepoMethod"
+import {
+  type Completion,
+  type Failure,
+  type JobProgress,
+  JobQueueError,
+  type Lease,
+  type Offer,
+  type Retry
+} from "@scribe/core/jobs/JobQueue"
+import { firstStep, PipelineStep, stepStatus } from "@scribe/core/pipeline/PipelineStep"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import { IdRow, Int8, JobFromRow, MetadataJson, StepTimingsJson } from "./Rows"
 import * as UsageRepo from "./UsageRepo"
 
 const LeaseRequest = Schema.Struct({ jobId: JobId, workerId: Schema.String })
 
+/** A claim as the caller times it: `workerId` holds the job from `now` until `leaseUntil`. */
+export interface ClaimRequest {
+  readonly workerId: string
+  readonly now: Date
+  readonly leaseUntil: Date
+}
+
 /**
- * The SQL side of the job queue: a job's life from its claim to its end, every write guarded by the lease (a write by
- * a worker that no longer holds the job changes nothing and answers `false`), and what the queue's adapters ask of the
- * table to dispatch (what is due, when the next job falls due). Times always come from the caller.
+ * The SQL side of the job queue, shared by its adapters (`PgJobQueue`, `RedisJobQueue`): a job's life from its claim to
+ * its end, every write guarded by the lease (a write by a worker that no longer holds the job changes nothing and
+ * answers `false`), and what dispatch asks of the table (what is claimable, when the next job falls due). Times always
+ * come from the caller.
  */
-export const make = Effect.gen(function* () {
+export class JobLeases extends Context.Tag("@scribe/adapters/sql/JobLeases")<
+  JobLeases,
+  {
+    /**
+     * Takes the first job in line that is pending and due, or processing with an expired lease: to `processing` at the
+     * first step, under a lease to `workerId`, the attempt counted.
+     */
+    readonly claimNext: (request: ClaimRequest) => Effect.Effect<Option.Option<Job>, JobQueueError>
+    /** `claimNext` for one given job: `None` when it is not claimable (cancelled, finished, held, not due). */
+    readonly claimById: (
+      request: ClaimRequest & { readonly id: JobId }
+    ) => Effect.Effect<Option.Option<Job>, JobQueueError>
+    /** Extends a held lease. */
+    readonly renew: (lease: Lease, leaseUntil: Date) => Effect.Effect<boolean, JobQueueError>
+    /** The job's step, that step's status words, and the timings so far. */
+    readonly progress: (lease: Lease, progress: JobProgress) => Effect.Effect<boolean, JobQueueError>
+    /**
+     * The job's one email and its completion, in one transaction with its count in the user's usage of the day;
+     * `false` (nothing written) also when the job already has an email. The job row stays locked meanwhile.
+     */
+    readonly complete: (lease: Lease, completion: Completion) => Effect.Effect<boolean, JobQueueError>
+    /** The job's failure, in one transaction with its count in the user's usage of the day. */
+    readonly fail: (lease: Lease, failure: Failure) => Effect.Effect<boolean, JobQueueError>
+    /** Back in line at its original place, due again at `availableAt`. */
+    readonly release: (lease: Lease, retry: Retry) => Effect.Effect<boolean, JobQueueError>
+    /** When the next job falls due after `now` (a delayed retry, an expiring lease); `None` when none will. */
+    readonly nextDue: (now: Date) => Effect.Effect<Option.Option<Date>, JobQueueError>
+    /** Up to `limit` jobs claimable at `now`, in line order. */
+    readonly claimable: (now: Date, limit: number) => Effect.Effect<ReadonlyArray<Offer>, JobQueueError>
+  }
+>() {}
+
+/** A method at the SQL edge: its failures become the queue's error, its span is `JobLeases.<operation>`. */
+const leaseMethod =
+  (operation: string) =>
+  <A>(self: Effect.Effect<A, unknown>): Effect.Effect<A, JobQueueError> =>
+    self.pipe(
+      Effect.mapError((cause) => new JobQueueError({ operation, cause })),
+      Effect.withSpan(`JobLeases.${operation}`)
+    )
+
+export const make: Effect.Effect<typeof JobLeases.Service, never, SqlClient.SqlClient> = Effect.gen(function* () {
   const sql = (yield* SqlClient.SqlClient).withoutTransforms()
   const usage = yield* UsageRepo.make
 
@@ -25,9 +80,12 @@ export const make = Effect.gen(function* () {
   const claimableAt = (now: Date) =>
     sql`((status = 'pending' AND available_at <= ${now}) OR (status = 'processing' AND lease_until < ${now}))`
 
-  // The claim: to `processing` under a lease, the attempt counted, the first start kept.
+  // The claim: to `processing` at the first step under a lease, the attempt counted, the first start kept. Recording
+  // the step here, in the claim's own statement, means a running job always shows where it is.
   const claimSet = (workerId: string, now: Date, leaseUntil: Date) => sql`
     status = 'processing',
+    current_step = ${firstStep},
+    step_status = ${stepStatus(firstStep)},
     attempts = attempts + 1,
     lease_owner = ${workerId},
     lease_until = ${leaseUntil},
@@ -83,7 +141,7 @@ export const make = Effect.gen(function* () {
     Schema.Struct({
       ...LeaseRequest.fields,
       step: PipelineStep,
-      stepStatus: Schema.NullOr(Schema.String),
+      stepStatus: Schema.String,
       stepTimings: StepTimingsJson
     }),
     ({ jobId, workerId, step, stepStatus, stepTimings }) => sql`
@@ -188,73 +246,36 @@ export const make = Effect.gen(function* () {
       LIMIT ${limit}`
   })
 
-  return {
-    /**
-     * Takes the first job in line that is pending and due, or processing with an expired lease, moving it to
-     * `processing` under a lease to `workerId` and counting the attempt.
-     */
-    claimNext: (request: {
-      readonly workerId: string
-      readonly now: Date
-      readonly leaseUntil: Date
-    }): Effect.Effect<Option.Option<Job>, RepoError> => repoMethod("claimNext")(claimNext(request)),
-    /** `claimNext` for one given job: `None` when it is not claimable (cancelled, finished, held, not due). */
-    claimById: (request: {
-      readonly id: JobId
-      readonly workerId: string
-      readonly now: Date
-      readonly leaseUntil: Date
-    }): Effect.Effect<Option.Option<Job>, RepoError> => repoMethod("claimById")(claimById(request)),
-    /** Extends a held lease; false when the lease was lost (expired and taken, or the job is gone). */
-    renew: (lease: Lease, leaseUntil: Date) => repoMethod("renewLease")(renew({ ...lease, leaseUntil })),
-    progress: (
-      lease: Lease,
-      step: { readonly step: PipelineStep; readonly stepStatus: string | null; readonly stepTimings: StepTimings }
-    ) => repoMethod("recordProgress")(progress({ ...lease, ...step })),
-    /**
-     * Stores the job's one email and marks the job completed, in one transaction with its count in the user's usage
-     * of the UTC day of `now`. `false` (and nothing written) when the lease is no longer held or the job already has
-     * an email; the job row stays locked meanwhile.
-     */
-    complete: (
-      lease: Lease,
-      result: {
-        readonly email: Email
-        readonly generationTime: number
-        readonly stepTimings: StepTimings
-        readonly now: Date
-        readonly usage?: JobUsage
-      }
-    ) =>
+  return JobLeases.of({
+    claimNext: (request) => leaseMethod("claimNext")(claimNext(request)),
+    claimById: (request) => leaseMethod("claimById")(claimById(request)),
+    renew: (lease, leaseUntil) => leaseMethod("renew")(renew({ ...lease, leaseUntil })),
+    progress: (lease, { step, stepTimings }) =>
+      leaseMethod("progress")(progress({ ...lease, step, stepStatus: stepStatus(step), stepTimings })),
+    complete: (lease, completion) =>
       Effect.gen(function* () {
         if (Option.isNone(yield* lockHeld(lease))) return false
-        const inserted = yield* insertEmail({
-          email: result.email,
-          jobId: lease.jobId,
-          metadata: result.email.metadata
-        })
-        if (Option.isNone(inserted)) return false
+        const { email, now } = completion
+        if (Option.isNone(yield* insertEmail({ email, jobId: lease.jobId, metadata: email.metadata }))) return false
         yield* markCompleted({
           jobId: lease.jobId,
-          emailId: result.email.id,
-          generationTime: result.generationTime,
-          stepTimings: result.stepTimings,
-          now: result.now
+          emailId: email.id,
+          generationTime: completion.generationTime,
+          stepTimings: completion.stepTimings,
+          now
         })
-        yield* usage.record(result.email.userId, result.now, { completed: true, usage: result.usage })
+        yield* usage.record(email.userId, now, { completed: true, usage: completion.usage })
         return true
-      }).pipe(sql.withTransaction, repoMethod("completeJob")),
-    /** Marks the job failed, in one transaction with its count in the user's usage of the UTC day of `now`. */
-    fail: (lease: Lease, failure: JobFailure & { readonly stepTimings: StepTimings; readonly now: Date }) =>
+      }).pipe(sql.withTransaction, leaseMethod("complete")),
+    fail: (lease, failure) =>
       Effect.gen(function* () {
         const failed = yield* markFailed({ ...lease, ...failure })
         if (Option.isNone(failed)) return false
         yield* usage.record(failed.value.user_id, failure.now, { completed: false })
         return true
-      }).pipe(sql.withTransaction, repoMethod("failJob")),
-    /** Puts a held job back in line at its original place, due again at `availableAt`. */
-    release: (lease: Lease, retry: { readonly availableAt: Date; readonly lastError: JobFailure | null }) =>
-      repoMethod("releaseJob")(
+      }).pipe(sql.withTransaction, leaseMethod("fail")),
+    release: (lease, retry) =>
+      leaseMethod("release")(
         release({
           ...lease,
           availableAt: retry.availableAt,
@@ -263,16 +284,15 @@ export const make = Effect.gen(function* () {
           failedStep: retry.lastError?.failedStep ?? null
         })
       ),
-    /** When the next job falls due after `now` (a delayed retry, an expiring lease); `None` when none will. */
-    nextDue: (now: Date) => repoMethod("nextDue")(Effect.map(nextDue(now), ({ next }) => Option.fromNullable(next))),
-    /** Up to `limit` jobs claimable at `now`, in line order. */
-    claimable: (now: Date, limit: number) =>
-      repoMethod("claimable")(
+    nextDue: (now) => leaseMethod("nextDue")(Effect.map(nextDue(now), ({ next }) => Option.fromNullable(next))),
+    claimable: (now, limit) =>
+      leaseMethod("claimable")(
         Effect.map(claimable({ now, limit }), (rows) =>
-          rows.map((r) => ({ id: r.id, seq: r.seq, availableAt: r.available_at }))
+          rows.map((r): Offer => ({ id: r.id, seq: r.seq, availableAt: r.available_at }))
         )
       )
-  }
+  })
 })
 
-export type JobLeases = Effect.Effect.Success<typeof make>
+/** `JobLeases` on the `SqlClient` in context. */
+export const layer: Layer.Layer<JobLeases, never, SqlClient.SqlClient> = Layer.effect(JobLeases, make)

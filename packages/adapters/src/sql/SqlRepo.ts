@@ -3,7 +3,6 @@ import { Repo } from "@scribe/core/store/Repo"
 import { Effect, Layer } from "effect"
 import * as EmailsRepo from "./EmailsRepo"
 import * as IdempotencyRepo from "./IdempotencyRepo"
-import * as JobLeases from "./JobLeases"
 import * as JobsRepo from "./JobsRepo"
 import * as QueueListing from "./QueueListing"
 import * as UsageRepo from "./UsageRepo"
@@ -11,7 +10,7 @@ import * as UsersRepo from "./UsersRepo"
 
 /**
  * The `Repo` port on any Postgres `SqlClient` (node-postgres or PGlite), assembled from one repository per aggregate.
- * Times always come from the caller.
+ * A claimed job's writes are the job queue's (`JobLeases`). Times always come from the caller.
  */
 export const make = Effect.gen(function* () {
   const idempotency = yield* IdempotencyRepo.make
@@ -20,20 +19,13 @@ export const make = Effect.gen(function* () {
   const listing = yield* QueueListing.make
   const emails = yield* EmailsRepo.make
   const usage = yield* UsageRepo.make
-  const leases = yield* JobLeases.make
   return Repo.of({
     ...users,
     ...jobs,
     ...listing,
     ...emails,
     replay: idempotency.replay,
-    usage: usage.usage,
-    claimNext: leases.claimNext,
-    renewLease: leases.renew,
-    recordProgress: leases.progress,
-    completeJob: leases.complete,
-    failJob: leases.fail,
-    releaseJob: leases.release
+    usage: usage.usage
   })
 })
 

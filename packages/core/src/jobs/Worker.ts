@@ -19,12 +19,12 @@ import { randomUuid } from "../Now"
 import * as Metrics from "../ops/Metrics"
 import * as TraceContext from "../ops/TraceContext"
 import type { StepTimings } from "../pipeline/PipelineStep"
-import { type JobFailure, Repo } from "../store/Repo"
+import { Repo } from "../store/Repo"
 import { budgetExceededMessage, budgetExceededType } from "../usage/Guardrails"
 import { builtinPriceTable, dayTokens, jobUsage, type PriceTable, pricesConfig, utcDay } from "../usage/Usage"
 import { type GeneratedEmail, GenerationFailed, Generator, type StepProgress } from "./Generator"
 import { type Job, truncateErrorMessage } from "./Job"
-import { type Claim, JobQueue } from "./JobQueue"
+import { type Claim, type JobFailure, JobQueue } from "./JobQueue"
 import { type RetryPolicy, retryDelay } from "./RetryPolicy"
 
 export interface WorkerOptions {
@@ -181,11 +181,10 @@ export const make = (options: WorkerOptions) =>
 
     const fail = (claim: Claim, failure: JobFailure, stepTimings: StepTimings) =>
       Effect.gen(function* () {
-        const { lease } = claim
         const stored = yield* settleWrite(
           "record the failure",
           Effect.flatMap(currentDate, (now) =>
-            repo.failJob(lease, {
+            queue.fail(claim, {
               message: truncateErrorMessage(failure.message),
               type: failure.type,
               failedStep: failure.failedStep,
@@ -197,12 +196,11 @@ export const make = (options: WorkerOptions) =>
         if (Option.isSome(stored) && !stored.value) yield* Effect.logWarning("Worker: lease lost; failure dropped")
         else if (Option.isSome(stored))
           yield* Metrics.recordJobFinished("failed", sinceFirstStart(claim, yield* currentDate))
-        yield* queue.ack(lease)
       })
 
     const complete = (claim: Claim, generated: GeneratedEmail) =>
       Effect.gen(function* () {
-        const { job, lease } = claim
+        const { job } = claim
         const now = yield* currentDate
         // Wall time since the job's first attempt started: retries and their back-off included.
         const generationTime = sinceFirstStart(claim, now)
@@ -241,7 +239,7 @@ export const make = (options: WorkerOptions) =>
         const email = built.right
         const stored = yield* settleWrite(
           "store the email",
-          repo.completeJob(lease, {
+          queue.complete(claim, {
             email,
             generationTime,
             stepTimings: generated.stepTimings,
@@ -255,7 +253,6 @@ export const make = (options: WorkerOptions) =>
           yield* Effect.logInfo("Worker: job completed")
           yield* Metrics.recordJobFinished("completed", generationTime)
         }
-        yield* queue.ack(lease)
       })
 
     /**
@@ -264,7 +261,7 @@ export const make = (options: WorkerOptions) =>
      */
     const failed = (claim: Claim, error: GenerationFailed, stepTimings: StepTimings) =>
       Effect.gen(function* () {
-        const { job, lease } = claim
+        const { job } = claim
         const failure: JobFailure = {
           message: truncateErrorMessage(error.message),
           type: error.type,
@@ -282,7 +279,7 @@ export const make = (options: WorkerOptions) =>
         const released = yield* settleWrite(
           "put the job back in line",
           Effect.flatMap(currentDate, (now) =>
-            queue.release(lease, {
+            queue.release(claim, {
               availableAt: new Date(now.getTime() + Duration.toMillis(delay)),
               lastError: failure
             })
@@ -294,7 +291,7 @@ export const make = (options: WorkerOptions) =>
 
     const run = (claim: Claim) =>
       Effect.gen(function* () {
-        const { job, lease } = claim
+        const { job } = claim
         if (job.attempts > options.retry.maxAttempts) {
           // Its earlier holders stopped without settling it (killed, cut off): it has had its attempts.
           return yield* fail(
@@ -333,8 +330,8 @@ export const make = (options: WorkerOptions) =>
             const first = yield* Queue.take(unwritten)
             yield* Effect.sleep(progressSpacing)
             const step = Option.getOrElse(yield* Queue.poll(unwritten), () => first)
-            const held = yield* repo
-              .recordProgress(lease, step)
+            const held = yield* queue
+              .progress(claim, { step: step.step, stepTimings: step.stepTimings })
               .pipe(
                 Effect.catchAll((error) =>
                   Effect.logWarning("Worker: progress not recorded", error).pipe(Effect.as(true))
@@ -349,7 +346,7 @@ export const make = (options: WorkerOptions) =>
           while (true) {
             yield* Effect.sleep(Duration.millis(leaseMs / 3))
             const held = yield* queue
-              .renew(lease)
+              .renew(claim)
               .pipe(
                 Effect.catchAll((error) =>
                   Effect.logWarning("Worker: lease renewal failed; trying again", error).pipe(Effect.as(true))
@@ -439,7 +436,7 @@ export const make = (options: WorkerOptions) =>
                 yield* Effect.logInfo("Worker: shutting down; the job goes back in line")
                 yield* settleWrite(
                   "put the job back in line",
-                  Effect.flatMap(currentDate, (now) => queue.release(lease, { availableAt: now, lastError: null }))
+                  Effect.flatMap(currentDate, (now) => queue.release(claim, { availableAt: now, lastError: null }))
                 )
                 return
             }
@@ -472,7 +469,7 @@ export const make = (options: WorkerOptions) =>
         const exit = yield* Fiber.interrupt(taking)
         if (Exit.isSuccess(exit)) {
           const now = yield* currentDate
-          yield* queue.release(exit.value.lease, { availableAt: now, lastError: null }).pipe(Effect.ignore)
+          yield* queue.release(exit.value, { availableAt: now, lastError: null }).pipe(Effect.ignore)
         }
         return Exit.succeed(Option.none<Claim>())
       })

@@ -1,14 +1,15 @@
-import { Effect, Layer, Option, Ref } from "effect"
+import { Context, Effect, Layer, Option, Ref } from "effect"
 import type { AuthUser } from "../auth/AuthUser"
 import type { Email } from "../emails/Email"
 import type { EmailId, JobId, UserId } from "../Ids"
 import { Job, type NewJob, pendingJob, positions, type QueueEntry } from "../jobs/Job"
+import type { Completion, Failure, JobProgress, Lease, Retry } from "../jobs/JobQueue"
+import { firstStep, stepStatus } from "../pipeline/PipelineStep"
 import {
   type CancelOutcome,
   type IdempotencyKey,
   type InsertOnceOutcome,
   idempotencyWindowMs,
-  type Lease,
   Repo,
   type SubmitOutcome
 } from "../store/Repo"
@@ -65,8 +66,32 @@ const recordUsage = (
   return { ...s, usage: new Map(s.usage).set(id, next) }
 }
 
-/** An in-memory Repo with the same semantics as the SQL adapters, for unit tests and the contract suite. */
-export const make = Effect.gen(function* () {
+/**
+ * The lease side of the in-memory store, as the SQL adapters' `JobLeases` is of the database: what `JobQueueMemory`
+ * claims and settles jobs through, and what a test that plays a worker (or a dead one) uses directly. Times always come
+ * from the caller; every write needs the lease and answers whether it held.
+ */
+export class MemoryLeases extends Context.Tag("@scribe/core/testing/MemoryLeases")<
+  MemoryLeases,
+  {
+    readonly claimNext: (request: {
+      readonly workerId: string
+      readonly now: Date
+      readonly leaseUntil: Date
+    }) => Effect.Effect<Option.Option<Job>>
+    readonly renew: (lease: Lease, leaseUntil: Date) => Effect.Effect<boolean>
+    readonly progress: (lease: Lease, progress: JobProgress) => Effect.Effect<boolean>
+    readonly complete: (lease: Lease, completion: Completion) => Effect.Effect<boolean>
+    readonly fail: (lease: Lease, failure: Failure) => Effect.Effect<boolean>
+    readonly release: (lease: Lease, retry: Retry) => Effect.Effect<boolean>
+  }
+>() {}
+
+/**
+ * An in-memory store with the same semantics as the SQL adapters, for unit tests and the contract suites: its `Repo`
+ * and its `MemoryLeases` over one state.
+ */
+export const makeStore = Effect.gen(function* () {
   const state = yield* Ref.make(empty)
   const set = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V) => new Map(map).set(key, value)
   const without = <K, V>(map: ReadonlyMap<K, V>, key: K) => {
@@ -118,7 +143,7 @@ export const make = Effect.gen(function* () {
     ]
   }
 
-  return Repo.of({
+  const repo = Repo.of({
     upsertUser: (user: AuthUser, now: Date) =>
       Ref.update(state, (s) => {
         const existing = s.users.get(user.id)
@@ -173,6 +198,29 @@ export const make = Effect.gen(function* () {
           { ...s, jobs: without(s.jobs, id), availableAt: without(s.availableAt, id) }
         ]
       }),
+    findEmail: (userId, id) =>
+      Ref.get(state).pipe(
+        Effect.map((s) => Option.fromNullable(s.emails.get(id)).pipe(Option.filter((e) => e.userId === userId)))
+      ),
+    listEmails: (userId, page) =>
+      Ref.get(state).pipe(
+        Effect.map((s) =>
+          [...s.emails.values()]
+            .filter((e) => e.userId === userId && (page.includeDiscarded || e.displayed))
+            .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+            .slice(page.offset, page.offset + page.limit)
+        )
+      ),
+    setDisplayed: (userId, id, displayed) =>
+      Ref.modify(state, (s) => {
+        const email = s.emails.get(id)
+        if (email === undefined || email.userId !== userId) return [Option.none(), s]
+        const updated = { ...email, displayed } as Email
+        return [Option.some(updated), { ...s, emails: set(s.emails, id, updated) }]
+      })
+  })
+
+  const leases = MemoryLeases.of({
     claimNext: ({ workerId, now, leaseUntil }) =>
       Ref.modify(state, (s) => {
         const t = now.getTime()
@@ -187,6 +235,8 @@ export const make = Effect.gen(function* () {
         const claimed = new Job({
           ...next,
           status: "processing",
+          currentStep: firstStep,
+          stepStatus: stepStatus(firstStep),
           attempts: next.attempts + 1,
           startedAt: next.startedAt ?? now
         })
@@ -199,12 +249,12 @@ export const make = Effect.gen(function* () {
           }
         ]
       }),
-    renewLease: (lease, leaseUntil) =>
+    renew: (lease, leaseUntil) =>
       withLease(lease, (s) => ({
         ...s,
         leases: set(s.leases, lease.jobId, { workerId: lease.workerId, until: leaseUntil.getTime() })
       })),
-    recordProgress: (lease, progress) =>
+    progress: (lease, progress) =>
       withLease(lease, (s, job) => ({
         ...s,
         jobs: set(
@@ -213,12 +263,12 @@ export const make = Effect.gen(function* () {
           new Job({
             ...job,
             currentStep: progress.step,
-            stepStatus: progress.stepStatus,
+            stepStatus: stepStatus(progress.step),
             stepTimings: progress.stepTimings
           })
         )
       })),
-    completeJob: (lease, result) =>
+    complete: (lease, result) =>
       Ref.modify(state, (s) => {
         const job = holds(s, lease)
         const taken = [...s.emails.values()].some((e) => e.jobId === lease.jobId)
@@ -248,7 +298,7 @@ export const make = Effect.gen(function* () {
           )
         ]
       }),
-    failJob: (lease, failure) =>
+    fail: (lease, failure) =>
       withLease(lease, (s, job) => ({
         ...recordUsage(s, job.userId, failure.now, { completed: false }),
         leases: without(s.leases, job.id),
@@ -268,7 +318,7 @@ export const make = Effect.gen(function* () {
           })
         )
       })),
-    releaseJob: (lease, retry) =>
+    release: (lease, retry) =>
       withLease(lease, (s, job) => ({
         ...s,
         leases: without(s.leases, job.id),
@@ -286,28 +336,16 @@ export const make = Effect.gen(function* () {
             failedStep: retry.lastError?.failedStep ?? job.failedStep
           })
         )
-      })),
-    findEmail: (userId, id) =>
-      Ref.get(state).pipe(
-        Effect.map((s) => Option.fromNullable(s.emails.get(id)).pipe(Option.filter((e) => e.userId === userId)))
-      ),
-    listEmails: (userId, page) =>
-      Ref.get(state).pipe(
-        Effect.map((s) =>
-          [...s.emails.values()]
-            .filter((e) => e.userId === userId && (page.includeDiscarded || e.displayed))
-            .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
-            .slice(page.offset, page.offset + page.limit)
-        )
-      ),
-    setDisplayed: (userId, id, displayed) =>
-      Ref.modify(state, (s) => {
-        const email = s.emails.get(id)
-        if (email === undefined || email.userId !== userId) return [Option.none(), s]
-        const updated = { ...email, displayed } as Email
-        return [Option.some(updated), { ...s, emails: set(s.emails, id, updated) }]
-      })
+      }))
   })
+
+  return { repo, leases }
 })
 
-export const layer = Layer.effect(Repo, make)
+/** The in-memory `Repo` alone (its jobs can be inserted, never claimed). */
+export const make = Effect.map(makeStore, (store) => store.repo)
+
+/** The in-memory store: its `Repo`, and its `MemoryLeases` for `JobQueueMemory` over the same jobs. */
+export const layer: Layer.Layer<Repo | MemoryLeases> = Layer.effectContext(
+  Effect.map(makeStore, ({ repo, leases }) => Context.make(Repo, repo).pipe(Context.add(MemoryLeases, leases)))
+)
