@@ -6,10 +6,13 @@ import { type Job, NewJob } from "@scribe/core/jobs/Job"
 import { JobQueue, offersFor } from "@scribe/core/jobs/JobQueue"
 import { retryDelayBounds } from "@scribe/core/jobs/RetryPolicy"
 import * as Worker from "@scribe/core/jobs/Worker"
+import type { WorkerOptions } from "@scribe/core/jobs/WorkerOptions"
 import { Repo } from "@scribe/core/store/Repo"
 import * as ScriptedGenerator from "@scribe/core/testing/GeneratorScripted"
 import * as JobQueueMemory from "@scribe/core/testing/JobQueueMemory"
+import { MemoryLeases } from "@scribe/core/testing/MemoryLeases"
 import * as RepoMemory from "@scribe/core/testing/RepoMemory"
+import * as WorkerConfig from "@scribe/wiring/WorkerConfig"
 import {
   ConfigProvider,
   type Context,
@@ -40,7 +43,7 @@ const newJob = (recipientName: string, createdAt: Date, recipientInterest = "gra
     createdAt
   })
 
-const options: Worker.WorkerOptions = {
+const options: WorkerOptions = {
   name: "w",
   concurrency: 1,
   taskTimeout: Duration.seconds(180),
@@ -49,12 +52,12 @@ const options: Worker.WorkerOptions = {
 }
 
 /** A worker over the in-memory stores, running a scripted generator, inside `scope`. */
-const start = (script: ScriptedGenerator.Script, overrides: Partial<Worker.WorkerOptions> = {}, scope?: Scope.Scope) =>
+const start = (script: ScriptedGenerator.Script, overrides: Partial<WorkerOptions> = {}, scope?: Scope.Scope) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(t0)
     const { repo, leases } = yield* RepoMemory.makeStore
     const queue = yield* JobQueueMemory.make({ leaseDuration: "30 seconds", pollInterval: "10 seconds" }).pipe(
-      Effect.provideService(RepoMemory.MemoryLeases, leases)
+      Effect.provideService(MemoryLeases, leases)
     )
     const scripted = yield* ScriptedGenerator.make(script)
     const worker = Worker.make({ ...options, ...overrides }).pipe(
@@ -239,7 +242,7 @@ describe("Worker", () => {
 
   it.scoped("a lost lease stops the attempt and drops its result: no email", () =>
     Effect.gen(function* () {
-      const stores: { leases?: Context.Tag.Service<RepoMemory.MemoryLeases> } = {}
+      const stores: { leases?: Context.Tag.Service<MemoryLeases> } = {}
       const h = yield* start({
         stepMillis: 1000,
         // At the last step the job is taken away (as when its lease expired and another worker took it).
@@ -296,7 +299,7 @@ describe("Worker", () => {
       }
       yield* TestClock.setTime(t0 + 3 * 31_000)
       const queue = yield* JobQueueMemory.make({ leaseDuration: "30 seconds" }).pipe(
-        Effect.provideService(RepoMemory.MemoryLeases, leases)
+        Effect.provideService(MemoryLeases, leases)
       )
       const scripted = yield* ScriptedGenerator.make({})
       yield* Worker.make(options).pipe(
@@ -360,7 +363,9 @@ describe("Worker", () => {
 
   describe("config", () => {
     const read = (env: Record<string, string>) =>
-      Effect.either(Effect.withConfigProvider(Worker.config, ConfigProvider.fromMap(new Map(Object.entries(env)))))
+      Effect.either(
+        Effect.withConfigProvider(WorkerConfig.config, ConfigProvider.fromMap(new Map(Object.entries(env))))
+      )
 
     it.effect("defaults: concurrency 8, 180 s per attempt, 3 attempts", () =>
       Effect.gen(function* () {

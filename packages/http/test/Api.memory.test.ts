@@ -1,4 +1,5 @@
 import { HealthProbe } from "@scribe/core/ops/HealthProbe"
+import { MemoryLeases } from "@scribe/core/testing/MemoryLeases"
 import * as RepoMemory from "@scribe/core/testing/RepoMemory"
 import { Effect, Layer, Option } from "effect"
 import { StoreLeases, suite } from "./ApiSuite"
@@ -8,5 +9,5 @@ const healthy = Layer.succeed(HealthProbe, { check: Effect.succeed({ database: t
 
 suite(
   "HTTP API on the in-memory Repo",
-  Layer.mergeAll(Layer.effect(StoreLeases, RepoMemory.MemoryLeases), healthy).pipe(Layer.provideMerge(RepoMemory.layer))
+  Layer.mergeAll(Layer.effect(StoreLeases, MemoryLeases), healthy).pipe(Layer.provideMerge(RepoMemory.layer))
 )

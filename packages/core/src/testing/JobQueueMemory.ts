@@ -1,6 +1,6 @@
 import { Clock, Deferred, Duration, Effect, Layer, Option, Ref } from "effect"
 import { type Claim, JobQueue, type JobQueueError } from "../jobs/JobQueue"
-import { MemoryLeases } from "./RepoMemory"
+import { MemoryLeases } from "./MemoryLeases"
 
 export interface Options {
   readonly leaseDuration?: Duration.DurationInput
