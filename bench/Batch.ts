@@ -12,7 +12,7 @@
  * concurrency (no concurrency-1 or tsx run), for iterating.
  */
 
-import * as Worker from "@scribe/core/jobs/Worker"
+import * as WorkerOptions from "@scribe/core/jobs/WorkerOptions"
 import { Effect } from "effect"
 import Pg from "pg"
 import { buildWorker, deployedCommand } from "../scripts/build"
@@ -165,7 +165,7 @@ export const runBatch = async (
 
 export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
   Effect.promise(async () => {
-    const ours = ctx.concurrency ?? Worker.defaultConcurrency
+    const ours = ctx.concurrency ?? WorkerOptions.defaultConcurrency
     const world = await RemoteWorld.start({ scale: ctx.scale, latencies: Fixtures.seed, rpm: providerRpm })
     const database = await tempDatabase()
     const port = await freePort()

@@ -69,7 +69,7 @@ export const seedStatements = (rows: number): ReadonlyArray<string> => {
 }
 
 /** The queue listing exactly as `SqlRepo.listQueue` sends it ($1 user, $2 since). */
-export { listQueueSql } from "@scribe/adapters/sql/SqlRepo"
+export { listQueueSql } from "@scribe/adapters/sql/QueueListing"
 
 /** The queue listing before issue 6's tuning (every pending job ranked), kept to show the difference. */
 export const listQueueBeforeSql = `

@@ -20,7 +20,7 @@ export const apiLayer = <E>(stores: Layer.Layer<Stores.Stores, E>, port: number)
   layerNode({ port, host: "127.0.0.1" }).pipe(Layer.provide(SupabaseAuth.layer(authOptions)), Layer.provide(stores))
 
 /**
- * A tracer that notes when each job's completing transaction (`Repo.completeJob`) ended, by job id: the instant its
+ * A tracer that notes when each job's completing transaction (`JobLeases.complete`) ended, by job id: the instant its
  * email became visible, read without polling the API (which would take CPU from the process being measured).
  */
 export const completionTracer = () => {
@@ -42,7 +42,7 @@ export const completionTracer = () => {
         sampled: true,
         kind,
         end: () => {
-          if (name !== "Repo.completeJob") return
+          if (name !== "JobLeases.complete") return
           const at = performance.now()
           let cursor: Tracer.AnySpan | undefined = span
           while (cursor !== undefined) {

@@ -1,5 +1,5 @@
-import { Repo } from "@scribe/core/store/Repo"
 import * as JobQueueMemory from "@scribe/core/testing/JobQueueMemory"
+import { MemoryLeases } from "@scribe/core/testing/MemoryLeases"
 import * as RepoMemory from "@scribe/core/testing/RepoMemory"
 import { Effect, Layer } from "effect"
 import { jobQueueContract, settings } from "./JobQueueContract"
@@ -7,8 +7,8 @@ import { jobQueueContract, settings } from "./JobQueueContract"
 jobQueueContract("JobQueue (memory)", {
   layer: Layer.empty,
   fresh: Effect.gen(function* () {
-    const repo = yield* RepoMemory.make
-    const queue = yield* JobQueueMemory.make(settings).pipe(Effect.provideService(Repo, repo))
+    const { repo, leases } = yield* RepoMemory.makeStore
+    const queue = yield* JobQueueMemory.make(settings).pipe(Effect.provideService(MemoryLeases, leases))
     return { repo, queue }
   })
 })

@@ -1,8 +1,8 @@
 import { SqlClient } from "@effect/sql"
-import { Repo } from "@scribe/core/store/Repo"
 import { Effect } from "effect"
 import * as PgJobQueue from "../src/queue/PgJobQueue"
 import * as Database from "../src/sql/Database"
+import * as JobLeases from "../src/sql/JobLeases"
 import * as SqlRepo from "../src/sql/SqlRepo"
 import { jobQueueContract, settings } from "./JobQueueContract"
 
@@ -13,7 +13,9 @@ jobQueueContract("JobQueue (PGlite, in-process wake-ups)", {
     const sql = yield* SqlClient.SqlClient
     yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, users`
     const repo = yield* SqlRepo.make
-    const queue = yield* PgJobQueue.make(settings).pipe(Effect.provideService(Repo, repo))
+    const queue = yield* PgJobQueue.make(settings).pipe(
+      Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.make)
+    )
     return { repo, queue }
   })
 })

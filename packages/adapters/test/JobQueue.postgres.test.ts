@@ -1,9 +1,10 @@
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { Repo } from "@scribe/core/store/Repo"
-import { Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import * as PgJobQueue from "../src/queue/PgJobQueue"
+import * as JobLeases from "../src/sql/JobLeases"
 import * as SqlRepo from "../src/sql/SqlRepo"
+import { recipients } from "../testkit/Jobs"
 import { layerTempPostgres } from "../testkit/TempPostgres"
 import { describePostgres } from "../testkit/TestDatabase"
 import { jobQueueContract, liveSleep, settings, settled, submit } from "./JobQueueContract"
@@ -12,15 +13,37 @@ const fresh = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, users`
   const repo = yield* SqlRepo.make
-  const queue = yield* PgJobQueue.makeListening(settings).pipe(Effect.provideService(Repo, repo))
+  const queue = yield* PgJobQueue.makeListening(settings).pipe(
+    Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.make)
+  )
   return { repo, queue }
 })
 
 await describePostgres("JobQueue (Postgres, LISTEN/NOTIFY)", () => {
   jobQueueContract("JobQueue (Postgres, LISTEN/NOTIFY)", {
-    layer: layerTempPostgres({ maxConnections: 16 }),
+    // A pool wide enough for the concurrent-claim test to use separate connections.
+    layer: layerTempPostgres({ maxConnections: 24 }),
     fresh,
     extra: (it) => {
+      it.scoped("20 concurrent claims over 10 jobs take each job exactly once", () =>
+        Effect.gen(function* () {
+          const h = yield* fresh
+          const leases = yield* JobLeases.make
+          const { jobs } = yield* submit(h, recipients(10), { offer: false })
+          const now = new Date(yield* Clock.currentTimeMillis)
+          const leaseUntil = new Date(now.getTime() + 60_000)
+          const claims = yield* Effect.all(
+            Array.from({ length: 20 }, (_, i) => leases.claimNext({ workerId: `w${i}`, now, leaseUntil })),
+            { concurrency: "unbounded" }
+          )
+          const claimed = claims.flatMap(Option.toArray)
+          expect(claimed).toHaveLength(10)
+          expect(new Set(claimed.map((j) => j.id))).toEqual(new Set(jobs.map((j) => j.id)))
+          expect(claimed.every((j) => j.attempts === 1)).toBe(true)
+          expect(yield* leases.claimNext({ workerId: "late", now, leaseUntil })).toEqual(Option.none())
+        })
+      )
+
       it.scoped(
         "a job committed by another process wakes a waiting taker through NOTIFY, the clock standing still",
         () =>
@@ -51,7 +74,7 @@ await describePostgres("JobQueue (Postgres, LISTEN/NOTIFY)", () => {
             leaseDuration: "30 seconds",
             pollInterval: "5 minutes",
             listenerCheck: "300 millis"
-          }).pipe(Effect.provideService(Repo, repo))
+          }).pipe(Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.make))
           yield* liveSleep(300)
           const killed = yield* sql<{ readonly pid: number }>`
           SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity

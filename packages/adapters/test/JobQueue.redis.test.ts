@@ -1,14 +1,15 @@
 import { SqlClient } from "@effect/sql"
 import { expect } from "@effect/vitest"
-import { Repo } from "@scribe/core/store/Repo"
 import { Effect, Option, TestClock } from "effect"
 import { Redis } from "ioredis"
 import * as RedisJobQueue from "../src/queue/RedisJobQueue"
+import * as JobLeases from "../src/sql/JobLeases"
 import * as SqlRepo from "../src/sql/SqlRepo"
 import { layerTempPostgres } from "../testkit/TempPostgres"
 import { describePostgres } from "../testkit/TestDatabase"
 import { describeRedis, redisOptions, scopedPrefix, wipePrefix } from "../testkit/TestRedis"
 import { jobQueueContract, liveSleep, settings, settled, submit } from "./JobQueueContract"
+import { newEmail } from "./RepoContract"
 
 const harness = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -16,7 +17,7 @@ const harness = Effect.gen(function* () {
   const prefix = yield* scopedPrefix("queue")
   const repo = yield* SqlRepo.make
   const queue = yield* RedisJobQueue.make({ ...settings, redis: redisOptions, prefix }).pipe(
-    Effect.provideService(Repo, repo)
+    Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.make)
   )
   return { repo, queue, prefix }
 })
@@ -69,6 +70,37 @@ await describePostgres("JobQueue (Redis dispatch)", () =>
           })
         )
 
+        it.scoped("a job that ends takes its message with it; a stale holder's write leaves the new holder's", () =>
+          Effect.gen(function* () {
+            yield* TestClock.setTime(Date.parse("2026-03-01T09:00:00.000Z"))
+            const h = yield* harness
+            const { owner, jobs } = yield* submit(h, ["Completed", "Failed", "Taken over"])
+            const [completed, failed, takenOver] = jobs
+            if (!completed || !failed || !takenOver) throw new Error("insert failed")
+            const take = (worker: string) =>
+              Effect.map(
+                Effect.flatMap(Effect.fork(h.queue.take(worker)), (f) => settled(f, 5000)),
+                Option.getOrThrow
+              )
+            const now = new Date(yield* TestClock.currentTimeMillis)
+            const first = yield* take("w1")
+            const email = newEmail(owner, completed.id, now)
+            expect(yield* h.queue.complete(first, { email, generationTime: 1, stepTimings: {}, now })).toBe(true)
+            expect(yield* messages(h.prefix)).toEqual({ ready: [failed.id, takenOver.id], delayed: [], inflight: [] })
+            const second = yield* take("w2")
+            const failure = { message: "no", type: "UpstreamAuth", failedStep: null, stepTimings: {}, now }
+            expect(yield* h.queue.fail(second, failure)).toBe(true)
+            expect(yield* messages(h.prefix)).toEqual({ ready: [takenOver.id], delayed: [], inflight: [] })
+
+            const stale = yield* take("w3")
+            yield* TestClock.adjust("31 seconds")
+            const holder = yield* take("w4")
+            expect([holder.job.id, holder.job.attempts]).toEqual([takenOver.id, 2])
+            expect(yield* h.queue.fail(stale, failure)).toBe(false)
+            expect(yield* messages(h.prefix)).toEqual({ ready: [], delayed: [], inflight: [takenOver.id] })
+          })
+        )
+
         it.scoped("messages carry job ids only, and a release waits in the delayed set until due", () =>
           Effect.gen(function* () {
             yield* TestClock.setTime(Date.parse("2026-03-01T09:00:00.000Z"))
@@ -79,7 +111,7 @@ await describePostgres("JobQueue (Redis dispatch)", () =>
               yield* Effect.flatMap(Effect.fork(h.queue.take("w1")), (f) => settled(f, 5000))
             )
             const now = yield* TestClock.currentTimeMillis
-            yield* h.queue.release(claim.lease, { availableAt: new Date(now + 10_000), lastError: null })
+            yield* h.queue.release(claim, { availableAt: new Date(now + 10_000), lastError: null })
             expect(yield* messages(h.prefix)).toEqual({ ready: [], delayed: [jobs[0]!.id], inflight: [] })
             yield* liveSleep(10)
           })

@@ -8,6 +8,7 @@ import { Repo } from "@scribe/core/store/Repo"
 import { Effect, Layer, Option, Redacted, Runtime } from "effect"
 import * as fc from "fast-check"
 import * as Database from "../src/sql/Database"
+import * as JobLeases from "../src/sql/JobLeases"
 import * as Migrations from "../src/sql/Migrations"
 import * as SqlRepo from "../src/sql/SqlRepo"
 import { freshUser, newJob, recipients } from "../testkit/Jobs"
@@ -53,6 +54,7 @@ const leaseUntil = new Date(now.getTime() + 60_000)
 const run = (ops: ReadonlyArray<Op>) =>
   Effect.gen(function* () {
     const repo = yield* Repo
+    const leases = yield* JobLeases.JobLeases
     const sql = yield* SqlClient.SqlClient
     yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, users`
     const users: ReadonlyArray<AuthUser> = [freshUser("line-a"), freshUser("line-b"), freshUser("line-c")]
@@ -73,7 +75,7 @@ const run = (ops: ReadonlyArray<Op>) =>
           break
         }
         case "claim": {
-          const claimed = yield* repo.claimNext({ workerId: "w", now, leaseUntil })
+          const claimed = yield* leases.claimNext({ workerId: "w", now, leaseUntil })
           if (Option.isSome(claimed)) processing.push(claimed.value.id)
           break
         }
@@ -85,8 +87,8 @@ const run = (ops: ReadonlyArray<Op>) =>
           const failure = { message: "upstream down", type: "UpstreamUnavailable", failedStep: null }
           const done =
             step._tag === "release"
-              ? yield* repo.releaseJob(lease, { availableAt: now, lastError: failure })
-              : yield* repo.failJob(lease, { ...failure, stepTimings: {}, now })
+              ? yield* leases.release(lease, { availableAt: now, lastError: failure })
+              : yield* leases.fail(lease, { ...failure, stepTimings: {}, now })
           expect(done).toBe(true)
           break
         }
@@ -129,13 +131,16 @@ const run = (ops: ReadonlyArray<Op>) =>
     expect(numbers(kept)).toEqual(numbers(counted))
   })
 
+/** The Repo, and the job leases that claim, release and fail jobs as the queue does. */
+const stores = Layer.merge(SqlRepo.layer, JobLeases.layer)
+
 const suite = (name: string, store: Layer.Layer<SqlClient.SqlClient, unknown>, numRuns: number) =>
-  layer(Layer.provideMerge(SqlRepo.layer, store), { timeout: 120_000 })(name, (it) => {
+  layer(Layer.provideMerge(stores, store), { timeout: 120_000 })(name, (it) => {
     it.effect(
       "positions from the kept counts equal a ranking of every pending job, after any sequence of changes",
       () =>
         Effect.gen(function* () {
-          const runtime = yield* Effect.runtime<Repo | SqlClient.SqlClient>()
+          const runtime = yield* Effect.runtime<Repo | JobLeases.JobLeases | SqlClient.SqlClient>()
           yield* Effect.promise(() =>
             fc.assert(
               fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), (ops) =>
@@ -162,22 +167,21 @@ await describePostgres("queue line counts (Postgres)", () => {
   })
   layer(
     Layer.unwrapScoped(
-      Effect.map(tempDatabaseUrl, (url) =>
-        Layer.provideMerge(SqlRepo.layer, PgClient.layer({ url: Redacted.make(url) }))
-      )
+      Effect.map(tempDatabaseUrl, (url) => Layer.provideMerge(stores, PgClient.layer({ url: Redacted.make(url) })))
     ),
     { timeout: 60_000 }
   )("migration 0007", (it) => {
     it.effect("counts the jobs already waiting when it runs", () =>
       Effect.gen(function* () {
         const repo = yield* Repo
+        const leases = yield* JobLeases.JobLeases
         const sql = yield* SqlClient.SqlClient
         yield* before0007
         const owner = freshUser("early")
         yield* repo.upsertUser(owner, now)
         yield* sql.unsafe("ALTER TABLE queue_items ALTER COLUMN seq RESTART WITH 250")
         const jobs = yield* repo.insertJobs(recipients(10).map((name) => newJob(owner, now, name)))
-        yield* repo.claimNext({ workerId: "w", now, leaseUntil })
+        yield* leases.claimNext({ workerId: "w", now, leaseUntil })
 
         expect((yield* Migrations.run).map(([id]) => id)).toEqual([7])
         const kept = yield* sql<{ stretch: number | string; pending: number }>`

@@ -1,5 +1,5 @@
 import { expect } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { newJob, recipients } from "../testkit/Jobs"
 import { layerTempPostgres } from "../testkit/TempPostgres"
 import { describePostgres } from "../testkit/TestDatabase"
@@ -7,7 +7,7 @@ import { freshSqlRepo, repoContract, setupRepo, sqlChecks } from "./RepoContract
 
 await describePostgres("Repo (Postgres)", () =>
   repoContract("Repo (Postgres)", {
-    // A pool wide enough for the concurrent-claim test to use separate connections.
+    // A pool wide enough for the concurrent-submission tests to use separate connections.
     layer: layerTempPostgres({ maxConnections: 24 }),
     fresh: freshSqlRepo,
     extra: (it, fresh) => {
@@ -20,23 +20,6 @@ await describePostgres("Repo (Postgres)", () =>
         owner: a,
         jobs: (n: number) => recipients(n, "Recipient").map((name) => newJob(a, t0, name))
       }))
-
-      it.effect("20 concurrent claims over 10 jobs take each job exactly once", () =>
-        Effect.gen(function* () {
-          const { repo, now, jobs: newJobs } = yield* setup
-          const jobs = yield* repo.insertJobs(newJobs(10))
-          const leaseUntil = new Date(now.getTime() + 60_000)
-          const claims = yield* Effect.all(
-            Array.from({ length: 20 }, (_, i) => repo.claimNext({ workerId: `w${i}`, now, leaseUntil })),
-            { concurrency: "unbounded" }
-          )
-          const claimed = claims.flatMap(Option.toArray)
-          expect(claimed).toHaveLength(10)
-          expect(new Set(claimed.map((j) => j.id))).toEqual(new Set(jobs.map((j) => j.id)))
-          expect(claimed.every((j) => j.attempts === 1)).toBe(true)
-          expect(yield* repo.claimNext({ workerId: "late", now, leaseUntil })).toEqual(Option.none())
-        })
-      )
 
       it.effect("concurrent batches of one user cannot together cross the active-jobs cap", () =>
         Effect.gen(function* () {

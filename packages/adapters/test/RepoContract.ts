@@ -5,26 +5,47 @@ import { AuthUser } from "@scribe/core/auth/AuthUser"
 import { Email, type EmailPage } from "@scribe/core/emails/Email"
 import { BatchId, EmailId, JobId } from "@scribe/core/Ids"
 import { type Job, queueWindowStart } from "@scribe/core/jobs/Job"
+import type { Completion, Failure, Lease } from "@scribe/core/jobs/JobQueue"
 import { currentDate } from "@scribe/core/Now"
-import type { Lease, Repo } from "@scribe/core/store/Repo"
-import type { JobUsage } from "@scribe/core/usage/Usage"
+import type { Repo } from "@scribe/core/store/Repo"
 import { type Context, Duration, Effect, type Layer, Option, TestClock } from "effect"
+import * as JobLeases from "../src/sql/JobLeases"
 import * as SqlRepo from "../src/sql/SqlRepo"
 import { freshUser, newJob } from "../testkit/Jobs"
 
 export type RepoService = Context.Tag.Service<Repo>
 
+/**
+ * The store's lease side (the SQL adapters' `JobLeases`, the memory store's `MemoryLeases`): how these tests move a job
+ * through a claim to its end, to see what the Repo then shows. Its own guarantees are the job queue's contract.
+ */
+export interface Leases {
+  readonly claimNext: (request: {
+    readonly workerId: string
+    readonly now: Date
+    readonly leaseUntil: Date
+  }) => Effect.Effect<Option.Option<Job>, unknown>
+  readonly complete: (lease: Lease, completion: Completion) => Effect.Effect<boolean, unknown>
+  readonly fail: (lease: Lease, failure: Failure) => Effect.Effect<boolean, unknown>
+}
+
+/** The store under test: its Repo, and its lease side over the same jobs. */
+export interface Store {
+  readonly repo: RepoService
+  readonly leases: Leases
+}
+
 export interface ContractOptions<R, E> {
-  /** Built once for the whole suite (a database is expensive); each test then asks `fresh` for an empty Repo. */
+  /** Built once for the whole suite (a database is expensive); each test then asks `fresh` for an empty store. */
   readonly layer: Layer.Layer<R, E>
-  readonly fresh: Effect.Effect<RepoService, unknown, R>
+  readonly fresh: Effect.Effect<Store, unknown, R>
   /** Adapter-specific tests run in the same suite, on the same layer. */
-  readonly extra?: (it: Vitest.MethodsNonLive<R>, fresh: Effect.Effect<RepoService, unknown, R>) => void
+  readonly extra?: (it: Vitest.MethodsNonLive<R>, fresh: Effect.Effect<Store, unknown, R>) => void
 }
 
 const user = (label: string) => freshUser(label, `${label}@example.com`)
 
-const newEmail = (owner: AuthUser, jobId: JobId, createdAt: Date, id = EmailId.make(randomUUID())) =>
+export const newEmail = (owner: AuthUser, jobId: JobId, createdAt: Date, id = EmailId.make(randomUUID())) =>
   new Email({
     id,
     userId: owner.id,
@@ -54,17 +75,14 @@ const plain = <A extends object>(value: A) => ({ ...value })
 
 const lease = (job: Job, workerId: string): Lease => ({ jobId: job.id, workerId })
 
-const claim = (repo: RepoService, workerId: string, now: Date, leaseFor: Duration.DurationInput = "1 minute") =>
-  repo.claimNext({ workerId, now, leaseUntil: after(now, leaseFor) })
-
-const claimSome = (repo: RepoService, workerId: string, now: Date) =>
-  Effect.map(claim(repo, workerId, now), Option.getOrThrow)
+const claimSome = (leases: Leases, workerId: string, now: Date) =>
+  Effect.map(leases.claimNext({ workerId, now, leaseUntil: after(now, "1 minute") }), Option.getOrThrow)
 
 /** Queues one job for `owner` and claims it as `workerId` at `now`; the queue must hold no other due job. */
-const claimedJob = (repo: RepoService, owner: AuthUser, now: Date, workerId = "w1") =>
+const claimedJob = ({ repo, leases }: Store, owner: AuthUser, now: Date, workerId = "w1") =>
   Effect.gen(function* () {
     const job = at(yield* repo.insertJobs([newJob(owner, now)]), 0)
-    expect((yield* claimSome(repo, workerId, now)).id).toBe(job.id)
+    expect((yield* claimSome(leases, workerId, now)).id).toBe(job.id)
     return { job, lease: lease(job, workerId) }
   })
 
@@ -73,11 +91,11 @@ const failure = (message: string, now: Date, type = "Error") =>
   ({ message, type, failedStep: null, stepTimings: {}, now }) as const
 
 /** Queues one job for `owner`, runs it to completion and returns its email. The queue must hold no other due job. */
-const produceEmail = (repo: RepoService, owner: AuthUser, createdAt: Date, id?: EmailId) =>
+const produceEmail = (store: Store, owner: AuthUser, createdAt: Date, id?: EmailId) =>
   Effect.gen(function* () {
-    const { job, lease: producer } = yield* claimedJob(repo, owner, createdAt, "producer")
+    const { job, lease: producer } = yield* claimedJob(store, owner, createdAt, "producer")
     const email = newEmail(owner, job.id, createdAt, id)
-    const done = yield* repo.completeJob(producer, {
+    const done = yield* store.leases.complete(producer, {
       email,
       generationTime: 1.5,
       stepTimings: { template_parser: 0.1, email_composer: 1.2 },
@@ -100,17 +118,18 @@ const messages = (error: unknown): string => {
   return parts.join(" / ")
 }
 
-/** A fresh Repo, the clock at a round instant, that instant, and two users stored at it. */
-export const setupRepo = <R>(fresh: Effect.Effect<RepoService, unknown, R>) =>
+/** A fresh store, the clock at a round instant, that instant, and two users stored at it. */
+export const setupRepo = <R>(fresh: Effect.Effect<Store, unknown, R>) =>
   Effect.gen(function* () {
-    const repo = yield* fresh
+    const store = yield* fresh
+    const { repo } = store
     yield* TestClock.setTime(Date.parse("2026-03-01T09:00:00.000Z"))
     const t0 = yield* currentDate
     const a = user("a")
     const b = user("b")
     yield* repo.upsertUser(a, t0)
     yield* repo.upsertUser(b, t0)
-    return { repo, t0, a, b }
+    return { store, repo, leases: store.leases, t0, a, b }
   })
 
 /** The `Repo` port's contract: every adapter must pass it unchanged. */
@@ -206,13 +225,13 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("listQueue", () => {
       it.effect("positions rank all users' pending jobs in take order; null unless pending", () =>
         Effect.gen(function* () {
-          const { repo, t0, a, b } = yield* setup
+          const { repo, leases, t0, a, b } = yield* setup
           const [a1, a2] = yield* repo.insertJobs([newJob(a, t0, "A one"), newJob(a, t0, "A two")])
           const [b1, b2] = yield* repo.insertJobs([newJob(b, t0, "B one"), newJob(b, t0, "B two")])
           const [a3] = yield* repo.insertJobs([newJob(a, t0, "A three")])
           if (!a1 || !a2 || !a3 || !b1 || !b2) throw new Error("insert failed")
 
-          expect((yield* claimSome(repo, "w1", t0)).id).toBe(a1.id)
+          expect((yield* claimSome(leases, "w1", t0)).id).toBe(a1.id)
           const positionsOf = (owner: AuthUser) =>
             Effect.map(repo.listQueue(owner.id, t0), (entries) =>
               entries.map((e) => [e.job.id, e.job.status, e.position] as const)
@@ -228,8 +247,8 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
           ])
 
           // a2 is taken and fails: everyone behind it moves up.
-          expect((yield* claimSome(repo, "w2", t0)).id).toBe(a2.id)
-          expect(yield* repo.failJob(lease(a2, "w2"), failure("boom", t0))).toBe(true)
+          expect((yield* claimSome(leases, "w2", t0)).id).toBe(a2.id)
+          expect(yield* leases.fail(lease(a2, "w2"), failure("boom", t0))).toBe(true)
           expect(yield* positionsOf(a)).toEqual([
             [a1.id, "processing", null],
             [a2.id, "failed", null],
@@ -262,8 +281,8 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("isolation", () => {
       it.effect("another user never sees, cancels or changes the caller's jobs and emails", () =>
         Effect.gen(function* () {
-          const { repo, t0, a, b } = yield* setup
-          const email = yield* produceEmail(repo, a, t0)
+          const { store, repo, t0, a, b } = yield* setup
+          const email = yield* produceEmail(store, a, t0)
           const pending = at(yield* repo.insertJobs([newJob(a, t0)]), 0)
 
           expect(yield* repo.findJob(b.id, pending.id)).toEqual(Option.none())
@@ -283,10 +302,10 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     describe("cancelPending", () => {
       it.effect("deletes a pending job; refuses others with their status; NotFound when unknown", () =>
         Effect.gen(function* () {
-          const { repo, t0, a } = yield* setup
+          const { repo, leases, t0, a } = yield* setup
           const [running, waiting] = yield* repo.insertJobs([newJob(a, t0), newJob(a, t0)])
           if (!running || !waiting) throw new Error("insert failed")
-          yield* claimSome(repo, "w1", t0)
+          yield* claimSome(leases, "w1", t0)
 
           expect(yield* repo.cancelPending(a.id, waiting.id)).toEqual({ _tag: "Cancelled" })
           expect(yield* repo.findJob(a.id, waiting.id)).toEqual(Option.none())
@@ -298,7 +317,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
             _tag: "NotCancellable",
             status: "processing"
           })
-          const done = yield* repo.completeJob(lease(running, "w1"), {
+          const done = yield* leases.complete(lease(running, "w1"), {
             email: newEmail(a, running.id, t0),
             generationTime: 2,
             stepTimings: {},
@@ -313,131 +332,10 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
       )
     })
 
-    describe("claimNext", () => {
-      it.effect("takes jobs FIFO (batches in request order), one consumer each, counting attempts", () =>
-        Effect.gen(function* () {
-          const { repo, t0, a, b } = yield* setup
-          expect(yield* claim(repo, "w0", t0)).toEqual(Option.none())
-
-          const batch = BatchId.make(randomUUID())
-          const first = yield* repo.insertJobs([1, 2, 3].map((i) => newJob(a, t0, `A ${i}`, { batchId: batch })))
-          const second = yield* repo.insertJobs([newJob(b, t0, "B 1")])
-          const third = yield* repo.insertJobs([newJob(a, t0, "A 4")])
-          const expected = ids([...first, ...second, ...third])
-
-          const taken: Array<Job> = []
-          for (const i of expected.keys()) {
-            yield* TestClock.adjust("1 second")
-            taken.push(yield* claimSome(repo, `w${i}`, yield* currentDate))
-          }
-          expect(ids(taken)).toEqual(expected)
-          expect(yield* claim(repo, "late", yield* currentDate)).toEqual(Option.none())
-
-          const one = at(taken, 0)
-          expect(one.status).toBe("processing")
-          expect(one.attempts).toBe(1)
-          expect(one.startedAt).toEqual(after(t0, "1 second"))
-          expect(Option.map(yield* repo.findJob(a.id, one.id), plain)).toEqual(Option.some(plain(one)))
-        })
-      )
-
-      it.effect("re-offers a job whose lease expired; the first worker's writes then count for nothing", () =>
-        Effect.gen(function* () {
-          const { repo, t0, a } = yield* setup
-          const { job, lease: w1 } = yield* claimedJob(repo, a, t0)
-          // claimSome leased until t0 + 1 minute.
-          expect(yield* claim(repo, "w2", after(t0, "30 seconds"))).toEqual(Option.none())
-          expect(yield* claim(repo, "w2", after(t0, "1 minute"))).toEqual(Option.none())
-
-          const retaken = yield* claimSome(repo, "w2", after(t0, "61 seconds"))
-          expect(retaken.id).toBe(job.id)
-          expect(retaken.attempts).toBe(2)
-          expect(retaken.startedAt).toEqual(t0)
-
-          const t1 = after(t0, "62 seconds")
-          const timings = { template_parser: 0.5 }
-          expect(yield* repo.renewLease(w1, after(t1, "1 minute"))).toBe(false)
-          expect(
-            yield* repo.recordProgress(w1, { step: "web_scraper", stepStatus: "searching", stepTimings: timings })
-          ).toBe(false)
-          expect(
-            yield* repo.completeJob(w1, {
-              email: newEmail(a, job.id, t1),
-              generationTime: 1,
-              stepTimings: timings,
-              now: t1
-            })
-          ).toBe(false)
-          expect(yield* repo.failJob(w1, failure("late", t1))).toBe(false)
-          expect(yield* repo.releaseJob(w1, { availableAt: t1, lastError: null })).toBe(false)
-          expect(yield* repo.listEmails(a.id, everyEmail)).toEqual([])
-
-          const w2 = lease(job, "w2")
-          expect(yield* repo.renewLease(w2, after(t1, "5 minutes"))).toBe(true)
-          // Renewed: not offered again after the original lease would have run out.
-          expect(yield* claim(repo, "w3", after(t1, "2 minutes"))).toEqual(Option.none())
-          const email = newEmail(a, job.id, t1)
-          expect(yield* repo.completeJob(w2, { email, generationTime: 1, stepTimings: timings, now: t1 })).toBe(true)
-          expect((yield* repo.listEmails(a.id, everyEmail)).map((e) => e.id)).toEqual([email.id])
-        })
-      )
-    })
-
-    describe("completeJob", () => {
-      it.effect("stores exactly one email and completes the job", () =>
-        Effect.gen(function* () {
-          const { repo, t0, a } = yield* setup
-          const { job, lease: w1 } = yield* claimedJob(repo, a, t0)
-
-          const progress = {
-            step: "email_composer",
-            stepStatus: "drafting",
-            stepTimings: { web_scraper: 3.25 }
-          } as const
-          expect(yield* repo.recordProgress(w1, progress)).toBe(true)
-          const running = Option.getOrThrow(yield* repo.findJob(a.id, job.id))
-          expect([running.currentStep, running.stepStatus, running.stepTimings]).toEqual([
-            "email_composer",
-            "drafting",
-            { web_scraper: 3.25 }
-          ])
-
-          const t1 = after(t0, "90 seconds")
-          const email = newEmail(a, job.id, t1)
-          const stepTimings = {
-            template_parser: 0.25,
-            web_scraper: 3.25,
-            arxiv_helper: 2.5,
-            email_composer: 4
-          }
-          expect(yield* repo.completeJob(w1, { email, generationTime: 10.5, stepTimings, now: t1 })).toBe(true)
-          const done = Option.getOrThrow(yield* repo.findJob(a.id, job.id))
-          expect(done).toMatchObject({
-            status: "completed",
-            emailId: email.id,
-            generationTime: 10.5,
-            stepTimings,
-            currentStep: null,
-            stepStatus: null,
-            attempts: 1,
-            startedAt: t0,
-            finishedAt: t1
-          })
-          expect(Option.map(yield* repo.findEmail(a.id, email.id), plain)).toEqual(Option.some(plain(email)))
-
-          const again = newEmail(a, job.id, t1)
-          expect(yield* repo.completeJob(w1, { email: again, generationTime: 1, stepTimings, now: t1 })).toBe(false)
-          expect((yield* repo.listEmails(a.id, everyEmail)).map((e) => e.id)).toEqual([email.id])
-          expect(yield* repo.findEmail(a.id, again.id)).toEqual(Option.none())
-          expect(yield* claim(repo, "w2", after(t1, "1 hour"))).toEqual(Option.none())
-        })
-      )
-    })
-
     describe("submitJobs (per-user cap, atomic)", () => {
       it.effect("inserts up to the cap, refuses a submission that would cross it whole, counts only active jobs", () =>
         Effect.gen(function* () {
-          const { repo, t0, a, b } = yield* setup
+          const { repo, leases, t0, a, b } = yield* setup
           const submit = (owner: AuthUser, n: number) =>
             repo.submitJobs({
               userId: owner.id,
@@ -456,10 +354,10 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
           // a finished job no longer counts
           const [job] = first._tag === "Inserted" ? first.jobs : []
           if (!job) throw new Error("insert failed")
-          const claimed = yield* repo.claimNext({ workerId: "w1", now: t0, leaseUntil: after(t0, "1 minute") })
+          const claimed = yield* leases.claimNext({ workerId: "w1", now: t0, leaseUntil: after(t0, "1 minute") })
           expect(Option.map(claimed, (j) => j.id)).toEqual(Option.some(job.id))
           expect(yield* submit(a, 1)).toEqual({ _tag: "OverCap", active: 3 })
-          yield* repo.failJob(lease(job, "w1"), failure("no", t0, "Permanent"))
+          yield* leases.fail(lease(job, "w1"), failure("no", t0, "Permanent"))
           expect((yield* submit(a, 1))._tag).toBe("Inserted")
           expect(yield* repo.listQueue(a.id, t0)).toHaveLength(4)
         })
@@ -499,161 +397,15 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
       )
     })
 
-    describe("usage", () => {
-      it.effect("completions and failures count per user per UTC day, tokens and cost per model", () =>
-        Effect.gen(function* () {
-          const { repo, t0, a, b } = yield* setup
-          const jobs = yield* repo.insertJobs([newJob(a, t0, "J1"), newJob(a, t0, "J2"), newJob(a, t0, "J3")])
-          const late = new Date("2026-03-01T23:59:59.000Z")
-          const nextDay = new Date("2026-03-02T00:00:01.000Z")
-          const finish = (job: Job, now: Date, usage?: JobUsage) =>
-            Effect.gen(function* () {
-              yield* repo.claimNext({ workerId: `w-${job.id}`, now, leaseUntil: after(now, "1 minute") })
-              const w = lease(job, `w-${job.id}`)
-              return usage === undefined
-                ? yield* repo.failJob(w, failure("no", now, "X"))
-                : yield* repo.completeJob(w, {
-                    email: newEmail(a, job.id, now),
-                    generationTime: 1,
-                    stepTimings: {},
-                    now,
-                    usage
-                  })
-            })
-          const mini = (calls: number, prompt: number, completion: number, costUsd: number) => ({
-            model: "gpt-4o-mini",
-            calls,
-            promptTokens: prompt,
-            completionTokens: completion,
-            costUsd
-          })
-          expect(
-            yield* finish(at(jobs, 0), t0, {
-              models: [mini(3, 1000, 300, 0.00033), { ...mini(1, 10, 5, 0.5), model: "other" }]
-            })
-          ).toBe(true)
-          expect(yield* finish(at(jobs, 1), late, { models: [mini(2, 500, 100, 0.000135)] })).toBe(true)
-          expect(yield* finish(at(jobs, 2), nextDay)).toBe(true)
-
-          const days = yield* repo.usage(a.id, "2026-02-01", "2026-03-31")
-          expect(days.map((d) => [d.day, d.emailsGenerated, d.jobsFailed])).toEqual([
-            ["2026-03-01", 2, 0],
-            ["2026-03-02", 0, 1]
-          ])
-          const first = at(days, 0)
-          expect(first.models.map((m) => m.model)).toEqual(["gpt-4o-mini", "other"])
-          expect(at(first.models, 0)).toMatchObject({ calls: 5, promptTokens: 1500, completionTokens: 400 })
-          expect(at(first.models, 0).costUsd).toBeCloseTo(0.000465, 9)
-          expect(at(first.models, 1)).toMatchObject({ calls: 1, promptTokens: 10, completionTokens: 5, costUsd: 0.5 })
-          expect(at(days, 1).models).toEqual([])
-          // the range is inclusive and per user
-          expect((yield* repo.usage(a.id, "2026-03-02", "2026-03-02")).map((d) => d.day)).toEqual(["2026-03-02"])
-          expect(yield* repo.usage(a.id, "2026-03-03", "2026-03-31")).toEqual([])
-          expect(yield* repo.usage(b.id, "2026-02-01", "2026-03-31")).toEqual([])
-          // a completion that does not happen (lease lost) counts nothing
-          const extra = at(yield* repo.insertJobs([newJob(a, t0, "J4")]), 0)
-          expect(
-            yield* repo.completeJob(lease(extra, "nobody"), {
-              email: newEmail(a, extra.id, t0),
-              generationTime: 1,
-              stepTimings: {},
-              now: t0,
-              usage: { models: [mini(1, 1, 1, 1)] }
-            })
-          ).toBe(false)
-          expect(at(yield* repo.usage(a.id, "2026-03-01", "2026-03-01"), 0).emailsGenerated).toBe(2)
-        })
-      )
-    })
-
-    describe("releaseJob", () => {
-      it.effect("puts the job back at its place, due only from availableAt, keeping the last error", () =>
-        Effect.gen(function* () {
-          const { repo, t0, a } = yield* setup
-          const jobs = yield* repo.insertJobs([newJob(a, t0, "One"), newJob(a, t0, "Two"), newJob(a, t0, "Three")])
-          const [one, two, three] = jobs
-          if (!one || !two || !three) throw new Error("insert failed")
-          yield* claimSome(repo, "w1", t0)
-          const w1 = lease(one, "w1")
-          expect(
-            yield* repo.recordProgress(w1, {
-              step: "web_scraper",
-              stepStatus: null,
-              stepTimings: { template_parser: 1 }
-            })
-          ).toBe(true)
-
-          const lastError = { message: "upstream timed out", type: "TimeoutError", failedStep: "web_scraper" } as const
-          expect(yield* repo.releaseJob(w1, { availableAt: after(t0, "1 minute"), lastError })).toBe(true)
-          expect(yield* repo.releaseJob(w1, { availableAt: t0, lastError: null })).toBe(false)
-
-          const back = Option.getOrThrow(yield* repo.findJob(a.id, one.id))
-          expect(back).toMatchObject({
-            status: "pending",
-            seq: one.seq,
-            attempts: 1,
-            currentStep: null,
-            stepStatus: null,
-            errorMessage: "upstream timed out",
-            errorType: "TimeoutError",
-            failedStep: "web_scraper",
-            finishedAt: null
-          })
-          expect((yield* repo.listQueue(a.id, t0)).map((e) => [e.job.id, e.position])).toEqual([
-            [one.id, 1],
-            [two.id, 2],
-            [three.id, 3]
-          ])
-
-          expect((yield* claimSome(repo, "w2", after(t0, "59 seconds"))).id).toBe(two.id)
-          const retried = yield* claimSome(repo, "w3", after(t0, "1 minute"))
-          expect(retried.id).toBe(one.id)
-          expect(retried.attempts).toBe(2)
-          expect(retried.startedAt).toEqual(t0)
-        })
-      )
-    })
-
-    describe("failJob", () => {
-      it.effect("stores the error, finishes the job and ends the lease", () =>
-        Effect.gen(function* () {
-          const { repo, t0, a } = yield* setup
-          const { job, lease: w1 } = yield* claimedJob(repo, a, t0)
-          const t1 = after(t0, "5 seconds")
-          const failure = {
-            message: "No author named Ada Lovelace on arXiv",
-            type: "InvalidInput",
-            failedStep: "arxiv_helper",
-            stepTimings: { template_parser: 0.5, arxiv_helper: 1.5 },
-            now: t1
-          } as const
-          expect(yield* repo.failJob(w1, failure)).toBe(true)
-          expect(Option.getOrThrow(yield* repo.findJob(a.id, job.id))).toMatchObject({
-            status: "failed",
-            errorMessage: failure.message,
-            errorType: failure.type,
-            failedStep: "arxiv_helper",
-            stepTimings: failure.stepTimings,
-            currentStep: null,
-            emailId: null,
-            finishedAt: t1
-          })
-          expect(yield* repo.failJob(w1, failure)).toBe(false)
-          expect(yield* repo.renewLease(w1, after(t1, "1 minute"))).toBe(false)
-          expect(yield* claim(repo, "w2", after(t1, "1 day"))).toEqual(Option.none())
-        })
-      )
-    })
-
     describe("emails", () => {
       it.effect("listEmails: newest first (id breaks ties), discarded only when asked, limit/offset", () =>
         Effect.gen(function* () {
-          const { repo, t0, a } = yield* setup
+          const { store, repo, t0, a } = yield* setup
           const id = (n: number) => EmailId.make(`00000000-0000-4000-8000-00000000000${n}`)
-          const e1 = yield* produceEmail(repo, a, t0, id(1))
-          const e2 = yield* produceEmail(repo, a, after(t0, "1 minute"), id(2))
-          const e4 = yield* produceEmail(repo, a, after(t0, "2 minutes"), id(4))
-          const e3 = yield* produceEmail(repo, a, after(t0, "2 minutes"), id(3))
+          const e1 = yield* produceEmail(store, a, t0, id(1))
+          const e2 = yield* produceEmail(store, a, after(t0, "1 minute"), id(2))
+          const e4 = yield* produceEmail(store, a, after(t0, "2 minutes"), id(4))
+          const e3 = yield* produceEmail(store, a, after(t0, "2 minutes"), id(3))
           const list = (page: Partial<EmailPage>) =>
             Effect.map(repo.listEmails(a.id, { limit: 20, offset: 0, includeDiscarded: false, ...page }), ids)
 
@@ -671,8 +423,8 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
 
       it.effect("setDisplayed returns the updated email; unknown ids are none", () =>
         Effect.gen(function* () {
-          const { repo, t0, a } = yield* setup
-          const email = yield* produceEmail(repo, a, t0)
+          const { store, repo, t0, a } = yield* setup
+          const email = yield* produceEmail(store, a, t0)
 
           const hidden = yield* repo.setDisplayed(a.id, email.id, false)
           expect(Option.map(hidden, plain)).toEqual(Option.some({ ...plain(email), displayed: false }))
@@ -688,34 +440,34 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     options.extra?.(it, fresh)
   })
 
-/** An empty SQL store: the tables truncated, then the adapter built on the client in context. */
-export const freshSqlRepo: Effect.Effect<RepoService, unknown, SqlClient.SqlClient> = Effect.gen(function* () {
+/** An empty SQL store: the tables truncated, then the adapters built on the client in context. */
+export const freshSqlRepo: Effect.Effect<Store, unknown, SqlClient.SqlClient> = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, users`
-  return yield* SqlRepo.make
+  return { repo: yield* SqlRepo.make, leases: yield* JobLeases.make }
 })
 
 /** Guarantees the schema gives on its own, below the adapter. */
 export const sqlChecks = (
   it: Vitest.MethodsNonLive<SqlClient.SqlClient>,
-  fresh: Effect.Effect<RepoService, unknown, SqlClient.SqlClient>
+  fresh: Effect.Effect<Store, unknown, SqlClient.SqlClient>
 ) =>
   describe("schema", () => {
     const setup = Effect.map(Effect.zip(setupRepo(fresh), SqlClient.SqlClient), ([stored, sql]) => ({ ...stored, sql }))
 
     it.effect("a CHECK rejects an error_message over 1000 characters", () =>
       Effect.gen(function* () {
-        const { repo, sql, t0, a } = yield* setup
-        const { job, lease: w1 } = yield* claimedJob(repo, a, t0)
+        const { store, repo, leases, sql, t0, a } = yield* setup
+        const { job, lease: w1 } = yield* claimedJob(store, a, t0)
         const tooLong = failure("x".repeat(1001), t0)
-        const error = yield* Effect.flip(repo.failJob(w1, tooLong))
-        expect(error).toMatchObject({ _tag: "RepoError", operation: "failJob" })
+        const error = yield* Effect.flip(leases.fail(w1, tooLong))
+        expect(error).toMatchObject({ _tag: "JobQueueError", operation: "fail" })
         expect(messages(error)).toMatch(/queue_items_error_message_check/)
         expect(Option.map(yield* repo.findJob(a.id, job.id), (j) => j.status)).toEqual(Option.some("processing"))
 
         const raw = yield* Effect.flip(sql`UPDATE queue_items SET error_message = ${"y".repeat(1001)}`)
         expect(raw._tag).toBe("SqlError")
-        expect(yield* repo.failJob(w1, failure("x".repeat(1000), t0))).toBe(true)
+        expect(yield* leases.fail(w1, failure("x".repeat(1000), t0))).toBe(true)
       })
     )
 
@@ -738,8 +490,8 @@ export const sqlChecks = (
 
     it.effect("the unique job_id allows one email per job", () =>
       Effect.gen(function* () {
-        const { repo, sql, t0, a } = yield* setup
-        const email = yield* produceEmail(repo, a, t0)
+        const { store, repo, sql, t0, a } = yield* setup
+        const email = yield* produceEmail(store, a, t0)
         const duplicate = yield* Effect.flip(sql`
           INSERT INTO emails (id, user_id, job_id, recipient_name, recipient_interest, email_message, created_at)
           VALUES (${randomUUID()}, ${a.id}, ${email.jobId}, 'X', 'Y', 'Z', ${t0})`)
@@ -770,8 +522,8 @@ export const sqlChecks = (
 
     it.effect("deleting a user removes their jobs and emails", () =>
       Effect.gen(function* () {
-        const { repo, sql, t0, a } = yield* setup
-        yield* produceEmail(repo, a, t0)
+        const { store, repo, sql, t0, a } = yield* setup
+        yield* produceEmail(store, a, t0)
         yield* repo.insertJobs([newJob(a, t0)])
         yield* sql`DELETE FROM users WHERE id = ${a.id}`
         const [counts] = yield* sql<{ jobs: number; emails: number }>`

@@ -40,8 +40,8 @@ export const GenerateEmailResponse = Schema.Struct({
 }).annotations({ identifier: "GenerateEmailResponse" })
 
 export const StartedResult = Schema.Struct({
-  current_step: Schema.NullOr(PipelineStep),
-  step_status: Schema.NullOr(Schema.String),
+  current_step: PipelineStep,
+  step_status: Schema.String,
   step_timings: StepTimings
 }).annotations({ identifier: "StartedResult" })
 
@@ -54,7 +54,8 @@ export const SuccessResult = Schema.Struct({
 export const TaskError = Schema.Struct({
   message: Schema.String,
   type: Schema.String,
-  failed_step: Schema.NullOr(PipelineStep)
+  /** The step the job failed in; absent when it is not known. */
+  failed_step: Schema.optionalWith(PipelineStep, { exact: true })
 }).annotations({ identifier: "TaskError" })
 
 export const TaskStatusResponse = Schema.Struct({

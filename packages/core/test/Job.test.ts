@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { parseUuid } from "@scribe/core/Ids"
 import {
   canCancel,
+  currentStepOf,
   isTaskExpired,
   Job,
   maxErrorMessageLength,
@@ -10,6 +11,7 @@ import {
   taskStatus,
   truncateErrorMessage
 } from "@scribe/core/jobs/Job"
+import { pipelineSteps, stepStatus } from "@scribe/core/pipeline/PipelineStep"
 import { placeholders } from "@scribe/core/templates/Template"
 import { Option } from "effect"
 
@@ -53,7 +55,7 @@ describe("task status mapping", () => {
     ).toEqual({
       status: "STARTED",
       currentStep: "web_scraper",
-      stepStatus: null,
+      stepStatus: "Searching for professor information…",
       stepTimings: { template_parser: 1.2 }
     })
     const emailId = "10000000-0000-4000-8000-000000000000" as NonNullable<Job["emailId"]>
@@ -74,6 +76,33 @@ describe("task status mapping", () => {
         )
       )
     ).toEqual({ status: "FAILURE", message: "boom", type: "LLMError", failedStep: "email_composer" })
+  })
+
+  it("a processing job always shows a step and its status words: the first step when none was recorded", () => {
+    const started = (overrides: Partial<ConstructorParameters<typeof Job>[0]>) =>
+      Option.getOrThrow(taskStatus(job({ status: "processing", attempts: 1, startedAt: base, ...overrides }), base))
+    expect(started({})).toEqual({
+      status: "STARTED",
+      currentStep: "template_parser",
+      stepStatus: "Analysing your template…",
+      stepTimings: {}
+    })
+    expect(started({ currentStep: "email_composer", stepStatus: "Writing your email…" })).toMatchObject({
+      currentStep: "email_composer",
+      stepStatus: "Writing your email…"
+    })
+    expect(pipelineSteps.map((step) => started({ currentStep: step }))).toEqual(
+      pipelineSteps.map((step) => ({
+        status: "STARTED",
+        currentStep: step,
+        stepStatus: stepStatus(step),
+        stepTimings: {}
+      }))
+    )
+    expect(new Set(pipelineSteps.map(stepStatus)).size).toBe(pipelineSteps.length)
+    expect(currentStepOf(job({ status: "processing" }))).toBe("template_parser")
+    expect(currentStepOf(job({ status: "processing", currentStep: "arxiv_helper" }))).toBe("arxiv_helper")
+    for (const status of ["pending", "completed", "failed"] as const) expect(currentStepOf(job({ status }))).toBeNull()
   })
 
   it("hides a task finished more than an hour ago, and only then", () => {

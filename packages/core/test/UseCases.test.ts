@@ -3,8 +3,9 @@ import { AuthUser } from "@scribe/core/auth/AuthUser"
 import { Email } from "@scribe/core/emails/Email"
 import * as Emails from "@scribe/core/emails/EmailUseCases"
 import type { EmailId, UserId } from "@scribe/core/Ids"
+import { JobQueue } from "@scribe/core/jobs/JobQueue"
 import * as Queue from "@scribe/core/jobs/QueueUseCases"
-import { Repo } from "@scribe/core/store/Repo"
+import * as JobQueueMemory from "@scribe/core/testing/JobQueueMemory"
 import * as RepoMemory from "@scribe/core/testing/RepoMemory"
 import * as SubmissionLimitsMemory from "@scribe/core/testing/SubmissionLimitsMemory"
 import { Duration, Effect, Either, Layer, Option, TestClock } from "effect"
@@ -14,16 +15,21 @@ const bob = new AuthUser({ id: "bob" as UserId, email: null })
 const template = "Dear {{name}}, I read your work on {{research}}."
 const item = (name: string) => ({ recipientName: name, recipientInterest: "graph theory" })
 
+/** The in-memory store with its queue, and submission limits that never refuse. */
+const stores = Layer.mergeAll(
+  JobQueueMemory.layer().pipe(Layer.provideMerge(RepoMemory.layer)),
+  SubmissionLimitsMemory.layer
+)
+
 /** Runs a job through a worker's claim and completion, as the worker will. */
 const finish = (jobId: string, outcome: "completed" | "failed") =>
   Effect.gen(function* () {
-    const repo = yield* Repo
+    const queue = yield* JobQueue
     const now = new Date(yield* TestClock.currentTimeMillis)
-    const claimed = yield* repo.claimNext({ workerId: "w1", now, leaseUntil: new Date(now.getTime() + 60_000) })
-    expect(Option.getOrThrow(claimed).id).toBe(jobId)
-    const lease = { jobId: Option.getOrThrow(claimed).id, workerId: "w1" }
+    const claim = yield* queue.take("w1")
+    expect(claim.job.id).toBe(jobId)
     if (outcome === "failed") {
-      return yield* repo.failJob(lease, {
+      return yield* queue.fail(claim, {
         message: "no",
         type: "Permanent",
         failedStep: "email_composer",
@@ -34,7 +40,7 @@ const finish = (jobId: string, outcome: "completed" | "failed") =>
     const email = new Email({
       id: crypto.randomUUID() as EmailId,
       userId: alice.id,
-      jobId: lease.jobId,
+      jobId: claim.job.id,
       recipientName: "Ada",
       recipientInterest: "graphs",
       emailMessage: "Dear Ada",
@@ -44,7 +50,7 @@ const finish = (jobId: string, outcome: "completed" | "failed") =>
       displayed: true,
       createdAt: now
     })
-    return yield* repo.completeJob(lease, { email, generationTime: 3, stepTimings: {}, now })
+    return yield* queue.complete(claim, { email, generationTime: 3, stepTimings: {}, now })
   })
 
 describe("queue use-cases", () => {
@@ -58,7 +64,7 @@ describe("queue use-cases", () => {
       expect(listed.map((e) => e.position)).toEqual([1, 2, 4])
       expect(listed.map((e) => e.job.id)).toEqual([...first, ...third])
       expect((yield* Queue.list(bob)).map((e) => e.position)).toEqual([3])
-    }).pipe(Effect.provide(Layer.merge(RepoMemory.layer, SubmissionLimitsMemory.layer)))
+    }).pipe(Effect.provide(stores))
   )
 
   it.effect("rejects empty and oversized batches without writing", () =>
@@ -70,7 +76,7 @@ describe("queue use-cases", () => {
       expect(Either.getLeft(tooMany).pipe(Option.map((e) => e._tag))).toEqual(Option.some("BatchTooLarge"))
       expect(yield* Queue.list(alice)).toHaveLength(0)
       expect(yield* Queue.submitBatch(alice, { emailTemplate: template, items: big.slice(0, 100) })).toHaveLength(100)
-    }).pipe(Effect.provide(Layer.merge(RepoMemory.layer, SubmissionLimitsMemory.layer)))
+    }).pipe(Effect.provide(stores))
   )
 
   it.effect("shows the last 24 hours only (driven by the clock)", () =>
@@ -81,7 +87,7 @@ describe("queue use-cases", () => {
       expect((yield* Queue.list(alice)).map((e) => e.job.recipientName)).toEqual(["old", "new"])
       yield* TestClock.adjust(Duration.millis(Duration.toMillis("1 hour") + 1))
       expect((yield* Queue.list(alice)).map((e) => e.job.recipientName)).toEqual(["new"])
-    }).pipe(Effect.provide(Layer.merge(RepoMemory.layer, SubmissionLimitsMemory.layer)))
+    }).pipe(Effect.provide(stores))
   )
 
   it.effect("cancels only the owner's pending jobs", () =>
@@ -96,7 +102,7 @@ describe("queue use-cases", () => {
       const notPending = yield* Effect.flip(Queue.cancel(alice, b!))
       expect(notPending).toMatchObject({ _tag: "CannotCancel", status: "failed" })
       expect((yield* Effect.flip(Queue.cancel(alice, "nope")))._tag).toBe("InvalidQueueItemId")
-    }).pipe(Effect.provide(Layer.merge(RepoMemory.layer, SubmissionLimitsMemory.layer)))
+    }).pipe(Effect.provide(stores))
   )
 })
 
@@ -120,7 +126,7 @@ describe("email use-cases", () => {
       expect((yield* Emails.status(alice, taskId)).status.status).toBe("SUCCESS")
       yield* TestClock.adjust("1 millis")
       expect((yield* Effect.flip(Emails.status(alice, taskId)))._tag).toBe("TaskNotFound")
-    }).pipe(Effect.provide(Layer.merge(RepoMemory.layer, SubmissionLimitsMemory.layer)))
+    }).pipe(Effect.provide(stores))
   )
 
   it.effect("emails are private, listed newest first, and can be discarded", () =>
@@ -143,6 +149,6 @@ describe("email use-cases", () => {
       expect((yield* Emails.setDisplayed(alice, emailId, false)).displayed).toBe(false)
       expect(yield* Emails.list(alice, page)).toHaveLength(0)
       expect(yield* Emails.list(alice, { ...page, includeDiscarded: true })).toHaveLength(1)
-    }).pipe(Effect.provide(Layer.merge(RepoMemory.layer, SubmissionLimitsMemory.layer)))
+    }).pipe(Effect.provide(stores))
   )
 })

@@ -6,10 +6,13 @@ import { type Job, NewJob } from "@scribe/core/jobs/Job"
 import { JobQueue, offersFor } from "@scribe/core/jobs/JobQueue"
 import { retryDelayBounds } from "@scribe/core/jobs/RetryPolicy"
 import * as Worker from "@scribe/core/jobs/Worker"
+import type { WorkerOptions } from "@scribe/core/jobs/WorkerOptions"
 import { Repo } from "@scribe/core/store/Repo"
 import * as ScriptedGenerator from "@scribe/core/testing/GeneratorScripted"
 import * as JobQueueMemory from "@scribe/core/testing/JobQueueMemory"
+import { MemoryLeases } from "@scribe/core/testing/MemoryLeases"
 import * as RepoMemory from "@scribe/core/testing/RepoMemory"
+import * as WorkerConfig from "@scribe/wiring/WorkerConfig"
 import {
   ConfigProvider,
   type Context,
@@ -40,7 +43,7 @@ const newJob = (recipientName: string, createdAt: Date, recipientInterest = "gra
     createdAt
   })
 
-const options: Worker.WorkerOptions = {
+const options: WorkerOptions = {
   name: "w",
   concurrency: 1,
   taskTimeout: Duration.seconds(180),
@@ -49,12 +52,12 @@ const options: Worker.WorkerOptions = {
 }
 
 /** A worker over the in-memory stores, running a scripted generator, inside `scope`. */
-const start = (script: ScriptedGenerator.Script, overrides: Partial<Worker.WorkerOptions> = {}, scope?: Scope.Scope) =>
+const start = (script: ScriptedGenerator.Script, overrides: Partial<WorkerOptions> = {}, scope?: Scope.Scope) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(t0)
-    const repo = yield* RepoMemory.make
+    const { repo, leases } = yield* RepoMemory.makeStore
     const queue = yield* JobQueueMemory.make({ leaseDuration: "30 seconds", pollInterval: "10 seconds" }).pipe(
-      Effect.provideService(Repo, repo)
+      Effect.provideService(MemoryLeases, leases)
     )
     const scripted = yield* ScriptedGenerator.make(script)
     const worker = Worker.make({ ...options, ...overrides }).pipe(
@@ -64,7 +67,7 @@ const start = (script: ScriptedGenerator.Script, overrides: Partial<Worker.Worke
     )
     yield* scope === undefined ? worker : Scope.extend(worker, scope)
     yield* repo.upsertUser(owner, new Date(t0))
-    return { repo, queue, scripted }
+    return { repo, leases, queue, scripted }
   })
 
 type Harness = Effect.Effect.Success<ReturnType<typeof start>>
@@ -239,21 +242,21 @@ describe("Worker", () => {
 
   it.scoped("a lost lease stops the attempt and drops its result: no email", () =>
     Effect.gen(function* () {
-      const stores: { repo?: Context.Tag.Service<Repo> } = {}
+      const stores: { leases?: Context.Tag.Service<MemoryLeases> } = {}
       const h = yield* start({
         stepMillis: 1000,
         // At the last step the job is taken away (as when its lease expired and another worker took it).
         during: (j, step) =>
-          step === "email_composer" && stores.repo !== undefined
+          step === "email_composer" && stores.leases !== undefined
             ? Effect.asVoid(
-                stores.repo.releaseJob(
+                stores.leases.release(
                   { jobId: j.id, workerId: "w/0/1" },
                   { availableAt: new Date(t0 + 86_400_000), lastError: null }
                 )
-              ).pipe(Effect.orDie)
+              )
             : Effect.void
       })
-      stores.repo = h.repo
+      stores.leases = h.leases
       const [j] = yield* submit(h)
       yield* advance("10 seconds")
       const after = yield* job(h, j!)
@@ -268,7 +271,7 @@ describe("Worker", () => {
       const h = yield* start({ stepMillis: 20_000 })
       const [j] = yield* submit(h)
       yield* advance("5 seconds", "1 second")
-      yield* h.repo.releaseJob(
+      yield* h.leases.release(
         { jobId: j!.id, workerId: "w/0/1" },
         { availableAt: new Date(t0 + 86_400_000), lastError: null }
       )
@@ -282,7 +285,7 @@ describe("Worker", () => {
   it.scoped("a job whose earlier holders all died fails at once when its attempts are used up", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(t0)
-      const repo = yield* RepoMemory.make
+      const { repo, leases } = yield* RepoMemory.makeStore
       yield* repo.upsertUser(owner, new Date(t0))
       const [j] = yield* repo.insertJobs([newJob("Dr. Poison", new Date(t0), "crashes")])
       // Three holders claim it in turn and vanish; each lease runs out.
@@ -290,12 +293,14 @@ describe("Worker", () => {
         const now = t0 + i * 31_000
         expect(
           Option.isSome(
-            yield* repo.claimNext({ workerId: `gone-${i}`, now: new Date(now), leaseUntil: new Date(now + 30_000) })
+            yield* leases.claimNext({ workerId: `gone-${i}`, now: new Date(now), leaseUntil: new Date(now + 30_000) })
           )
         ).toBe(true)
       }
       yield* TestClock.setTime(t0 + 3 * 31_000)
-      const queue = yield* JobQueueMemory.make({ leaseDuration: "30 seconds" }).pipe(Effect.provideService(Repo, repo))
+      const queue = yield* JobQueueMemory.make({ leaseDuration: "30 seconds" }).pipe(
+        Effect.provideService(MemoryLeases, leases)
+      )
       const scripted = yield* ScriptedGenerator.make({})
       yield* Worker.make(options).pipe(
         Effect.provideService(Repo, repo),
@@ -358,7 +363,9 @@ describe("Worker", () => {
 
   describe("config", () => {
     const read = (env: Record<string, string>) =>
-      Effect.either(Effect.withConfigProvider(Worker.config, ConfigProvider.fromMap(new Map(Object.entries(env)))))
+      Effect.either(
+        Effect.withConfigProvider(WorkerConfig.config, ConfigProvider.fromMap(new Map(Object.entries(env))))
+      )
 
     it.effect("defaults: concurrency 8, 180 s per attempt, 3 attempts", () =>
       Effect.gen(function* () {

@@ -1,7 +1,7 @@
 import type { EmailResponse, QueueItem, TaskStatusResponse } from "@scribe/client/Wire"
 import type { Email } from "@scribe/core/emails/Email"
 import type { JobId } from "@scribe/core/Ids"
-import type { QueueEntry, TaskStatus } from "@scribe/core/jobs/Job"
+import { currentStepOf, type QueueEntry, type TaskStatus } from "@scribe/core/jobs/Job"
 
 /** Domain values in the wire shapes of the contract (snake_case, as the existing frontends read them). */
 export const emailResponse = (email: Email): typeof EmailResponse.Type => ({
@@ -24,7 +24,7 @@ export const queueItem = ({ job, position }: QueueEntry): typeof QueueItem.Type 
   recipient_interest: job.recipientInterest,
   status: job.status,
   position,
-  current_step: job.status === "processing" ? job.currentStep : null,
+  current_step: currentStepOf(job),
   email_id: job.emailId,
   error_message: job.errorMessage,
   attempts: job.attempts,
@@ -83,7 +83,11 @@ export const taskStatusResponse = (jobId: JobId, task: TaskStatus): typeof TaskS
         task_id: jobId,
         status: "FAILURE",
         result: null,
-        error: { message: task.message, type: task.type, failed_step: task.failedStep }
+        error: {
+          message: task.message,
+          type: task.type,
+          ...(task.failedStep === null ? {} : { failed_step: task.failedStep })
+        }
       }
   }
 }

@@ -1,9 +1,11 @@
 import type { HttpClient } from "@effect/platform"
 import { describe, expect, layer } from "@effect/vitest"
 import { openApiDocument } from "@scribe/client/ScribeApi"
+import type { Job } from "@scribe/core/jobs/Job"
+import type { Failure, Lease } from "@scribe/core/jobs/JobQueue"
 import { HealthProbe } from "@scribe/core/ops/HealthProbe"
 import { Repo } from "@scribe/core/store/Repo"
-import { Duration, Effect, Layer, Option, TestClock, TestContext } from "effect"
+import { Context, Duration, Effect, Layer, Option, TestClock, TestContext } from "effect"
 import { call, layerServer, tokenFor } from "./TestServer"
 
 const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
@@ -16,17 +18,33 @@ const locs = (body: unknown) => (body as Detail).detail.map((d) => d.loc)
 /** A fresh token for a fresh user. */
 const signIn = Effect.suspend(() => tokenFor(newUser()))
 
+/**
+ * The stores' lease side (`JobLeases` on SQL, `MemoryLeases` in memory), through which these tests play the worker
+ * that takes and ends jobs.
+ */
+export class StoreLeases extends Context.Tag("test/ApiSuite/StoreLeases")<
+  StoreLeases,
+  {
+    readonly claimNext: (request: {
+      readonly workerId: string
+      readonly now: Date
+      readonly leaseUntil: Date
+    }) => Effect.Effect<Option.Option<Job>, unknown>
+    readonly fail: (lease: Lease, failure: Failure) => Effect.Effect<boolean, unknown>
+  }
+>() {}
+
 /** Moves the first job in line to `processing`, as a worker would. */
 const claimNext = Effect.gen(function* () {
-  const repo = yield* Repo
+  const leases = yield* StoreLeases
   const now = new Date()
   return Option.getOrThrow(
-    yield* repo.claimNext({ workerId: "test", now, leaseUntil: new Date(now.getTime() + 60_000) })
+    yield* leases.claimNext({ workerId: "test", now, leaseUntil: new Date(now.getTime() + 60_000) })
   )
 }).pipe(Effect.orDie)
 
 /** The HTTP contract (DESIGN §1) end to end over a real port, on the given stores. */
-export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe, E>) =>
+export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe | StoreLeases, E>) =>
   layer(Layer.provideMerge(layerServer(stores), stores), { timeout: "120 seconds", excludeTestServices: true })(
     name,
     (it) => {
@@ -398,7 +416,7 @@ export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe, E
 
       describe("time windows (TestClock)", () => {
         /** A server built inside the test, so its handlers read the test's clock. */
-        const withClockServer = <A, E2>(body: Effect.Effect<A, E2, HttpClient.HttpClient | Repo>) =>
+        const withClockServer = <A, E2>(body: Effect.Effect<A, E2, HttpClient.HttpClient | Repo | StoreLeases>) =>
           Effect.gen(function* () {
             const repo = yield* Repo
             const probe = yield* HealthProbe
@@ -443,7 +461,7 @@ export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe, E
                 json: { email_template: template, recipient_name: "Ada", recipient_interest: "engines" }
               })
               const taskId = (created.body as { task_id: string }).task_id
-              const repo = yield* Repo
+              const leases = yield* StoreLeases
               const now = new Date(yield* TestClock.currentTimeMillis)
               let claimed = yield* claimNext
               while (claimed.id !== taskId) claimed = yield* claimNext
@@ -453,7 +471,7 @@ export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe, E
                 failedStep: "email_composer" as const
               }
               expect(
-                yield* repo.failJob({ jobId: claimed.id, workerId: "test" }, { ...failure, stepTimings: {}, now })
+                yield* leases.fail({ jobId: claimed.id, workerId: "test" }, { ...failure, stepTimings: {}, now })
               ).toBe(true)
               const expected = {
                 status: 200,

@@ -2,6 +2,7 @@ import { HttpServer } from "@effect/platform"
 import { describe, expect, layer } from "@effect/vitest"
 import * as StoreHealth from "@scribe/adapters/ops/StoreHealth"
 import * as Database from "@scribe/adapters/sql/Database"
+import * as JobLeases from "@scribe/adapters/sql/JobLeases"
 import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
 import * as Polling from "@scribe/client/Polling"
 import {
@@ -14,7 +15,6 @@ import * as ScribeClient from "@scribe/client/ScribeClient"
 import { Email } from "@scribe/core/emails/Email"
 import { EmailId } from "@scribe/core/Ids"
 import type { Job } from "@scribe/core/jobs/Job"
-import { Repo } from "@scribe/core/store/Repo"
 import { Chunk, Clock, Effect, Layer, Option, type Scope, Stream } from "effect"
 import { layerServer, tokenFor } from "./TestServer"
 
@@ -149,9 +149,9 @@ const recordedPromiseClient = Effect.gen(function* () {
 
 /** Moves the first job in line to `processing`, as a worker would. */
 const claimNext = Effect.gen(function* () {
-  const repo = yield* Repo
+  const leases = yield* JobLeases.JobLeases
   const now = new Date(yield* Clock.currentTimeMillis)
-  return yield* repo.claimNext({ workerId: "test", now, leaseUntil: new Date(now.getTime() + 60_000) })
+  return yield* leases.claimNext({ workerId: "test", now, leaseUntil: new Date(now.getTime() + 60_000) })
 }).pipe(Effect.orDie)
 
 /** Claims jobs up to and including `id`. */
@@ -168,15 +168,15 @@ const claimUpTo = (id: string) =>
  * in `web_scraper` when the recipient's name starts with "Fail".
  */
 const fakeWorker = Effect.gen(function* () {
-  const repo = yield* Repo
+  const leases = yield* JobLeases.JobLeases
   const work = (job: Job) =>
     Effect.gen(function* () {
       const lease = { jobId: job.id, workerId: "test" }
       const now = new Date(yield* Clock.currentTimeMillis)
       const stepTimings = { template_parser: 0.2 }
-      yield* repo.recordProgress(lease, { step: "web_scraper", stepStatus: "searching", stepTimings })
+      yield* leases.progress(lease, { step: "web_scraper", stepTimings })
       if (job.recipientName.startsWith("Fail")) {
-        yield* repo.failJob(lease, {
+        yield* leases.fail(lease, {
           message: "Search is down",
           type: "UpstreamError",
           failedStep: "web_scraper",
@@ -198,7 +198,7 @@ const fakeWorker = Effect.gen(function* () {
         displayed: true,
         createdAt: now
       })
-      yield* repo.completeJob(lease, { email, generationTime: 1.5, stepTimings, now })
+      yield* leases.complete(lease, { email, generationTime: 1.5, stepTimings, now })
     })
   const loop = Effect.gen(function* () {
     for (;;) {
@@ -403,7 +403,9 @@ const routes = (makeOps: MakeOps) => ({
   })
 })
 
-const stores = Layer.mergeAll(SqlRepo.layer, StoreHealth.layer).pipe(Layer.provideMerge(Database.layerPglite("memory")))
+const stores = Layer.mergeAll(SqlRepo.layer, StoreHealth.layer, JobLeases.layer).pipe(
+  Layer.provideMerge(Database.layerPglite("memory"))
+)
 
 layer(Layer.provideMerge(layerServer(stores), stores), { timeout: "120 seconds", excludeTestServices: true })(
   "SDK against the real server (PGlite)",

@@ -1,7 +1,7 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { tempDatabaseUrl } from "@scribe/adapters/testkit/TempPostgres"
 import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
-import type { PipelineStep } from "@scribe/core/pipeline/PipelineStep"
+import { type PipelineStep, stepStatus } from "@scribe/core/pipeline/PipelineStep"
 import * as ScriptedGenerator from "@scribe/core/testing/GeneratorScripted"
 import * as Stores from "@scribe/wiring/Stores"
 import { makeWorkerLayer } from "@scribe/wiring/WorkerLive"
@@ -10,14 +10,14 @@ import { call, layerServer, type Reply, tokenFor } from "./TestServer"
 
 const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
 
-/** Jobs for these recipients stop inside web_scraper until the test opens their gate. */
-const gates = new Map<string, Deferred.Deferred<void>>()
+/** Jobs for these recipients stop inside their step until the test opens their gate. */
+const gates = new Map<string, { readonly step: PipelineStep; readonly gate: Deferred.Deferred<void> }>()
 
 const generator = ScriptedGenerator.layer({
   stepMillis: 30,
   during: (job, step) => {
-    const gate = gates.get(job.recipientName)
-    return step === "web_scraper" && gate !== undefined ? Deferred.await(gate) : Effect.void
+    const gated = gates.get(job.recipientName)
+    return gated !== undefined && gated.step === step ? Deferred.await(gated.gate) : Effect.void
   },
   failure: (job) =>
     job.recipientName === "Dr. Fail"
@@ -79,7 +79,7 @@ await describePostgres("task status over HTTP while the worker runs", () =>
             Effect.gen(function* () {
               const token = yield* tokenFor(`user-${crypto.randomUUID()}`)
               const gate = yield* Deferred.make<void>()
-              gates.set("Dr. Gated", gate)
+              gates.set("Dr. Gated", { step: "web_scraper", gate })
               const taskId = yield* submit(token, "Dr. Gated")
 
               const started = yield* pollStatus(
@@ -90,7 +90,7 @@ await describePostgres("task status over HTTP while the worker runs", () =>
               expect(started).toMatchObject({
                 task_id: taskId,
                 status: "STARTED",
-                result: { current_step: "web_scraper", step_status: "running" },
+                result: { current_step: "web_scraper", step_status: "Searching for professor information…" },
                 error: null
               })
               expect(Object.keys((started.result as { step_timings: object }).step_timings)).toEqual([
@@ -114,7 +114,33 @@ await describePostgres("task status over HTTP while the worker runs", () =>
                 generation_time: result.generation_time,
                 step_timings: result.step_timings
               })
-            }).pipe(Effect.ensuring(Effect.suspend(() => Deferred.succeed(gates.get("Dr. Gated")!, undefined))))
+            }).pipe(Effect.ensuring(Effect.suspend(() => Deferred.succeed(gates.get("Dr. Gated")!.gate, undefined))))
+        )
+
+        it.effect("a job just taken is STARTED at its first step, with its status words, before any progress", () =>
+          Effect.gen(function* () {
+            const token = yield* tokenFor(`user-${crypto.randomUUID()}`)
+            const gate = yield* Deferred.make<void>()
+            gates.set("Dr. First", { step: "template_parser", gate })
+            const taskId = yield* submit(token, "Dr. First")
+
+            // The first answer that is not PENDING: the claim itself recorded the step.
+            const started = yield* pollStatus(token, taskId, (b) => b.status !== "PENDING")
+            expect(started).toEqual({
+              task_id: taskId,
+              status: "STARTED",
+              result: { current_step: "template_parser", step_status: "Analysing your template…", step_timings: {} },
+              error: null
+            })
+            expect(stepStatus("template_parser")).toBe("Analysing your template…")
+            const queued = yield* call("GET", "/api/queue/", { token })
+            expect(queued.body).toMatchObject([
+              { id: taskId, status: "processing", current_step: "template_parser", position: null, attempts: 1 }
+            ])
+
+            yield* Deferred.succeed(gate, undefined)
+            expect((yield* pollStatus(token, taskId, (b) => b.status === "SUCCESS")).error).toBeNull()
+          }).pipe(Effect.ensuring(Effect.suspend(() => Deferred.succeed(gates.get("Dr. First")!.gate, undefined))))
         )
 
         it.effect("FAILURE with {message, type, failed_step}", () =>

@@ -1,30 +1,29 @@
 import type { SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
 import * as RedisConfig from "@scribe/adapters/ops/RedisConfig"
 import * as StoreHealth from "@scribe/adapters/ops/StoreHealth"
 import * as PgJobQueue from "@scribe/adapters/queue/PgJobQueue"
 import * as Database from "@scribe/adapters/sql/Database"
-import * as Migrations from "@scribe/adapters/sql/Migrations"
+import * as JobLeases from "@scribe/adapters/sql/JobLeases"
 import * as SqlJobStats from "@scribe/adapters/sql/SqlJobStats"
 import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
 import { type JobQueue, layerOfferingRepo } from "@scribe/core/jobs/JobQueue"
 import type { JobStats } from "@scribe/core/jobs/JobStats"
 import type { HealthProbe } from "@scribe/core/ops/HealthProbe"
 import type { Repo } from "@scribe/core/store/Repo"
-import { Config, ConfigError, Effect, Layer, Option, Redacted } from "effect"
+import { ConfigError, Effect, Layer, Option } from "effect"
 
 export type Stores = SqlClient.SqlClient | Repo | JobQueue | HealthProbe | JobStats
 
 /**
- * The database, the Repo and the JobQueue over it, wired: the queue's adapter uses the plain Repo; the Repo handed to
- * everything else offers inserted jobs to the queue once they commit.
+ * The database, the Repo and the JobQueue over it, wired: the queue's adapter claims and settles jobs through
+ * `JobLeases`; the Repo handed to everything else offers inserted jobs to the queue once they commit.
  */
 const assemble = <RDb, EDb, EQ>(
   database: Layer.Layer<RDb | SqlClient.SqlClient, EDb>,
-  queue: Layer.Layer<JobQueue, EQ, Repo | SqlClient.SqlClient | RDb>
+  queue: Layer.Layer<JobQueue, EQ, JobLeases.JobLeases | RDb>
 ): Layer.Layer<Stores, EDb | EQ | ConfigError.ConfigError> => {
   const repo = SqlRepo.layer
-  const dispatch = queue.pipe(Layer.provide(repo))
+  const dispatch = queue.pipe(Layer.provide(JobLeases.layer))
   const offering = layerOfferingRepo.pipe(Layer.provide(Layer.merge(repo, dispatch)))
   return Layer.mergeAll(offering, dispatch, StoreHealth.layerConfig, SqlJobStats.layer).pipe(
     Layer.provideMerge(database)
@@ -39,21 +38,18 @@ const redisQueue = Layer.unwrapEffect(
   )
 )
 
-const databaseUrl = Config.option(Config.redacted("DATABASE_URL")).pipe(
-  Config.map(Option.filter((url) => Redacted.value(url).trim() !== ""))
-)
-
 /**
- * The stores from the environment. `DATABASE_URL` → Postgres, wake-ups through LISTEN/NOTIFY; unset → embedded PGlite
- * in `SCRIBE_DATA_DIR` (`.scribe/`; `memory` keeps it in memory), wake-ups in process. `REDIS_URL` → Redis dispatch
- * instead. A standalone worker (`requireDatabaseUrl`) shares the service's Postgres, so it needs `DATABASE_URL`.
+ * The stores from the environment (`Database.location`). `DATABASE_URL` → Postgres, wake-ups through LISTEN/NOTIFY;
+ * unset → embedded PGlite in `SCRIBE_DATA_DIR` (`.scribe/`; `memory` keeps it in memory), wake-ups in process.
+ * `REDIS_URL` → Redis dispatch instead. A standalone worker (`requireDatabaseUrl`) shares the service's Postgres, so it
+ * needs `DATABASE_URL`.
  */
 export const layerConfig = (options: { readonly requireDatabaseUrl: boolean }) =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
-      const url = yield* databaseUrl
+      const location = yield* Database.location
       const redis = yield* RedisConfig.redisUrl
-      if (Option.isNone(url)) {
+      if (location._tag === "Pglite") {
         if (options.requireDatabaseUrl) {
           return yield* Effect.fail(
             ConfigError.MissingData(
@@ -62,12 +58,10 @@ export const layerConfig = (options: { readonly requireDatabaseUrl: boolean }) =
             )
           )
         }
-        const dataDir = (yield* Config.string("SCRIBE_DATA_DIR").pipe(Config.withDefault(".scribe/"))).trim()
-        const database = Database.layerPglite(dataDir === "" ? ".scribe/" : dataDir)
+        const database = Database.layerPglite(location.dataDir)
         return Option.isSome(redis) ? assemble(database, redisQueue) : assemble(database, PgJobQueue.layerLocalConfig)
       }
-      // Database.layerPg, keeping PgClient visible for LISTEN.
-      const database = Migrations.layer.pipe(Layer.provideMerge(PgClient.layer({ url: url.value })))
+      const database = Database.layerPg(location.url)
       return Option.isSome(redis) ? assemble(database, redisQueue) : assemble(database, PgJobQueue.layerConfig)
     })
   )

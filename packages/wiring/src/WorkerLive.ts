@@ -4,9 +4,12 @@ import type { Generator } from "@scribe/core/jobs/Generator"
 import * as Worker from "@scribe/core/jobs/Worker"
 import { Effect, Layer } from "effect"
 import * as Stores from "./Stores"
+import * as WorkerConfig from "./WorkerConfig"
 
 /** The worker with its options from the environment (named `<host>-<pid>` unless `SCRIBE_WORKER_NAME` says). */
-const WorkerConfigured = Layer.unwrapEffect(Effect.map(Worker.makeConfig(`${hostname()}-${process.pid}`), Worker.layer))
+const WorkerConfigured = Layer.unwrapEffect(
+  Effect.map(WorkerConfig.makeConfig(`${hostname()}-${process.pid}`), Worker.layer)
+)
 
 /**
  * The worker, composed around the `Generator` it runs (the pipeline in production, a scripted one in tests). The

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import * as RedisConfig from "@scribe/adapters/ops/RedisConfig"
-import * as PgJobQueue from "@scribe/adapters/queue/PgJobQueue"
+import * as QueueConfig from "@scribe/adapters/queue/QueueConfig"
 import * as RedisJobQueue from "@scribe/adapters/queue/RedisJobQueue"
 import { tempDatabaseUrl } from "@scribe/adapters/testkit/TempPostgres"
 import { describePostgres } from "@scribe/adapters/testkit/TestDatabase"
@@ -20,10 +20,10 @@ const failureOf = <A, E>(result: Either.Either<A, E>) => (Either.isLeft(result) 
 describe("configuration", () => {
   it.effect("invalid queue settings fail at start, naming the variable", () =>
     Effect.gen(function* () {
-      expect(failureOf(yield* read(PgJobQueue.config, { SCRIBE_LEASE_SECONDS: "soon" }))).toContain(
+      expect(failureOf(yield* read(QueueConfig.config, { SCRIBE_LEASE_SECONDS: "soon" }))).toContain(
         "SCRIBE_LEASE_SECONDS"
       )
-      expect(failureOf(yield* read(PgJobQueue.config, { SCRIBE_QUEUE_POLL_SECONDS: "0" }))).toContain(
+      expect(failureOf(yield* read(QueueConfig.config, { SCRIBE_QUEUE_POLL_SECONDS: "0" }))).toContain(
         "SCRIBE_QUEUE_POLL_SECONDS"
       )
       expect(failureOf(yield* read(RedisConfig.redisUrl, { REDIS_URL: "http://cache:6379" }))).toContain("REDIS_URL")

@@ -1,10 +1,7 @@
-import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { type Claim, JobQueue, JobQueueError } from "@scribe/core/jobs/JobQueue"
-import { Repo } from "@scribe/core/store/Repo"
+import { type Claim, JobQueue, type JobQueueError } from "@scribe/core/jobs/JobQueue"
 import {
   Clock,
-  Config,
   type ConfigError,
   type Context,
   Deferred,
@@ -16,14 +13,11 @@ import {
   type Scope,
   Stream
 } from "effect"
-import * as SqlRepo from "../sql/SqlRepo"
+import { JobLeases } from "../sql/JobLeases"
+import * as QueueConfig from "./QueueConfig"
 import * as Wakeup from "./Wakeup"
 
-export interface Options {
-  /** How long a claim holds its job unless renewed. */
-  readonly leaseDuration: Duration.DurationInput
-  /** The longest an idle worker waits without a wake-up: the safety net for a lost one, not the dispatch path. */
-  readonly pollInterval: Duration.DurationInput
+export interface Options extends QueueConfig.Options {
   /** How often the LISTEN connection proves itself alive (default: `pollInterval`). */
   readonly listenerCheck?: Duration.DurationInput
 }
@@ -31,29 +25,11 @@ export interface Options {
 /** The channel the `queue_items` trigger notifies when a row becomes pending (migration 0002). */
 export const channel = "scribe_jobs"
 
-const seconds = (name: string, fallback: number) =>
-  Config.number(name).pipe(
-    Config.withDefault(fallback),
-    Config.validate({
-      message: `${name} must be a positive number of seconds`,
-      validation: (n) => Number.isFinite(n) && n > 0
-    }),
-    Config.map(Duration.seconds)
-  )
-
-/** `SCRIBE_LEASE_SECONDS` (60) and `SCRIBE_QUEUE_POLL_SECONDS` (10). */
-export const config: Config.Config<Options> = Config.all({
-  leaseDuration: seconds("SCRIBE_LEASE_SECONDS", 60),
-  pollInterval: seconds("SCRIBE_QUEUE_POLL_SECONDS", 10)
-})
-
-const queueError = (operation: string) => Effect.mapError((cause: unknown) => new JobQueueError({ operation, cause }))
-
 /**
  * After handing out a job, how long the next taker waits before claiming again when this process knows of no other
  * pending job — unless a wake-up or an offer comes first. Claiming at once found nothing after a lone job (the usual
  * case) and cost that job a claim and a `nextDue` on its critical path: on embedded PGlite both run in this process
- * (issue 6's benchmark). A job this process was not told about waits at most this much longer.
+ * (measured by the benchmarks). A job this process was not told about waits at most this much longer.
  */
 export const handoverWait = Duration.millis(250)
 
@@ -62,7 +38,7 @@ const ownNotificationWindowMs = 1000
 
 /**
  * Dispatch over the jobs table with in-process wake-ups: a worker claims with `FOR UPDATE SKIP LOCKED`
- * (`Repo.claimNext`); when nothing is due it sleeps until the next delayed retry or lease expiry, or until an offer or
+ * (`JobLeases.claimNext`), and the claimed job is settled through `JobLeases`; when nothing is due it sleeps until the next delayed retry or lease expiry, or until an offer or
  * release in this process wakes it. Enough on its own for one process (embedded PGlite); `makeListening` adds the
  * wake-ups of other processes (`notified`), each of which may stand for any number of jobs.
  */
@@ -79,11 +55,10 @@ export const make = (
     readonly missed: Effect.Effect<void>
   },
   never,
-  Repo | SqlClient.SqlClient
+  JobLeases
 > =>
   Effect.gen(function* () {
-    const repo = yield* Repo
-    const dispatch = yield* SqlRepo.makeDispatch
+    const leases = yield* JobLeases
     const wakeup = yield* Wakeup.make
     const leaseDuration = Duration.decode(options.leaseDuration)
     const leaseMs = Duration.toMillis(leaseDuration)
@@ -123,7 +98,7 @@ export const make = (
     // One taker per process at a time: it claims, and waits when nothing is due; the others wait for it to hand over
     // by returning a claim, then the next one claims (at once when more jobs may be due, see `handoverWait`). Without
     // it, every wake-up sent all idle slots of a worker (8 by default) to the store together, and on PGlite, one
-    // session, the seven empty claims queued ahead of the job's own statements (issue 6's benchmark).
+    // session, the seven empty claims queued ahead of the job's own statements (measured by the benchmarks).
     const taking = yield* Effect.makeSemaphore(1)
 
     // Only the wait is interruptible: a claim, once made, is returned (or, if the taker was interrupted meanwhile,
@@ -142,19 +117,19 @@ export const make = (
             const armed = yield* wakeup.arm
             const now = yield* Clock.currentTimeMillis
             const leaseUntil = new Date(now + leaseMs)
-            const claimed = yield* repo.claimNext({ workerId, now: new Date(now), leaseUntil })
+            const claimed = yield* leases.claimNext({ workerId, now: new Date(now), leaseUntil })
             if (Option.isSome(claimed)) {
               yield* Ref.update(known, (n) => n - 1)
               handoverUntil = (yield* Clock.currentTimeMillis) + handoverMs
               return { job: claimed.value, lease: { jobId: claimed.value.id, workerId }, leaseUntil }
             }
             yield* Ref.set(known, 0)
-            const next = yield* dispatch.nextDue(new Date(now))
+            const next = yield* leases.nextDue(new Date(now))
             const at = yield* Clock.currentTimeMillis
             yield* restore(Wakeup.waitFor(armed, at, Option.getOrNull(Option.map(next, (d) => d.getTime())), poll))
           }
         })
-      ).pipe(taking.withPermits(1), queueError("take"), Effect.withSpan("JobQueue.take"))
+      ).pipe(taking.withPermits(1), Effect.withSpan("JobQueue.take"))
 
     return {
       leaseDuration,
@@ -164,18 +139,19 @@ export const make = (
       // Other processes learn of the rows from the trigger's NOTIFY; this process wakes its own waiters.
       offer: (jobs) => Effect.zipRight(expectOwn, announce(jobs.length)),
       take,
-      renew: (lease) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => repo.renewLease(lease, new Date(now + leaseMs))).pipe(
-          queueError("renew"),
+      renew: (claim) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => leases.renew(claim.lease, new Date(now + leaseMs))).pipe(
           Effect.withSpan("JobQueue.renew")
         ),
-      release: (lease, retry) =>
-        repo.releaseJob(lease, retry).pipe(
+      progress: (claim, progress) => leases.progress(claim.lease, progress).pipe(Effect.withSpan("JobQueue.progress")),
+      complete: (claim, completion) =>
+        leases.complete(claim.lease, completion).pipe(Effect.withSpan("JobQueue.complete")),
+      fail: (claim, failure) => leases.fail(claim.lease, failure).pipe(Effect.withSpan("JobQueue.fail")),
+      release: (claim, retry) =>
+        leases.release(claim.lease, retry).pipe(
           Effect.tap((released) => (released ? Effect.zipRight(expectOwn, announce(1)) : Effect.void)),
-          queueError("release"),
           Effect.withSpan("JobQueue.release")
-        ),
-      ack: () => Effect.void
+        )
     }
   })
 
@@ -227,7 +203,7 @@ const listen = (
 /** `make`, plus wake-ups from every process through Postgres LISTEN/NOTIFY. */
 export const makeListening = (
   options: Options
-): Effect.Effect<Context.Tag.Service<JobQueue>, never, Repo | SqlClient.SqlClient | PgClient.PgClient | Scope.Scope> =>
+): Effect.Effect<Context.Tag.Service<JobQueue>, never, JobLeases | PgClient.PgClient | Scope.Scope> =>
   Effect.gen(function* () {
     const queue = yield* make(options, true)
     const pg = yield* PgClient.PgClient
@@ -236,17 +212,14 @@ export const makeListening = (
   })
 
 /** Postgres: claims with SKIP LOCKED, wake-ups through LISTEN/NOTIFY. */
-export const layer = (options: Options): Layer.Layer<JobQueue, never, Repo | SqlClient.SqlClient | PgClient.PgClient> =>
+export const layer = (options: Options): Layer.Layer<JobQueue, never, JobLeases | PgClient.PgClient> =>
   Layer.scoped(JobQueue, makeListening(options))
 
-export const layerConfig: Layer.Layer<
-  JobQueue,
-  ConfigError.ConfigError,
-  Repo | SqlClient.SqlClient | PgClient.PgClient
-> = Layer.unwrapEffect(Effect.map(config, layer))
+export const layerConfig: Layer.Layer<JobQueue, ConfigError.ConfigError, JobLeases | PgClient.PgClient> =
+  Layer.unwrapEffect(Effect.map(QueueConfig.config, layer))
 
 /** One process (embedded PGlite): the same claims, in-process wake-ups. */
-export const layerLocal = (options: Options): Layer.Layer<JobQueue, never, Repo | SqlClient.SqlClient> =>
+export const layerLocal = (options: Options): Layer.Layer<JobQueue, never, JobLeases> =>
   Layer.effect(JobQueue, make(options))
 
-export const layerLocalConfig = Layer.unwrapEffect(Effect.map(config, layerLocal))
+export const layerLocalConfig = Layer.unwrapEffect(Effect.map(QueueConfig.config, layerLocal))

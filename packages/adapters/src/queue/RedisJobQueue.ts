@@ -1,7 +1,5 @@
-import type { SqlClient } from "@effect/sql"
 import type { JobId } from "@scribe/core/Ids"
 import { type Claim, JobQueue, JobQueueError, type Offer } from "@scribe/core/jobs/JobQueue"
-import { Repo } from "@scribe/core/store/Repo"
 import {
   Clock,
   Config,
@@ -17,11 +15,12 @@ import {
 } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import * as RedisConfig from "../ops/RedisConfig"
-import * as SqlRepo from "../sql/SqlRepo"
-import * as PgJobQueue from "./PgJobQueue"
+import { JobLeases } from "../sql/JobLeases"
+import * as QueueConfig from "./QueueConfig"
+import { type Keys, withScripts } from "./RedisQueueScripts"
 import * as Wakeup from "./Wakeup"
 
-export interface Options extends PgJobQueue.Options {
+export interface Options extends QueueConfig.Options {
   readonly redis: RedisOptions
   /** Every key starts with it (`<prefix>ready`, …). */
   readonly prefix: string
@@ -29,108 +28,14 @@ export interface Options extends PgJobQueue.Options {
   readonly reconcileInterval: Duration.DurationInput
 }
 
-// Keys: ready (zset, score = seq: FIFO), delayed (zset, score = due instant), inflight (zset, score = lease deadline),
-// seqs (hash id → seq, to put a delayed or expired message back in line at its place). A message is a job id in
-// exactly one of the three sets.
-const offerScript = `
-local now = tonumber(ARGV[1])
-local added = 0
-for i = 2, #ARGV, 3 do
-  local id = ARGV[i]
-  if not redis.call("ZSCORE", KEYS[1], id) and not redis.call("ZSCORE", KEYS[2], id)
-     and not redis.call("ZSCORE", KEYS[3], id) then
-    redis.call("HSET", KEYS[4], id, ARGV[i + 1])
-    if tonumber(ARGV[i + 2]) <= now then
-      redis.call("ZADD", KEYS[1], ARGV[i + 1], id)
-    else
-      redis.call("ZADD", KEYS[2], ARGV[i + 2], id)
-    end
-    added = added + 1
-  end
-end
-return added`
-
-const takeScript = `
-local function promote(key, max)
-  local ids = redis.call("ZRANGEBYSCORE", key, "-inf", max, "LIMIT", 0, 100)
-  for _, id in ipairs(ids) do
-    redis.call("ZREM", key, id)
-    redis.call("ZADD", KEYS[1], redis.call("HGET", KEYS[4], id) or "0", id)
-  end
-end
-promote(KEYS[2], ARGV[1])
-promote(KEYS[3], "(" .. ARGV[1])
-local top = redis.call("ZPOPMIN", KEYS[1])
-if top[1] then
-  redis.call("ZADD", KEYS[3], ARGV[2], top[1])
-  return { top[1], -1 }
-end
-local next = -1
-local delayed = redis.call("ZRANGE", KEYS[2], 0, 0, "WITHSCORES")
-if delayed[2] then next = tonumber(delayed[2]) end
-local inflight = redis.call("ZRANGE", KEYS[3], 0, 0, "WITHSCORES")
-if inflight[2] then
-  local deadline = tonumber(inflight[2])
-  if next < 0 or deadline < next then next = deadline end
-end
-return { "", next }`
-
-const releaseScript = `
-local id = ARGV[2]
-redis.call("ZREM", KEYS[1], id)
-redis.call("ZREM", KEYS[2], id)
-redis.call("ZREM", KEYS[3], id)
-redis.call("HSET", KEYS[4], id, ARGV[3])
-if tonumber(ARGV[4]) <= tonumber(ARGV[1]) then
-  redis.call("ZADD", KEYS[1], ARGV[3], id)
-else
-  redis.call("ZADD", KEYS[2], ARGV[4], id)
-end
-return 1`
-
-const requeueScript = `
-local id = ARGV[1]
-if redis.call("ZREM", KEYS[3], id) == 1 then
-  redis.call("ZADD", KEYS[1], redis.call("HGET", KEYS[4], id) or "0", id)
-end
-return 1`
-
-const forgetScript = `
-local id = ARGV[1]
-redis.call("ZREM", KEYS[1], id)
-redis.call("ZREM", KEYS[2], id)
-redis.call("ZREM", KEYS[3], id)
-redis.call("HDEL", KEYS[4], id)
-return 1`
-
-type Keys = readonly [ready: string, delayed: string, inflight: string, seqs: string]
-
-interface QueueRedis extends Redis {
-  scribeOffer(...args: [...Keys, ...Array<string>]): Promise<number>
-  scribeTake(...args: [...Keys, now: string, deadline: string]): Promise<[string, number]>
-  scribeRelease(...args: [...Keys, now: string, id: string, seq: string, availableAt: string]): Promise<number>
-  scribeRequeue(...args: [...Keys, id: string]): Promise<number>
-  scribeForget(...args: [...Keys, id: string]): Promise<number>
-}
-
 const missingRedis = ConfigError.MissingData(["REDIS_URL"], "REDIS_URL is required for Redis dispatch")
-
-const seconds = (name: string, fallback: number) =>
-  Config.number(name).pipe(
-    Config.withDefault(fallback),
-    Config.validate({
-      message: `${name} must be a positive number of seconds`,
-      validation: (n) => Number.isFinite(n) && n > 0
-    }),
-    Config.map(Duration.seconds)
-  )
 
 /**
  * `REDIS_URL` (required here), `SCRIBE_REDIS_PREFIX` (`scribe:`; queue keys go under `<prefix>queue:`),
- * `SCRIBE_QUEUE_RECONCILE_SECONDS` (5), plus the lease and poll settings of `PgJobQueue.config`.
+ * `SCRIBE_QUEUE_RECONCILE_SECONDS` (5), plus the lease and poll settings of `QueueConfig.config`.
  */
 export const config: Config.Config<Options> = Config.all({
-  base: PgJobQueue.config,
+  base: QueueConfig.config,
   redis: RedisConfig.redisUrl.pipe(
     Config.mapOrFail((url) =>
       Option.match(url, {
@@ -140,7 +45,7 @@ export const config: Config.Config<Options> = Config.all({
     )
   ),
   prefix: RedisConfig.redisPrefix,
-  reconcileInterval: seconds("SCRIBE_QUEUE_RECONCILE_SECONDS", 5)
+  reconcileInterval: QueueConfig.seconds("SCRIBE_QUEUE_RECONCILE_SECONDS", 5)
 }).pipe(
   Config.map(({ base, redis, prefix, reconcileInterval }) => ({
     ...base,
@@ -149,8 +54,6 @@ export const config: Config.Config<Options> = Config.all({
     reconcileInterval
   }))
 )
-
-const queueError = (operation: string) => Effect.mapError((cause: unknown) => new JobQueueError({ operation, cause }))
 
 /** Wall-clock time for I/O limits: a socket's silence is measured in real seconds, whatever clock schedules jobs. */
 const wallClock = Clock.make()
@@ -188,12 +91,9 @@ const connect = (options: RedisOptions, runtime: Runtime.Runtime<never>) =>
  * Redis after commit; each process's reconciler re-offers, every `reconcileInterval`, the claimable jobs that have
  * no message (an offer lost to a crash, a flushed or restarted Redis).
  */
-export const make = (
-  options: Options
-): Effect.Effect<Context.Tag.Service<JobQueue>, never, Repo | SqlClient.SqlClient | Scope.Scope> =>
+export const make = (options: Options): Effect.Effect<Context.Tag.Service<JobQueue>, never, JobLeases | Scope.Scope> =>
   Effect.gen(function* () {
-    const repo = yield* Repo
-    const dispatch = yield* SqlRepo.makeDispatch
+    const leases = yield* JobLeases
     const runtime = yield* Effect.runtime<never>()
     const wakeup = yield* Wakeup.make
     const leaseDuration = Duration.decode(options.leaseDuration)
@@ -207,12 +107,7 @@ export const make = (
     ]
     const wakeChannel = `${options.prefix}wake`
 
-    const redis = (yield* connect(options.redis, runtime)) as QueueRedis
-    redis.defineCommand("scribeOffer", { numberOfKeys: 4, lua: offerScript })
-    redis.defineCommand("scribeTake", { numberOfKeys: 4, lua: takeScript })
-    redis.defineCommand("scribeRelease", { numberOfKeys: 4, lua: releaseScript })
-    redis.defineCommand("scribeRequeue", { numberOfKeys: 4, lua: requeueScript })
-    redis.defineCommand("scribeForget", { numberOfKeys: 4, lua: forgetScript })
+    const redis = withScripts(yield* connect(options.redis, runtime))
 
     // Wake-ups from every process: a subscriber connection (ioredis resubscribes after a reconnect).
     const subscriber = yield* connect(options.redis, runtime)
@@ -221,9 +116,6 @@ export const make = (
       Effect.timeout("5 seconds"),
       Effect.catchAllCause((cause) => Effect.logWarning("JobQueue: could not subscribe to Redis wake-ups yet", cause))
     )
-
-    // The seq of each job this process holds, to put it back in line on release.
-    const held = new Map<JobId, number>()
 
     const publish = command("publish", () => redis.publish(wakeChannel, "1"))
 
@@ -239,9 +131,12 @@ export const make = (
       })
 
     const forget = (id: JobId) =>
-      command("ack", () => redis.scribeForget(...keys, id)).pipe(
+      command("forget", () => redis.scribeForget(...keys, id)).pipe(
         Effect.catchAll((error) => Effect.logWarning("JobQueue: could not drop a message (harmless)", error))
       )
+
+    /** After a write that ended the claimed job: forget its message when the write counted. */
+    const settled = (claim: Claim) => (ended: boolean) => (ended ? forget(claim.job.id) : Effect.void)
 
     const take = (workerId: string): Effect.Effect<Claim, JobQueueError> =>
       Effect.uninterruptibleMask((restore) =>
@@ -259,24 +154,21 @@ export const make = (
               continue
             }
             const jobId = id as JobId
-            const claimed = yield* dispatch
+            const claimed = yield* leases
               .claimById({ id: jobId, workerId, now: new Date(now), leaseUntil })
               .pipe(
                 Effect.tapError(() => command("requeue", () => redis.scribeRequeue(...keys, jobId)).pipe(Effect.ignore))
               )
-            if (Option.isSome(claimed)) {
-              held.set(jobId, claimed.value.seq)
-              return { job: claimed.value, lease: { jobId, workerId }, leaseUntil }
-            }
+            if (Option.isSome(claimed)) return { job: claimed.value, lease: { jobId, workerId }, leaseUntil }
             // Cancelled, finished, held by a live lease, or not due: the message is stale.
             yield* forget(jobId)
           }
         })
-      ).pipe(queueError("take"), Effect.withSpan("JobQueue.take"))
+      ).pipe(Effect.withSpan("JobQueue.take"))
 
     const reconcile = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      const claimable = yield* dispatch.claimable(new Date(now), 1000)
+      const claimable = yield* leases.claimable(new Date(now), 1000)
       const added = yield* offerAll(claimable)
       if (added > 0) yield* Effect.logInfo(`JobQueue: re-offered ${added} job(s) that had no message`)
     }).pipe(Effect.withSpan("JobQueue.reconcile"))
@@ -299,27 +191,31 @@ export const make = (
           Effect.withSpan("JobQueue.offer")
         ),
       take,
-      renew: (lease) =>
+      renew: (claim) =>
         Effect.gen(function* () {
           const until = (yield* Clock.currentTimeMillis) + leaseMs
-          const renewed = yield* repo.renewLease(lease, new Date(until))
-          if (!renewed) held.delete(lease.jobId)
+          const renewed = yield* leases.renew(claim.lease, new Date(until))
           if (renewed) {
-            yield* command("renew", () => redis.zadd(keys[2], "XX", until, lease.jobId)).pipe(
+            yield* command("renew", () => redis.zadd(keys[2], "XX", until, claim.lease.jobId)).pipe(
               Effect.catchAll((error) => Effect.logWarning("JobQueue: could not extend the message's deadline", error))
             )
           }
           return renewed
-        }).pipe(queueError("renew"), Effect.withSpan("JobQueue.renew")),
-      release: (lease, retry) =>
+        }).pipe(Effect.withSpan("JobQueue.renew")),
+      progress: (claim, progress) => leases.progress(claim.lease, progress).pipe(Effect.withSpan("JobQueue.progress")),
+      // The job has ended: its message goes. (Not when the claim no longer held it: the message is its new holder's.)
+      complete: (claim, completion) =>
+        leases.complete(claim.lease, completion).pipe(Effect.tap(settled(claim)), Effect.withSpan("JobQueue.complete")),
+      fail: (claim, failure) =>
+        leases.fail(claim.lease, failure).pipe(Effect.tap(settled(claim)), Effect.withSpan("JobQueue.fail")),
+      release: (claim, retry) =>
         Effect.gen(function* () {
-          const released = yield* repo.releaseJob(lease, retry)
-          const seq = held.get(lease.jobId)
-          held.delete(lease.jobId)
-          if (!released || seq === undefined) return released
+          const released = yield* leases.release(claim.lease, retry)
+          if (!released) return false
           const now = yield* Clock.currentTimeMillis
+          const { id, seq } = claim.job
           yield* command("release", () =>
-            redis.scribeRelease(...keys, String(now), lease.jobId, String(seq), String(retry.availableAt.getTime()))
+            redis.scribeRelease(...keys, String(now), id, String(seq), String(retry.availableAt.getTime()))
           ).pipe(
             Effect.zipRight(publish),
             Effect.catchAll((error) =>
@@ -327,18 +223,14 @@ export const make = (
             )
           )
           yield* wakeup.wake
-          return released
-        }).pipe(queueError("release"), Effect.withSpan("JobQueue.release")),
-      ack: (lease) =>
-        Effect.suspend(() => {
-          held.delete(lease.jobId)
-          return forget(lease.jobId)
-        }).pipe(Effect.withSpan("JobQueue.ack"))
+          return true
+        }).pipe(Effect.withSpan("JobQueue.release"))
     }
   })
 
-export const layer = (options: Options): Layer.Layer<JobQueue, never, Repo | SqlClient.SqlClient> =>
+export const layer = (options: Options): Layer.Layer<JobQueue, never, JobLeases> =>
   Layer.scoped(JobQueue, make(options))
 
-export const layerConfig: Layer.Layer<JobQueue, ConfigError.ConfigError, Repo | SqlClient.SqlClient> =
-  Layer.unwrapEffect(Effect.map(config, layer))
+export const layerConfig: Layer.Layer<JobQueue, ConfigError.ConfigError, JobLeases> = Layer.unwrapEffect(
+  Effect.map(config, layer)
+)

@@ -22,11 +22,11 @@ export const layerPglite = (dataDir: string): Layer.Layer<SqlClient.SqlClient, D
     )
   )
 
-/** Postgres at `url` through node-postgres, migrated. */
+/** Postgres at `url` through node-postgres, migrated; its `PgClient` too (for LISTEN). */
 export const layerPg = (
   url: Redacted.Redacted | string,
   options?: { readonly maxConnections?: number }
-): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
+): Layer.Layer<SqlClient.SqlClient | PgClient.PgClient, DatabaseError> =>
   Migrations.layer.pipe(
     Layer.provideMerge(
       PgClient.layer({
@@ -36,17 +36,29 @@ export const layerPg = (
     )
   )
 
+/** Where the service's data lives. */
+export type Location =
+  | { readonly _tag: "Postgres"; readonly url: Redacted.Redacted }
+  | { readonly _tag: "Pglite"; readonly dataDir: string }
+
+/** `DATABASE_URL` (non-blank) → Postgres; otherwise PGlite in `SCRIBE_DATA_DIR` (default `.scribe/`). */
+export const location: Effect.Effect<Location, ConfigError.ConfigError> = Effect.gen(function* () {
+  const url = Option.filter(
+    yield* Config.option(Config.redacted("DATABASE_URL")),
+    (u) => Redacted.value(u).trim().length > 0
+  )
+  if (Option.isSome(url)) return { _tag: "Postgres", url: url.value }
+  const dataDir = (yield* Config.string("SCRIBE_DATA_DIR").pipe(Config.withDefault(".scribe/"))).trim()
+  return { _tag: "Pglite", dataDir: dataDir === "" ? ".scribe/" : dataDir }
+})
+
+/** The database at `at`, migrated. */
+export const layerAt = (at: Location): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
+  at._tag === "Postgres" ? layerPg(at.url) : layerPglite(at.dataDir)
+
 /**
- * The service's database: Postgres when `DATABASE_URL` is set, otherwise PGlite in `SCRIBE_DATA_DIR` (default
- * `.scribe/`; `memory` keeps it in memory). Migrated at startup.
+ * The service's database where the environment says (`location`): Postgres when `DATABASE_URL` is set, otherwise
+ * PGlite in `SCRIBE_DATA_DIR` (`memory` keeps it in memory). Migrated at startup.
  */
 export const layerConfig: Layer.Layer<SqlClient.SqlClient, DatabaseError | ConfigError.ConfigError> =
-  Layer.unwrapEffect(
-    Effect.gen(function* () {
-      const url = yield* Config.option(Config.redacted("DATABASE_URL"))
-      const nonBlank = Option.filter(url, (u) => Redacted.value(u).trim().length > 0)
-      if (Option.isSome(nonBlank)) return layerPg(nonBlank.value)
-      const dataDir = yield* Config.string("SCRIBE_DATA_DIR").pipe(Config.withDefault(".scribe/"))
-      return layerPglite(dataDir.trim() === "" ? ".scribe/" : dataDir.trim())
-    })
-  )
+  Layer.unwrapEffect(Effect.map(location, layerAt))

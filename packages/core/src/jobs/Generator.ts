@@ -4,9 +4,14 @@ import { PipelineStep, type StepTimings } from "../pipeline/PipelineStep"
 import type { TemplateType } from "../templates/Template"
 import type { Job } from "./Job"
 
+/** Where a generation is: the step it is in and the time the steps it finished took. */
 export interface StepProgress {
   readonly step: PipelineStep
-  readonly stepStatus: string | null
+  /**
+   * The generator's own word for where the step is (`started`, `regenerating (1/2)`). Not stored: a job shows its
+   * step's status words (`stepStatus` of `PipelineStep`).
+   */
+  readonly stepStatus?: string | null
   readonly stepTimings: StepTimings
 }
 

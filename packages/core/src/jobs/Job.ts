@@ -1,6 +1,6 @@
 import { Duration, Option, Schema } from "effect"
 import { BatchId, EmailId, JobId, UserId } from "../Ids"
-import { PipelineStep, StepTimings } from "../pipeline/PipelineStep"
+import { firstStep, PipelineStep, StepTimings, stepStatus } from "../pipeline/PipelineStep"
 import { EmailTemplate, RecipientInterest, RecipientName } from "../templates/Template"
 
 /** A job's life: `pending → processing → completed | failed`; cancel deletes a pending job. */
@@ -108,8 +108,8 @@ export type TaskStatus =
   | { readonly status: "PENDING" }
   | {
       readonly status: "STARTED"
-      readonly currentStep: PipelineStep | null
-      readonly stepStatus: string | null
+      readonly currentStep: PipelineStep
+      readonly stepStatus: string
       readonly stepTimings: StepTimings
     }
   | {
@@ -125,6 +125,13 @@ export type TaskStatus =
       readonly failedStep: PipelineStep | null
     }
 
+/**
+ * The step a job is at: while processing always one (the claim records the first), otherwise none. A row claimed
+ * before claims recorded it shows the first step.
+ */
+export const currentStepOf = (job: Pick<Job, "status" | "currentStep">): PipelineStep | null =>
+  job.status === "processing" ? (job.currentStep ?? firstStep) : null
+
 /** True when a finished job is past its retention and its task is no longer visible. */
 export const isTaskExpired = (job: Job, now: Date): boolean =>
   job.finishedAt !== null && now.getTime() - job.finishedAt.getTime() > Duration.toMillis(taskRetention)
@@ -135,13 +142,15 @@ export const taskStatus = (job: Job, now: Date): Option.Option<TaskStatus> => {
   switch (job.status) {
     case "pending":
       return Option.some({ status: "PENDING" })
-    case "processing":
+    case "processing": {
+      const step = job.currentStep ?? firstStep
       return Option.some({
         status: "STARTED",
-        currentStep: job.currentStep,
-        stepStatus: job.stepStatus,
+        currentStep: step,
+        stepStatus: job.stepStatus ?? stepStatus(step),
         stepTimings: job.stepTimings
       })
+    }
     case "completed":
       return job.emailId === null
         ? Option.some({

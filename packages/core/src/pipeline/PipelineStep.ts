@@ -9,3 +9,16 @@ export const pipelineSteps: ReadonlyArray<PipelineStep> = PipelineStep.literals
 /** Seconds spent per step; a step appears once it has finished. */
 export const StepTimings = Schema.partial(Schema.Record({ key: PipelineStep, value: Schema.NonNegative }))
 export type StepTimings = typeof StepTimings.Type
+
+/** The step a job is at from its claim on: the pipeline starts with the template. */
+export const firstStep: PipelineStep = "template_parser"
+
+const stepStatuses: Readonly<Record<PipelineStep, string>> = {
+  template_parser: "Analysing your template…",
+  web_scraper: "Searching for professor information…",
+  arxiv_helper: "Looking up papers…",
+  email_composer: "Writing your email…"
+}
+
+/** What a job's `step_status` says while it is at `step`: words for the person waiting on it. */
+export const stepStatus = (step: PipelineStep): string => stepStatuses[step]

@@ -1,6 +1,6 @@
 import { Clock, Deferred, Duration, Effect, Layer, Option, Ref } from "effect"
-import { type Claim, JobQueue, JobQueueError } from "../jobs/JobQueue"
-import { Repo } from "../store/Repo"
+import { type Claim, JobQueue, type JobQueueError } from "../jobs/JobQueue"
+import { MemoryLeases } from "./MemoryLeases"
 
 export interface Options {
   readonly leaseDuration?: Duration.DurationInput
@@ -9,13 +9,13 @@ export interface Options {
 }
 
 /**
- * The `JobQueue` for one process over any `Repo` (the in-memory one in tests): claims through `Repo.claimNext`,
- * wake-ups in process. It learns when something falls due (a delayed retry, a lease expiring) from the offers,
- * releases and leases it handles itself, so everything goes through it.
+ * The `JobQueue` for one process over the in-memory store (`RepoMemory`): claims and settles through its
+ * `MemoryLeases`, wake-ups in process. It learns when something falls due (a delayed retry, a lease expiring) from the
+ * offers, releases and leases it handles itself, so everything goes through it.
  */
-export const make = (options: Options = {}): Effect.Effect<typeof JobQueue.Service, never, Repo> =>
+export const make = (options: Options = {}): Effect.Effect<typeof JobQueue.Service, never, MemoryLeases> =>
   Effect.gen(function* () {
-    const repo = yield* Repo
+    const leases = yield* MemoryLeases
     const leaseDuration = Duration.decode(options.leaseDuration ?? "1 minute")
     const leaseMs = Duration.toMillis(leaseDuration)
     const pollMs = Duration.toMillis(Duration.decode(options.pollInterval ?? "10 seconds"))
@@ -33,7 +33,6 @@ export const make = (options: Options = {}): Effect.Effect<typeof JobQueue.Servi
         const future = times.filter((t) => t > now)
         return [future.length === 0 ? null : Math.min(...future), future] as const
       })
-    const error = (operation: string) => Effect.mapError((cause: unknown) => new JobQueueError({ operation, cause }))
 
     const take = (workerId: string): Effect.Effect<Claim, JobQueueError> =>
       Effect.uninterruptibleMask((restore) =>
@@ -42,7 +41,7 @@ export const make = (options: Options = {}): Effect.Effect<typeof JobQueue.Servi
             const armed = yield* Ref.get(signal)
             const now = yield* Clock.currentTimeMillis
             const leaseUntil = now + leaseMs
-            const claimed = yield* repo.claimNext({ workerId, now: new Date(now), leaseUntil: new Date(leaseUntil) })
+            const claimed = yield* leases.claimNext({ workerId, now: new Date(now), leaseUntil: new Date(leaseUntil) })
             if (Option.isSome(claimed)) {
               // The lease expires once the clock is past it (`until < now`).
               yield* dueAt(leaseUntil + 1)
@@ -57,7 +56,7 @@ export const make = (options: Options = {}): Effect.Effect<typeof JobQueue.Servi
             yield* restore(Effect.raceFirst(Deferred.await(armed), Effect.sleep(Duration.millis(delay))))
           }
         })
-      ).pipe(error("take"))
+      )
 
     return JobQueue.of({
       leaseDuration,
@@ -67,25 +66,27 @@ export const make = (options: Options = {}): Effect.Effect<typeof JobQueue.Servi
           yield* wake
         }),
       take,
-      renew: (lease) =>
+      renew: (claim) =>
         Effect.gen(function* () {
           const until = (yield* Clock.currentTimeMillis) + leaseMs
-          const renewed = yield* repo.renewLease(lease, new Date(until))
+          const renewed = yield* leases.renew(claim.lease, new Date(until))
           if (renewed) yield* dueAt(until + 1)
           return renewed
-        }).pipe(error("renew")),
-      release: (lease, retry) =>
+        }),
+      progress: (claim, progress) => leases.progress(claim.lease, progress),
+      complete: (claim, completion) => leases.complete(claim.lease, completion),
+      fail: (claim, failure) => leases.fail(claim.lease, failure),
+      release: (claim, retry) =>
         Effect.gen(function* () {
-          const released = yield* repo.releaseJob(lease, retry)
+          const released = yield* leases.release(claim.lease, retry)
           if (released) {
             yield* dueAt(retry.availableAt.getTime())
             yield* wake
           }
           return released
-        }).pipe(error("release")),
-      ack: () => Effect.void
+        })
     })
   })
 
-export const layer = (options: Options = {}): Layer.Layer<JobQueue, never, Repo> =>
+export const layer = (options: Options = {}): Layer.Layer<JobQueue, never, MemoryLeases> =>
   Layer.effect(JobQueue, make(options))

@@ -1,110 +1,26 @@
-import { Effect, Layer, Option, Ref } from "effect"
+import { Context, Effect, Layer, Option, Ref } from "effect"
 import type { AuthUser } from "../auth/AuthUser"
 import type { Email } from "../emails/Email"
-import type { EmailId, JobId, UserId } from "../Ids"
-import { Job, type NewJob, pendingJob, positions, type QueueEntry } from "../jobs/Job"
+import type { Job, NewJob, QueueEntry } from "../jobs/Job"
+import { pendingJob, positions } from "../jobs/Job"
 import {
   type CancelOutcome,
   type IdempotencyKey,
   type InsertOnceOutcome,
   idempotencyWindowMs,
-  type Lease,
   Repo,
   type SubmitOutcome
 } from "../store/Repo"
-import { type DailyUsage, type JobUsage, type ModelUsage, utcDay } from "../usage/Usage"
+import type { DailyUsage } from "../usage/Usage"
+import * as MemoryLeases from "./MemoryLeases"
+import { empty, type State, set, without } from "./MemoryState"
 
-interface Held {
-  readonly workerId: string
-  readonly until: number
-}
-
-interface State {
-  readonly users: ReadonlyMap<UserId, { readonly email: string | null; readonly createdAt: Date }>
-  readonly jobs: ReadonlyMap<JobId, Job>
-  readonly leases: ReadonlyMap<JobId, Held>
-  readonly availableAt: ReadonlyMap<JobId, number>
-  readonly emails: ReadonlyMap<EmailId, Email>
-  readonly nextSeq: number
-  readonly keys: ReadonlyMap<
-    string,
-    { readonly request: string; readonly jobIds: ReadonlyArray<JobId>; readonly at: number }
-  >
-  /** By `<user>\u0000<day>`. */
-  readonly usage: ReadonlyMap<string, DailyUsage & { readonly userId: UserId }>
-}
-
-const empty: State = {
-  users: new Map(),
-  jobs: new Map(),
-  leases: new Map(),
-  availableAt: new Map(),
-  emails: new Map(),
-  nextSeq: 1,
-  keys: new Map(),
-  usage: new Map()
-}
-
-const addModels = (a: ReadonlyArray<ModelUsage>, b: ReadonlyArray<ModelUsage>): ReadonlyArray<ModelUsage> => {
-  const byModel = new Map(a.map((m) => [m.model, m]))
-  for (const m of b) {
-    const seen = byModel.get(m.model)
-    byModel.set(
-      m.model,
-      seen === undefined
-        ? m
-        : {
-            model: m.model,
-            calls: seen.calls + m.calls,
-            promptTokens: seen.promptTokens + m.promptTokens,
-            completionTokens: seen.completionTokens + m.completionTokens,
-            costUsd: seen.costUsd + m.costUsd
-          }
-    )
-  }
-  return [...byModel.values()].sort((x, y) => (x.model < y.model ? -1 : x.model > y.model ? 1 : 0))
-}
-
-/** Counts one finished job in its user's usage of the day. */
-const recordUsage = (
-  s: State,
-  userId: UserId,
-  now: Date,
-  outcome: { readonly completed: boolean; readonly usage?: JobUsage | undefined }
-): State => {
-  const day = utcDay(now)
-  const id = `${userId}\u0000${day}`
-  const seen = s.usage.get(id) ?? { userId, day, emailsGenerated: 0, jobsFailed: 0, models: [] }
-  const next = {
-    userId,
-    day,
-    emailsGenerated: seen.emailsGenerated + (outcome.completed ? 1 : 0),
-    jobsFailed: seen.jobsFailed + (outcome.completed ? 0 : 1),
-    models: addModels(seen.models, outcome.usage?.models ?? [])
-  }
-  return { ...s, usage: new Map(s.usage).set(id, next) }
-}
-
-/** An in-memory Repo with the same semantics as the SQL adapters, for unit tests and the contract suite. */
-export const make = Effect.gen(function* () {
+/**
+ * An in-memory store with the same semantics as the SQL adapters, for unit tests and the contract suites: its `Repo`
+ * and its `MemoryLeases` over one state.
+ */
+export const makeStore = Effect.gen(function* () {
   const state = yield* Ref.make(empty)
-  const set = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V) => new Map(map).set(key, value)
-  const without = <K, V>(map: ReadonlyMap<K, V>, key: K) => {
-    const next = new Map(map)
-    next.delete(key)
-    return next
-  }
-  const holds = (s: State, lease: Lease) => {
-    const job = s.jobs.get(lease.jobId)
-    const held = s.leases.get(lease.jobId)
-    return job !== undefined && job.status === "processing" && held?.workerId === lease.workerId ? job : undefined
-  }
-  /** Applies `f` to the job when the lease is held; reports whether it was. */
-  const withLease = (lease: Lease, f: (s: State, job: Job) => State) =>
-    Ref.modify(state, (s) => {
-      const job = holds(s, lease)
-      return job === undefined ? [false, s] : [true, f(s, job)]
-    })
 
   const insertAll = (s: State, jobs: ReadonlyArray<NewJob>): readonly [ReadonlyArray<Job>, State] => {
     let seq = s.nextSeq
@@ -138,7 +54,7 @@ export const make = Effect.gen(function* () {
     ]
   }
 
-  return Repo.of({
+  const repo = Repo.of({
     upsertUser: (user: AuthUser, now: Date) =>
       Ref.update(state, (s) => {
         const existing = s.users.get(user.id)
@@ -193,120 +109,6 @@ export const make = Effect.gen(function* () {
           { ...s, jobs: without(s.jobs, id), availableAt: without(s.availableAt, id) }
         ]
       }),
-    claimNext: ({ workerId, now, leaseUntil }) =>
-      Ref.modify(state, (s) => {
-        const t = now.getTime()
-        const next = [...s.jobs.values()]
-          .filter(
-            (j) =>
-              (j.status === "pending" && (s.availableAt.get(j.id) ?? 0) <= t) ||
-              (j.status === "processing" && (s.leases.get(j.id)?.until ?? 0) < t)
-          )
-          .sort((a, b) => a.seq - b.seq)[0]
-        if (next === undefined) return [Option.none(), s]
-        const claimed = new Job({
-          ...next,
-          status: "processing",
-          attempts: next.attempts + 1,
-          startedAt: next.startedAt ?? now
-        })
-        return [
-          Option.some(claimed),
-          {
-            ...s,
-            jobs: set(s.jobs, claimed.id, claimed),
-            leases: set(s.leases, claimed.id, { workerId, until: leaseUntil.getTime() })
-          }
-        ]
-      }),
-    renewLease: (lease, leaseUntil) =>
-      withLease(lease, (s) => ({
-        ...s,
-        leases: set(s.leases, lease.jobId, { workerId: lease.workerId, until: leaseUntil.getTime() })
-      })),
-    recordProgress: (lease, progress) =>
-      withLease(lease, (s, job) => ({
-        ...s,
-        jobs: set(
-          s.jobs,
-          job.id,
-          new Job({
-            ...job,
-            currentStep: progress.step,
-            stepStatus: progress.stepStatus,
-            stepTimings: progress.stepTimings
-          })
-        )
-      })),
-    completeJob: (lease, result) =>
-      Ref.modify(state, (s) => {
-        const job = holds(s, lease)
-        const taken = [...s.emails.values()].some((e) => e.jobId === lease.jobId)
-        if (job === undefined || taken) return [false, s]
-        const done = new Job({
-          ...job,
-          status: "completed",
-          currentStep: null,
-          stepStatus: null,
-          stepTimings: result.stepTimings,
-          emailId: result.email.id,
-          generationTime: result.generationTime,
-          finishedAt: result.now
-        })
-        return [
-          true,
-          recordUsage(
-            {
-              ...s,
-              jobs: set(s.jobs, job.id, done),
-              leases: without(s.leases, job.id),
-              emails: set(s.emails, result.email.id, result.email)
-            },
-            job.userId,
-            result.now,
-            { completed: true, usage: result.usage }
-          )
-        ]
-      }),
-    failJob: (lease, failure) =>
-      withLease(lease, (s, job) => ({
-        ...recordUsage(s, job.userId, failure.now, { completed: false }),
-        leases: without(s.leases, job.id),
-        jobs: set(
-          s.jobs,
-          job.id,
-          new Job({
-            ...job,
-            status: "failed",
-            currentStep: null,
-            stepStatus: null,
-            stepTimings: failure.stepTimings,
-            errorMessage: failure.message,
-            errorType: failure.type,
-            failedStep: failure.failedStep,
-            finishedAt: failure.now
-          })
-        )
-      })),
-    releaseJob: (lease, retry) =>
-      withLease(lease, (s, job) => ({
-        ...s,
-        leases: without(s.leases, job.id),
-        availableAt: set(s.availableAt, job.id, retry.availableAt.getTime()),
-        jobs: set(
-          s.jobs,
-          job.id,
-          new Job({
-            ...job,
-            status: "pending",
-            currentStep: null,
-            stepStatus: null,
-            errorMessage: retry.lastError?.message ?? job.errorMessage,
-            errorType: retry.lastError?.type ?? job.errorType,
-            failedStep: retry.lastError?.failedStep ?? job.failedStep
-          })
-        )
-      })),
     findEmail: (userId, id) =>
       Ref.get(state).pipe(
         Effect.map((s) => Option.fromNullable(s.emails.get(id)).pipe(Option.filter((e) => e.userId === userId)))
@@ -328,6 +130,18 @@ export const make = Effect.gen(function* () {
         return [Option.some(updated), { ...s, emails: set(s.emails, id, updated) }]
       })
   })
+
+  const leases = yield* MemoryLeases.make(state)
+
+  return { repo, leases }
 })
 
-export const layer = Layer.effect(Repo, make)
+/** The in-memory `Repo` alone (its jobs can be inserted, never claimed). */
+export const make = Effect.map(makeStore, (store) => store.repo)
+
+/** The in-memory store: its `Repo`, and its `MemoryLeases` for `JobQueueMemory` over the same jobs. */
+export const layer: Layer.Layer<Repo | MemoryLeases.MemoryLeases> = Layer.effectContext(
+  Effect.map(makeStore, ({ repo, leases }) =>
+    Context.make(Repo, repo).pipe(Context.add(MemoryLeases.MemoryLeases, leases))
+  )
+)

@@ -1,4 +1,4 @@
-import { Config, ConfigError, Either, Option, ParseResult, Schema } from "effect"
+import { Option, Schema } from "effect"
 
 /**
  * Token usage and its estimated cost. Token counts come from the LLM's responses (stored per call in an email's
@@ -68,30 +68,6 @@ export const priceOf = (table: PriceTable, model: string): Option.Option<ModelPr
     .sort((a, b) => b.length - a.length)[0]
   return Option.fromNullable(prefix === undefined ? table.prices["*"] : table.prices[prefix])
 }
-
-const PricesJson = Schema.parseJson(Prices)
-
-const ConfigErrorInvalid = (name: string, message: string) => ConfigError.InvalidData([name], message)
-
-/**
- * `SCRIBE_LLM_PRICES`: JSON `{"<model>": {"prompt": <USD per 1M>, "completion": <USD per 1M>}}` merged over the
- * built-in prices. Invalid JSON or prices fail at start, naming the variable.
- */
-export const pricesConfig: Config.Config<PriceTable> = Config.string("SCRIBE_LLM_PRICES").pipe(
-  Config.withDefault(""),
-  Config.mapOrFail((text) => {
-    if (text.trim() === "") return Either.right(builtinPriceTable)
-    return Schema.decodeUnknownEither(PricesJson)(text).pipe(
-      Either.map(priceTable),
-      Either.mapLeft((error) =>
-        ConfigErrorInvalid(
-          "SCRIBE_LLM_PRICES",
-          `SCRIBE_LLM_PRICES must be JSON like {"gpt-4o-mini":{"prompt":0.15,"completion":0.6}} (USD per 1M tokens): ${ParseResult.TreeFormatter.formatErrorSync(error)}`
-        )
-      )
-    )
-  })
-)
 
 /** One LLM call as the pipeline stores it in `metadata.token_usage.calls`. */
 export const UsageCall = Schema.Struct({
@@ -211,27 +187,33 @@ export interface UsageTotals {
   readonly models: ReadonlyArray<ModelUsage>
 }
 
+/** Two lists of per-model usage added up model by model, by model name. */
+export const addModelUsage = (
+  a: ReadonlyArray<ModelUsage>,
+  b: ReadonlyArray<ModelUsage>
+): ReadonlyArray<ModelUsage> => {
+  const byModel = new Map(a.map((m) => [m.model, m]))
+  for (const m of b) {
+    const seen = byModel.get(m.model)
+    byModel.set(
+      m.model,
+      seen === undefined
+        ? m
+        : {
+            model: m.model,
+            calls: seen.calls + m.calls,
+            promptTokens: seen.promptTokens + m.promptTokens,
+            completionTokens: seen.completionTokens + m.completionTokens,
+            costUsd: round(seen.costUsd + m.costUsd)
+          }
+    )
+  }
+  return [...byModel.values()].sort((x, y) => (x.model < y.model ? -1 : x.model > y.model ? 1 : 0))
+}
+
 /** Adds up days of usage. */
 export const totals = (days: ReadonlyArray<DailyUsage>): UsageTotals => {
-  const byModel = new Map<string, ModelUsage>()
-  for (const day of days) {
-    for (const m of day.models) {
-      const seen = byModel.get(m.model)
-      byModel.set(
-        m.model,
-        seen === undefined
-          ? m
-          : {
-              model: m.model,
-              calls: seen.calls + m.calls,
-              promptTokens: seen.promptTokens + m.promptTokens,
-              completionTokens: seen.completionTokens + m.completionTokens,
-              costUsd: round(seen.costUsd + m.costUsd)
-            }
-      )
-    }
-  }
-  const models = [...byModel.values()].sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0))
+  const models = days.reduce<ReadonlyArray<ModelUsage>>((sum, day) => addModelUsage(sum, day.models), [])
   const promptTokens = models.reduce((n, m) => n + m.promptTokens, 0)
   const completionTokens = models.reduce((n, m) => n + m.completionTokens, 0)
   return {
