@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util"
 import type { QueueItem } from "@scribe/client/ScribeClient"
 import { describe, expect, it } from "vitest"
 import * as Batches from "../src/Batches"
@@ -87,7 +88,7 @@ describe("ProgressView", () => {
   it("frame: fits the terminal, shows running, failed and next in line first, and sums up the rest", () => {
     const run = ProgressView.applySnapshot(submitted(), snapshot, ids)
     const text = Screen.render(ProgressView.frame(run, { width: 80, height: 12, footer: "Ctrl-C stops watching" }))
-    const plain = text.replace(/\u001b\[[0-9;]*m/g, "")
+    const plain = stripVTControlCharacters(text)
     const lines = plain.split("\n")
     expect(lines).toHaveLength(11)
     for (const line of lines) expect(line.length).toBeLessThan(80)
