@@ -258,7 +258,7 @@ const statusFailure = (status: number, url: string, retryAfter: string | undefin
   return upstream("invalid_request", message)
 }
 
-const networkFailure = (error: unknown, url: string): UpstreamError => {
+export const networkFailure = (error: unknown, url: string): UpstreamError => {
   const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : ""
   const message = `${url}: ${error instanceof Error ? error.message : String(error)}`
   if (code === "ENOTFOUND") return upstream("not_found", message)

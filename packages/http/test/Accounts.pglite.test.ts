@@ -1,0 +1,20 @@
+import * as StoreHealth from "@scribe/adapters/ops/StoreHealth"
+import * as Database from "@scribe/adapters/sql/Database"
+import * as SqlAdminQueries from "@scribe/adapters/sql/SqlAdminQueries"
+import * as SqlProfileRepo from "@scribe/adapters/sql/SqlProfileRepo"
+import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
+import * as SqlTemplateStore from "@scribe/adapters/sql/SqlTemplateStore"
+import { Layer } from "effect"
+import { accountsSuite } from "./AccountsSuite"
+import { adminSuite } from "./AdminSuite"
+
+const stores = Layer.mergeAll(
+  SqlRepo.layer,
+  StoreHealth.layer,
+  SqlProfileRepo.layer,
+  SqlTemplateStore.layer,
+  SqlAdminQueries.layer
+).pipe(Layer.provide(Database.layerPglite("memory")))
+
+accountsSuite("profile and template routes on embedded PGlite", stores)
+adminSuite("admin routes on embedded PGlite", stores)
