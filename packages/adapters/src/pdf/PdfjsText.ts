@@ -15,9 +15,15 @@ type Pdfjs = typeof import("pdfjs-dist/legacy/build/pdf.mjs")
 /**
  * PDF.js (legacy build, the one meant for Node), imported on first use so a process that never reads a PDF never
  * loads its 3 MB. Its worker runs in this thread: `globalThis.pdfjsWorker` is where PDF.js looks for it, which also
- * keeps it inside a bundle (no worker file to find at run time).
+ * keeps it inside a bundle (no worker file to find at run time). PDF.js builds a `DOMMatrix` as it loads (for
+ * rendering, which text extraction never does) and polyfills it from the native `@napi-rs/canvas` when it can find
+ * it, which a bundle cannot: a pure-JavaScript `DOMMatrix` is put in place first when the global is missing.
  */
 const loadPdfjs: Effect.Effect<Pdfjs> = Effect.promise(async () => {
+  if (!("DOMMatrix" in globalThis)) {
+    const { default: DOMMatrix } = await import("@thednp/dommatrix")
+    Object.assign(globalThis, { DOMMatrix })
+  }
   const [pdfjs, worker] = await Promise.all([
     import("pdfjs-dist/legacy/build/pdf.mjs"),
     import("pdfjs-dist/legacy/build/pdf.worker.mjs")
