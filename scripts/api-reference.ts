@@ -89,6 +89,9 @@ for (const [path, item] of Object.entries(obj(spec.paths))) {
       const ref = typeof body.$ref === "string" ? body.$ref.split("/").pop() : undefined
       lines.push(`Request body${ref ? ` (\`${ref}\`)` : ""}:`, "", ...fieldTable(ref ? schemas[ref] : body))
     }
+    for (const [type, media] of Object.entries(obj(obj(operation.requestBody).content))) {
+      if (type !== "application/json") lines.push(`Or as \`${type}\`:`, "", ...fieldTable(obj(obj(media).schema)))
+    }
     lines.push("| Status | Meaning | Body |", "| --- | --- | --- |")
     for (const [status, response] of Object.entries(obj(operation.responses))) {
       const r = obj(response)

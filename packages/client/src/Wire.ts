@@ -4,12 +4,12 @@ import { EmailTemplate, RecipientInterest, RecipientName, TemplateType } from "@
 import { ParseResult, Schema } from "effect"
 
 /** Report every violated field, not just the first, and ignore unknown fields (as FastAPI does). */
-const allErrors = { parseOptions: { errors: "all", onExcessProperty: "ignore" } } as const
+export const allErrors = { parseOptions: { errors: "all", onExcessProperty: "ignore" } } as const
 
 /** ISO 8601 UTC with `Z` on the wire, `Date` in code. */
-const Timestamp = Schema.Date.annotations({ description: "ISO 8601 UTC timestamp", examples: [new Date(0)] })
+export const Timestamp = Schema.Date.annotations({ description: "ISO 8601 UTC timestamp", examples: [new Date(0)] })
 
-const QueryInt = (name: string) =>
+export const QueryInt = (name: string) =>
   Schema.NumberFromString.pipe(
     Schema.int({ message: () => "Input should be a valid integer" }),
     Schema.annotations({ title: name, message: () => "Input should be a valid integer" })

@@ -3,18 +3,27 @@ import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@eff
 import { NodeHttpServer } from "@effect/platform-node"
 import * as SubmissionLimits from "@scribe/adapters/usage/SubmissionLimits"
 import { openApiOptions, ScribeApi } from "@scribe/client/ScribeApi"
+import * as AccountsLive from "@scribe/wiring/AccountsLive"
 import { Layer } from "effect"
+import { AdminAuthenticationLive, AdminHttpLive } from "./AdminHttp"
 import { AuthenticationLive } from "./AuthenticationLive"
 import { EmailHttpLive } from "./EmailHttp"
 import { HealthHttpLive } from "./HealthHttp"
 import { MetricsHttpLive, untraced } from "./MetricsHttp"
 import { QueueHttpLive } from "./QueueHttp"
 import { RequestErrorsLive } from "./RequestErrors"
+import { TemplatesHttpLive } from "./TemplatesHttp"
 import { UsageHttpLive } from "./UsageHttp"
+import { UserHttpLive } from "./UserHttp"
 
-/** The contract implemented: needs `Repo`, `TokenVerifier`, `HealthProbe` and `SubmissionLimits`. */
+/**
+ * The contract implemented: needs `Repo`, `TokenVerifier`, `HealthProbe` and `SubmissionLimits`, and for the profile,
+ * template and admin routes their stores and `AccountsLive`'s services.
+ */
 export const ApiLive = HttpApiBuilder.api(ScribeApi).pipe(
   Layer.provide([HealthHttpLive, EmailHttpLive, QueueHttpLive, UsageHttpLive]),
+  Layer.provide([UserHttpLive, TemplatesHttpLive, AdminHttpLive]),
+  Layer.provide(AdminAuthenticationLive),
   Layer.provide(AuthenticationLive)
 )
 
@@ -31,10 +40,11 @@ export const HttpAppLive = HttpApiBuilder.serve().pipe(
   Layer.provide(ApiLive)
 )
 
-/** The API on a Node HTTP server, with the submission limits from the environment. */
+/** The API on a Node HTTP server, with the submission limits and the accounts' services from the environment. */
 export const layerNode = (options: { readonly port: number; readonly host: string }) =>
   HttpAppLive.pipe(
     HttpServer.withLogAddress,
     Layer.provide(NodeHttpServer.layer(createServer, options)),
-    Layer.provide(SubmissionLimits.layerConfig)
+    Layer.provide(SubmissionLimits.layerConfig),
+    Layer.provide(AccountsLive.layerConfig)
   )

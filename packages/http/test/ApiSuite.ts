@@ -2,7 +2,7 @@ import type { HttpClient } from "@effect/platform"
 import { describe, expect, layer } from "@effect/vitest"
 import { openApiDocument } from "@scribe/client/ScribeApi"
 import type { Job } from "@scribe/core/jobs/Job"
-import type { Failure, Lease } from "@scribe/core/jobs/JobQueue"
+import type { Completion, Failure, Lease } from "@scribe/core/jobs/JobQueue"
 import { HealthProbe } from "@scribe/core/ops/HealthProbe"
 import { Repo } from "@scribe/core/store/Repo"
 import { Context, Duration, Effect, Layer, Option, TestClock, TestContext } from "effect"
@@ -30,6 +30,7 @@ export class StoreLeases extends Context.Tag("test/ApiSuite/StoreLeases")<
       readonly now: Date
       readonly leaseUntil: Date
     }) => Effect.Effect<Option.Option<Job>, unknown>
+    readonly complete: (lease: Lease, completion: Completion) => Effect.Effect<boolean, unknown>
     readonly fail: (lease: Lease, failure: Failure) => Effect.Effect<boolean, unknown>
   }
 >() {}
@@ -43,7 +44,7 @@ const claimNext = Effect.gen(function* () {
   )
 }).pipe(Effect.orDie)
 
-/** The HTTP contract (DESIGN §1) end to end over a real port, on the given stores. */
+/** The HTTP contract (docs/design.md) end to end over a real port, on the given stores. */
 export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe | StoreLeases, E>) =>
   layer(Layer.provideMerge(layerServer(stores), stores), { timeout: "120 seconds", excludeTestServices: true })(
     name,

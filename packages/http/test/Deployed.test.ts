@@ -4,6 +4,7 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
+import * as Resumes from "@scribe/adapters/testkit/Resumes"
 import { Effect } from "effect"
 import { buildApi, deployedCommand } from "../../../scripts/build"
 
@@ -128,6 +129,20 @@ describe("the API as deployed (pnpm build:api, then start:prod's command)", () =
         expect(JSON.parse(email?.body ?? "{}")).toMatchObject({
           recipient_name: "Prof. Ada Lovelace",
           email_message: expect.stringContaining("Dear Ada Lovelace")
+        })
+        // PDF.js (and its worker) load from the bundle's own chunks: a résumé upload becomes a template.
+        const form = new FormData()
+        form.append("file", new Blob([yield* Effect.promise(() => Resumes.twoPageResume())]), "cv.pdf")
+        form.append("user_instructions", "Short and warm, please.")
+        const template = yield* request(`${base}/api/templates/`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}` },
+          body: form
+        })
+        expect(template?.status).toBe(201)
+        expect(JSON.parse(template?.body ?? "{}")).toMatchObject({
+          generator: "deterministic",
+          template_text: expect.stringContaining(Resumes.student.name)
         })
         // The data outlives the process: PGlite wrote its files into SCRIBE_DATA_DIR.
         expect(existsSync(join(dir.data, "PG_VERSION"))).toBe(true)

@@ -4,15 +4,25 @@ import * as StoreHealth from "@scribe/adapters/ops/StoreHealth"
 import * as PgJobQueue from "@scribe/adapters/queue/PgJobQueue"
 import * as Database from "@scribe/adapters/sql/Database"
 import * as JobLeases from "@scribe/adapters/sql/JobLeases"
+import * as SqlAdminQueries from "@scribe/adapters/sql/SqlAdminQueries"
 import * as SqlJobStats from "@scribe/adapters/sql/SqlJobStats"
+import * as SqlProfileRepo from "@scribe/adapters/sql/SqlProfileRepo"
 import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
+import * as SqlTemplateStore from "@scribe/adapters/sql/SqlTemplateStore"
+import type { AdminQueries } from "@scribe/core/admin/AdminQueries"
 import { type JobQueue, layerOfferingRepo } from "@scribe/core/jobs/JobQueue"
 import type { JobStats } from "@scribe/core/jobs/JobStats"
 import type { HealthProbe } from "@scribe/core/ops/HealthProbe"
 import type { Repo } from "@scribe/core/store/Repo"
+import type { TemplateStore } from "@scribe/core/templates/TemplateStore"
+import type { ProfileRepo } from "@scribe/core/users/ProfileRepo"
 import { ConfigError, Effect, Layer, Option } from "effect"
 
-export type Stores = SqlClient.SqlClient | Repo | JobQueue | HealthProbe | JobStats
+export type Stores = SqlClient.SqlClient | Repo | JobQueue | HealthProbe | JobStats | AccountStores
+
+/** The profile, template and admin stores, over the same database. */
+export type AccountStores = ProfileRepo | TemplateStore | AdminQueries
+const accountStores = Layer.mergeAll(SqlProfileRepo.layer, SqlTemplateStore.layer, SqlAdminQueries.layer)
 
 /**
  * The database, the Repo and the JobQueue over it, wired: the queue's adapter claims and settles jobs through
@@ -25,7 +35,7 @@ const assemble = <RDb, EDb, EQ>(
   const repo = SqlRepo.layer
   const dispatch = queue.pipe(Layer.provide(JobLeases.layer))
   const offering = layerOfferingRepo.pipe(Layer.provide(Layer.merge(repo, dispatch)))
-  return Layer.mergeAll(offering, dispatch, StoreHealth.layerConfig, SqlJobStats.layer).pipe(
+  return Layer.mergeAll(offering, dispatch, StoreHealth.layerConfig, SqlJobStats.layer, accountStores).pipe(
     Layer.provideMerge(database)
   )
 }

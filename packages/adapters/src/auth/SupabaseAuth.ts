@@ -129,6 +129,13 @@ const decodeUserClaims = Schema.decodeUnknownOption(UserClaims)
 
 const fail = (reason: string) => Effect.fail(new Unauthenticated({ reason }))
 
+/** `app_metadata.role`: set only through Supabase's service role, so users cannot give it to themselves. */
+const appRoleOf = (payload: Jose.JWTPayload): string | undefined => {
+  const metadata = payload.app_metadata
+  if (typeof metadata !== "object" || metadata === null || !("role" in metadata)) return undefined
+  return typeof metadata.role === "string" ? metadata.role : undefined
+}
+
 /** Builds a `TokenVerifier` that checks Supabase access tokens locally. */
 export const make = (options: Options): Effect.Effect<Context.Tag.Service<TokenVerifier>, ConfigError.ConfigError> =>
   Effect.gen(function* () {
@@ -186,9 +193,11 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<TokenV
       const claims = decodeUserClaims(payload)
       if (Option.isNone(claims)) return yield* fail("Invalid subject")
       const email = claims.value.email
+      const appRole = appRoleOf(payload)
       const user = new AuthUser({
         id: claims.value.sub,
-        email: typeof email === "string" && email.length > 0 ? email : null
+        email: typeof email === "string" && email.length > 0 ? email : null,
+        ...(appRole !== undefined ? { appRole } : {})
       })
       if (typeof payload.exp === "number") {
         if (verifiedTokens.size >= verifiedTokenCapacity) verifiedTokens.clear()

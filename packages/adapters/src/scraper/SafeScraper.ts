@@ -51,11 +51,15 @@ const statusFailure = (status: number, url: string, retryAfter: string | undefin
 
 /** A failed exchange: a bad certificate is `blocked`, a body that does not decompress `malformed_response`. */
 const transportFailure = (error: PlainHttp.PlainHttpError, url: string): UpstreamError => {
-  const message = `${url}: ${error.message}`
-  if (error.reason === "timeout") return upstream("timeout", message)
-  if (error.reason === "too_large") return upstream("blocked", message)
-  const cause = error.cause
-  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : ""
+  if (error.reason === "timeout") return upstream("timeout", `${url}: ${error.message}`)
+  if (error.reason === "too_large") return upstream("blocked", `${url}: ${error.message}`)
+  return networkFailure(error.cause ?? error, url, error.message)
+}
+
+/** A connection-level failure by its Node error code: an unknown host, a bad certificate, a broken encoding. */
+export const networkFailure = (error: unknown, url: string, description?: string): UpstreamError => {
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : ""
+  const message = `${url}: ${description ?? (error instanceof Error ? error.message : String(error))}`
   if (code === "ENOTFOUND") return upstream("not_found", message)
   if (
     code.startsWith("CERT_") ||

@@ -1,0 +1,301 @@
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { AdminQueries } from "@scribe/core/admin/AdminQueries"
+import { Email } from "@scribe/core/emails/Email"
+import { UserId } from "@scribe/core/Ids"
+import { Job, JobStatus } from "@scribe/core/jobs/Job"
+import { PipelineStep, StepTimings } from "@scribe/core/pipeline/PipelineStep"
+import { RepoError } from "@scribe/core/store/Repo"
+import { TemplateType } from "@scribe/core/templates/Template"
+import { Effect, Layer, Option, Schema } from "effect"
+
+/** int8 (count(*), seq): a number from PGlite, a string from node-postgres. */
+const Int8 = Schema.Union(Schema.Number, Schema.NumberFromString)
+
+const JobFields = {
+  id: Schema.String,
+  user_id: Schema.String,
+  batch_id: Schema.NullOr(Schema.String),
+  seq: Int8,
+  recipient_name: Schema.String,
+  recipient_interest: Schema.String,
+  email_template: Schema.String,
+  status: JobStatus,
+  current_step: Schema.NullOr(PipelineStep),
+  step_status: Schema.NullOr(Schema.String),
+  step_timings: StepTimings,
+  attempts: Schema.Number,
+  error_message: Schema.NullOr(Schema.String),
+  error_type: Schema.NullOr(Schema.String),
+  failed_step: Schema.NullOr(PipelineStep),
+  email_id: Schema.NullOr(Schema.String),
+  generation_time: Schema.NullOr(Schema.Number),
+  created_at: Schema.DateFromSelf,
+  started_at: Schema.NullOr(Schema.DateFromSelf),
+  finished_at: Schema.NullOr(Schema.DateFromSelf)
+}
+type JobRow = Schema.Struct.Type<typeof JobFields>
+
+const jobOf = (r: JobRow): typeof Job.Encoded => ({
+  id: r.id,
+  userId: r.user_id,
+  batchId: r.batch_id,
+  seq: r.seq,
+  recipientName: r.recipient_name,
+  recipientInterest: r.recipient_interest,
+  emailTemplate: r.email_template,
+  status: r.status,
+  currentStep: r.current_step,
+  stepStatus: r.step_status,
+  stepTimings: r.step_timings,
+  attempts: r.attempts,
+  errorMessage: r.error_message,
+  errorType: r.error_type,
+  failedStep: r.failed_step,
+  emailId: r.email_id,
+  generationTime: r.generation_time,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at
+})
+
+const FailedJobRow = Schema.Struct({
+  ...JobFields,
+  user_email: Schema.NullOr(Schema.String),
+  user_display_name: Schema.NullOr(Schema.String)
+})
+
+const EmailRow = Schema.Struct({
+  id: Schema.String,
+  user_id: Schema.String,
+  job_id: Schema.NullOr(Schema.String),
+  recipient_name: Schema.String,
+  recipient_interest: Schema.String,
+  email_message: Schema.String,
+  template_type: Schema.NullOr(TemplateType),
+  metadata: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  is_confident: Schema.Boolean,
+  displayed: Schema.Boolean,
+  created_at: Schema.DateFromSelf
+})
+
+const emailOf = Schema.decodeUnknown(Email)
+const decodeJob = Schema.decodeUnknown(Job)
+const jobFrom = (r: JobRow) => decodeJob(jobOf(r))
+
+const TotalsRow = Schema.Struct({
+  users: Int8,
+  emails: Int8,
+  confident_emails: Int8,
+  emails_since: Int8,
+  templates: Int8,
+  completed_jobs: Int8,
+  failed_jobs: Int8,
+  mean_generation_seconds: Schema.NullOr(Schema.Number),
+  active_users_since: Int8
+})
+
+const UserRow = Schema.Struct({
+  id: UserId,
+  email: Schema.NullOr(Schema.String),
+  display_name: Schema.NullOr(Schema.String),
+  onboarded: Schema.Boolean,
+  email_template: Schema.NullOr(Schema.String),
+  created_at: Schema.DateFromSelf,
+  emails: Int8,
+  templates: Int8,
+  jobs: Int8,
+  failed_jobs: Int8
+})
+
+const WeekRow = Schema.Struct({ week: Schema.String, emails: Int8, active_users: Int8 })
+
+const orRepoError = (operation: string) => Effect.mapError((cause: unknown) => new RepoError({ operation, cause }))
+
+/** The `AdminQueries` port on any Postgres `SqlClient`; the indexes each query relies on are listed in migration 0010. */
+export const make = Effect.gen(function* () {
+  const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+
+  // One pass over emails and one over jobs; active users from the (created_at, user_id) index.
+  const totals = SqlSchema.single({
+    Request: Schema.DateFromSelf,
+    Result: TotalsRow,
+    execute: (since) => sql`
+      SELECT (SELECT count(*) FROM users) AS users,
+             e.emails, e.confident_emails, e.emails_since,
+             (SELECT count(*) FROM resume_templates) AS templates,
+             j.completed_jobs, j.failed_jobs, j.mean_generation_seconds,
+             (SELECT count(DISTINCT user_id) FROM queue_items WHERE created_at >= ${since}) AS active_users_since
+      FROM (SELECT count(*) AS emails,
+                   count(*) FILTER (WHERE is_confident) AS confident_emails,
+                   count(*) FILTER (WHERE created_at >= ${since}) AS emails_since
+            FROM emails) e,
+           (SELECT count(*) FILTER (WHERE status = 'completed') AS completed_jobs,
+                   count(*) FILTER (WHERE status = 'failed') AS failed_jobs,
+                   avg(generation_time) FILTER (WHERE status = 'completed') AS mean_generation_seconds
+            FROM queue_items) j`
+  })
+
+  // One grouped pass over each table, joined to the users: cheaper than four index lookups per user (and no JIT).
+  const users = SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: UserRow,
+    execute: () => sql`
+      WITH e AS (SELECT user_id, count(*) AS emails FROM emails GROUP BY user_id),
+           t AS (SELECT user_id, count(*) AS templates FROM resume_templates GROUP BY user_id),
+           q AS (SELECT user_id, count(*) AS jobs, count(*) FILTER (WHERE status = 'failed') AS failed_jobs
+                 FROM queue_items GROUP BY user_id)
+      SELECT u.id, u.email, u.display_name, u.onboarded, u.email_template, u.created_at,
+             coalesce(e.emails, 0) AS emails, coalesce(t.templates, 0) AS templates,
+             coalesce(q.jobs, 0) AS jobs, coalesce(q.failed_jobs, 0) AS failed_jobs
+      FROM users u
+      LEFT JOIN e ON e.user_id = u.id
+      LEFT JOIN t ON t.user_id = u.id
+      LEFT JOIN q ON q.user_id = u.id
+      ORDER BY u.created_at DESC, u.id DESC`
+  })
+
+  const userExists = SqlSchema.findOne({
+    Request: UserId,
+    Result: Schema.Struct({ id: Schema.String }),
+    execute: (id) => sql`SELECT id FROM users WHERE id = ${id}`
+  })
+
+  const emailCount = SqlSchema.single({
+    Request: UserId,
+    Result: Schema.Struct({ n: Int8 }),
+    execute: (id) => sql`SELECT count(*) AS n FROM emails WHERE user_id = ${id}`
+  })
+
+  const emailPage = SqlSchema.findAll({
+    Request: Schema.Struct({ id: UserId, limit: Schema.Number, offset: Schema.Number }),
+    Result: EmailRow,
+    execute: ({ id, limit, offset }) => sql`
+      SELECT * FROM emails WHERE user_id = ${id}
+      ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`
+  })
+
+  const userJobs = SqlSchema.findAll({
+    Request: Schema.Struct({ id: UserId, limit: Schema.Number }),
+    Result: Schema.Struct(JobFields),
+    execute: ({ id, limit }) => sql`
+      SELECT * FROM queue_items WHERE user_id = ${id} ORDER BY created_at DESC, seq DESC LIMIT ${limit}`
+  })
+
+  // Rows are grouped by the week's start (cheap), labelled once per week; distinct users per week by hashing pairs.
+  const activity = SqlSchema.findAll({
+    Request: Schema.DateFromSelf,
+    Result: WeekRow,
+    execute: (since) => sql`
+      WITH e AS (SELECT date_trunc('week', created_at AT TIME ZONE 'UTC') AS w, count(*) AS emails
+                 FROM emails WHERE created_at >= ${since} GROUP BY 1),
+           a AS (SELECT w, count(*) AS active_users
+                 FROM (SELECT DISTINCT date_trunc('week', created_at AT TIME ZONE 'UTC') AS w, user_id
+                       FROM queue_items WHERE created_at >= ${since}) pairs
+                 GROUP BY w)
+      SELECT to_char(w, 'IYYY-"W"IW') AS week, coalesce(e.emails, 0) AS emails,
+             coalesce(a.active_users, 0) AS active_users
+      FROM e FULL JOIN a USING (w)`
+  })
+
+  const failedJobs = SqlSchema.findAll({
+    Request: Schema.Number,
+    Result: FailedJobRow,
+    execute: (limit) => sql`
+      SELECT q.*, u.email AS user_email, u.display_name AS user_display_name
+      FROM queue_items q JOIN users u ON u.id = q.user_id
+      WHERE q.status = 'failed'
+      ORDER BY q.created_at DESC, q.seq DESC LIMIT ${limit}`
+  })
+
+  const toEmail = (r: typeof EmailRow.Type) =>
+    emailOf({
+      id: r.id,
+      userId: r.user_id,
+      jobId: r.job_id,
+      recipientName: r.recipient_name,
+      recipientInterest: r.recipient_interest,
+      emailMessage: r.email_message,
+      templateType: r.template_type,
+      metadata: r.metadata,
+      isConfident: r.is_confident,
+      displayed: r.displayed,
+      createdAt: r.created_at
+    })
+
+  return AdminQueries.of({
+    totals: (since) =>
+      totals(since).pipe(
+        Effect.map((t) => ({
+          users: t.users,
+          emails: t.emails,
+          confidentEmails: t.confident_emails,
+          templates: t.templates,
+          completedJobs: t.completed_jobs,
+          failedJobs: t.failed_jobs,
+          meanGenerationSeconds: t.mean_generation_seconds,
+          emailsSince: t.emails_since,
+          activeUsersSince: t.active_users_since
+        })),
+        orRepoError("adminTotals"),
+        Effect.withSpan("AdminQueries.totals")
+      ),
+    users: () =>
+      users(undefined).pipe(
+        Effect.map((rows) =>
+          rows.map((r) => ({
+            id: r.id,
+            email: r.email,
+            displayName: r.display_name,
+            onboarded: r.onboarded,
+            emailTemplate: r.email_template,
+            createdAt: r.created_at,
+            emails: r.emails,
+            templates: r.templates,
+            jobs: r.jobs,
+            failedJobs: r.failed_jobs
+          }))
+        ),
+        orRepoError("adminUsers"),
+        Effect.withSpan("AdminQueries.users")
+      ),
+    userExists: (id) =>
+      userExists(id).pipe(
+        Effect.map(Option.isSome),
+        orRepoError("adminUserExists"),
+        Effect.withSpan("AdminQueries.userExists")
+      ),
+    userEmails: (id, page) =>
+      Effect.all([
+        emailCount(id),
+        Effect.flatMap(emailPage({ id, ...page }), (rows) => Effect.forEach(rows, toEmail))
+      ]).pipe(
+        Effect.map(([{ n }, items]) => ({ items, total: n })),
+        orRepoError("adminUserEmails"),
+        Effect.withSpan("AdminQueries.userEmails")
+      ),
+    userJobs: (id, limit) =>
+      userJobs({ id, limit }).pipe(
+        Effect.flatMap((rows) => Effect.forEach(rows, jobFrom)),
+        orRepoError("adminUserJobs"),
+        Effect.withSpan("AdminQueries.userJobs")
+      ),
+    activity: (since) =>
+      activity(since).pipe(
+        Effect.map((rows) => rows.map((r) => ({ week: r.week, emails: r.emails, activeUsers: r.active_users }))),
+        orRepoError("adminActivity"),
+        Effect.withSpan("AdminQueries.activity")
+      ),
+    failedJobs: (limit) =>
+      failedJobs(limit).pipe(
+        Effect.flatMap((rows) =>
+          Effect.forEach(rows, (r) =>
+            Effect.map(jobFrom(r), (job) => ({ job, userEmail: r.user_email, userDisplayName: r.user_display_name }))
+          )
+        ),
+        orRepoError("adminFailedJobs"),
+        Effect.withSpan("AdminQueries.failedJobs")
+      )
+  })
+})
+
+export const layer: Layer.Layer<AdminQueries, never, SqlClient.SqlClient> = Layer.effect(AdminQueries, make)
