@@ -5,6 +5,7 @@ import * as SubmissionLimits from "@scribe/adapters/usage/SubmissionLimits"
 import { openApiOptions, ScribeApi } from "@scribe/client/ScribeApi"
 import { Layer } from "effect"
 import { AuthenticationLive } from "./AuthenticationLive"
+import { ConsoleHttpLive } from "./ConsoleHttp"
 import { EmailHttpLive } from "./EmailHttp"
 import { HealthHttpLive } from "./HealthHttp"
 import { MetricsHttpLive, untraced } from "./MetricsHttp"
@@ -25,6 +26,7 @@ export const ApiLive = HttpApiBuilder.api(ScribeApi).pipe(
 export const HttpAppLive = HttpApiBuilder.serve().pipe(
   HttpMiddleware.withTracerDisabledWhen(untraced),
   Layer.provide(MetricsHttpLive),
+  Layer.provide(ConsoleHttpLive),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json", ...openApiOptions })),
   Layer.provide(RequestErrorsLive),
