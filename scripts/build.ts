@@ -104,7 +104,7 @@ export const consoleSourceHash = (): string => {
     join(root, "packages", "core", "src"),
     join(root, "pnpm-lock.yaml")
   ].flatMap(filesIn)
-  const hash = createHash("sha256")
+  const hash = createHash("sha256").update("vite build, production\0")
   for (const file of [...inputs].sort()) hash.update(file.slice(root.length)).update("\0").update(readFileSync(file))
   return hash.digest("hex")
 }
@@ -150,6 +150,8 @@ export const ensureConsole = (force = false): string =>
     const vite = join(consolePkg, "node_modules", "vite", "bin", "vite.js")
     execFileSync(process.execPath, [vite, "build", "--outDir", tmp, "--emptyOutDir", "--logLevel", "warn"], {
       cwd: consolePkg,
+      // Always the production build, whoever calls (vitest sets NODE_ENV=test, which Vite and React would honour).
+      env: { ...process.env, NODE_ENV: "production" },
       stdio: ["ignore", "inherit", "inherit"]
     })
     writeFileSync(join(tmp, stampFile), hash)

@@ -11,7 +11,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     sourcemap: false,
-    chunkSizeWarningLimit: 600
+    // The budget that matters is the first load gzipped (under 300 KB, checked by a test); Effect makes one chunk large.
+    chunkSizeWarningLimit: 800
   },
   server: {
     host: "127.0.0.1",

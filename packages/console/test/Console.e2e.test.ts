@@ -91,6 +91,21 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
   }, 30_000)
 
   it("signs in, saves a template, writes one email with its evidence, imports, queues, cancels, discards, exports", async () => {
+    try {
+      await walkThrough()
+    } catch (error) {
+      await page.screenshot({ path: `${screenshots}failure.png`, fullPage: true }).catch(() => {})
+      const text = await page
+        .locator("body")
+        .textContent()
+        .catch(() => "")
+      throw new Error(
+        `${String(error)}\nat ${page.url()}, the page said:\n${text}\nthe service said:\n${service.output().slice(-3000)}`
+      )
+    }
+  }, 240_000)
+
+  const walkThrough = async () => {
     const errors: Array<string> = []
     page.on("pageerror", (e) => errors.push(e.message))
 
@@ -218,5 +233,5 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
 
     expect(errors).toEqual([])
     process.stdout.write(`console screenshots: ${screenshots}\n`)
-  }, 240_000)
+  }
 })

@@ -169,8 +169,9 @@ export const ConsoleHttpLive = HttpApiBuilder.Router.use((router) =>
       if (index === undefined) return HttpServerResponse.html(notBuilt).pipe(HttpServerResponse.setHeaders(pageHeaders))
       const asset = assets.get(path)
       if (asset !== undefined) return serve(asset, request, asset === index ? pageHeaders : {})
-      if (path.startsWith("/assets/") || extname(path) !== "")
+      if (path.startsWith("/assets/") || extname(path) !== "" || path.includes("/.")) {
         return yield* new HttpServerError.RouteNotFound({ request })
+      }
       return serve(index, request, pageHeaders)
     })
     yield* router.get("/", page)

@@ -1,5 +1,5 @@
 import { createScribeClient, type ScribePromiseClient } from "@scribe/client/PromiseClient"
-import { createContext, type ReactNode, useContext, useEffect, useMemo } from "react"
+import { createContext, type ReactNode, useContext, useState } from "react"
 import { useAuth } from "../auth/Auth"
 import { type ContractClient, makeContractClient } from "./Contract"
 
@@ -18,17 +18,16 @@ export const useScribe = (): Scribe => {
   return scribe
 }
 
-/** The clients for this page's origin, sending the signed-in user's current token with every request. */
+/**
+ * The clients for this page's origin, sending the signed-in user's current token with every request. Made once and
+ * kept for the page's life: `getToken` reads the current session each time, so a new sign-in needs no new client.
+ */
 export const ScribeProvider = ({ children }: { readonly children: ReactNode }) => {
   const { getToken } = useAuth()
-  const scribe = useMemo<Scribe>(
-    () => ({
-      client: createScribeClient({ baseUrl: window.location.origin, getToken, retry: { times: 2 } }),
-      contract: makeContractClient(getToken)
-    }),
-    [getToken]
-  )
-  useEffect(() => () => void scribe.client.dispose(), [scribe])
+  const [scribe] = useState<Scribe>(() => ({
+    client: createScribeClient({ baseUrl: window.location.origin, getToken, retry: { times: 2 } }),
+    contract: makeContractClient(getToken)
+  }))
   return <ScribeContext.Provider value={scribe}>{children}</ScribeContext.Provider>
 }
 
