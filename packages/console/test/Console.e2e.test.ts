@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import * as People from "@scribe/adapters/testkit/People"
 import { type Browser, chromium, type Locator, type Page } from "playwright-core"
@@ -66,6 +66,7 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
   }
 
   beforeAll(async () => {
+    rmSync(screenshots, { recursive: true, force: true })
     mkdirSync(screenshots, { recursive: true })
     ensureConsole()
     service = await startService()
