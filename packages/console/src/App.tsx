@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query"
-import { lazy, type ReactNode, Suspense, useState } from "react"
+import { lazy, type ReactNode, Suspense, useEffect, useRef, useState } from "react"
 import { Link, Route, Switch, useLocation } from "wouter"
 import { useScribe } from "./api/Scribe"
 import { useAuth } from "./auth/Auth"
@@ -62,6 +62,18 @@ const Shell = ({ children }: { readonly children: ReactNode }) => {
   const operator = useIsOperator()
   const [open, setOpen] = useState(false)
   const close = () => setOpen(false)
+  const [location] = useLocation()
+  const first = useRef(true)
+  // After a navigation, focus moves to the page (as a full page load would put it), so keyboard and screen-reader
+  // users start at its heading rather than in the menu they just used.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the location is the trigger, not an input
+  useEffect(() => {
+    if (first.current) {
+      first.current = false
+      return
+    }
+    document.getElementById("main")?.focus()
+  }, [location])
   const who = auth.state.status === "signedIn" ? (auth.state.email ?? auth.state.userId) : ""
   return (
     <>
