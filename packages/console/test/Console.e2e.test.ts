@@ -115,7 +115,9 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
     await page.goto(service.origin)
     await page.getByRole("button", { name: "Sign in locally" }).waitFor()
     await shot("signin")
-    await page.getByRole("button", { name: "Sign in locally" }).click()
+    // by keyboard: the button takes focus and Enter presses it
+    await page.getByRole("button", { name: "Sign in locally" }).focus()
+    await page.keyboard.press("Enter")
     await page.getByRole("navigation", { name: "Main" }).waitFor()
 
     // The template: the server's rule is checked as you type, then it is saved.
