@@ -70,6 +70,14 @@ module.exports = {
       to: { path: "^packages/(core|adapters|wiring|http|worker)/" }
     },
     {
+      name: "console-talks-through-the-client",
+      comment:
+        "packages/console is a browser app: of the workspace it imports only packages/client (the contract and SDK).",
+      severity: "error",
+      from: { path: "^packages/console/" },
+      to: { path: "^packages/", pathNot: ["^packages/console/", "^packages/client/"] }
+    },
+    {
       name: "roots-are-leaves",
       comment: "nothing but a root's own files imports a composition root.",
       severity: "error",

@@ -10,8 +10,26 @@
  * loaded by the layer that uses them. The API's folder also holds PGlite's WebAssembly and data files, which PGlite
  * finds beside its chunk (the embedded default); the standalone worker always has `DATABASE_URL`. Names are kept for
  * readable stack traces; `.map` files are written beside the bundle (used only under `node --enable-source-maps`).
+ *
+ * `pnpm build:console` builds the web console with Vite into `packages/console/dist`; `pnpm start` runs it with
+ * `--if-stale` (a no-op while the dist matches its sources), and the API's build copies the console into its folder
+ * (`console/`), where the server finds it beside the bundle.
  */
-import { copyFileSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { createHash } from "node:crypto"
+import {
+  closeSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs"
 import { createRequire } from "node:module"
 import { basename, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -53,8 +71,96 @@ const asciiSources: Plugin = {
 }
 
 /** Builds `target` into `outdir` (emptied first); returns the path of its entry, `main.mjs`. */
-export const buildBundle = (target: Target, outdir: string = defaultOutdir(target)): Promise<string> =>
-  bundle(join(root, "packages", targets[target].pkg, "src", "main.ts"), outdir, targets[target].assets)
+export const buildBundle = async (target: Target, outdir: string = defaultOutdir(target)): Promise<string> => {
+  const entry = await bundle(
+    join(root, "packages", targets[target].pkg, "src", "main.ts"),
+    outdir,
+    targets[target].assets
+  )
+  if (target === "api") cpSync(ensureConsole(), join(outdir, "console"), { recursive: true })
+  return entry
+}
+
+const consolePkg = join(root, "packages", "console")
+/** Where the built console is; the server looks here when it runs from the workspace. */
+export const consoleDist = join(consolePkg, "dist")
+const stampFile = ".build-stamp"
+
+const filesIn = (path: string): ReadonlyArray<string> => {
+  if (!existsSync(path)) return []
+  if (!statSync(path).isDirectory()) return [path]
+  return readdirSync(path, { withFileTypes: true })
+    .filter((e) => e.name !== "node_modules" && !e.name.startsWith("."))
+    .flatMap((e) => filesIn(join(path, e.name)))
+}
+
+/** A hash of everything the console's build reads: its sources, the client and core it imports, the lockfile. */
+export const consoleSourceHash = (): string => {
+  const inputs = [
+    ...["index.html", "vite.config.ts", "package.json", "tsconfig.json", "public", "src"].map((p) =>
+      join(consolePkg, p)
+    ),
+    join(root, "packages", "client", "src"),
+    join(root, "packages", "core", "src"),
+    join(root, "pnpm-lock.yaml")
+  ].flatMap(filesIn)
+  const hash = createHash("sha256").update("vite build, production\0")
+  for (const file of [...inputs].sort()) hash.update(file.slice(root.length)).update("\0").update(readFileSync(file))
+  return hash.digest("hex")
+}
+
+const isFresh = (hash: string) => {
+  try {
+    return readFileSync(join(consoleDist, stampFile), "utf8") === hash && existsSync(join(consoleDist, "index.html"))
+  } catch {
+    return false
+  }
+}
+
+/** Runs `f` holding a lock file, so that concurrent builds (parallel tests) take turns; a stale lock is broken. */
+const withLock = <A>(lock: string, f: () => A): A => {
+  const deadline = Date.now() + 180_000
+  for (;;) {
+    try {
+      closeSync(openSync(lock, "wx"))
+      break
+    } catch {
+      const age = existsSync(lock) ? Date.now() - statSync(lock).mtimeMs : 0
+      if (age > 300_000) rmSync(lock, { force: true })
+      if (Date.now() > deadline) throw new Error(`${lock} is held; remove it if no build is running`)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250)
+    }
+  }
+  try {
+    return f()
+  } finally {
+    rmSync(lock, { force: true })
+  }
+}
+
+/**
+ * Builds the console with Vite unless `packages/console/dist` already matches its sources (`force` builds anyway);
+ * returns the dist's path. Built in a folder of its own, then swapped in, so a server never reads a half-written one.
+ */
+export const ensureConsole = (force = false): string =>
+  withLock(join(consolePkg, ".build-lock"), () => {
+    const hash = consoleSourceHash()
+    if (!force && isFresh(hash)) return consoleDist
+    const tmp = join(consolePkg, `.dist-${process.pid}`)
+    const vite = join(consolePkg, "node_modules", "vite", "bin", "vite.js")
+    execFileSync(process.execPath, [vite, "build", "--outDir", tmp, "--emptyOutDir", "--logLevel", "warn"], {
+      cwd: consolePkg,
+      // Always the production build, whoever calls (vitest sets NODE_ENV=test, which Vite and React would honour).
+      env: { ...process.env, NODE_ENV: "production" },
+      stdio: ["ignore", "inherit", "inherit"]
+    })
+    writeFileSync(join(tmp, stampFile), hash)
+    const old = join(consolePkg, `.dist-old-${process.pid}`)
+    if (existsSync(consoleDist)) renameSync(consoleDist, old)
+    renameSync(tmp, consoleDist)
+    rmSync(old, { recursive: true, force: true })
+    return consoleDist
+  })
 
 /** The PGlite files the API's bundle carries (see `targets`). */
 export const pgliteAssets = targets.api.assets
@@ -121,7 +227,14 @@ export const deployedCommand = (
 // Run as a script only: bundled into something else (by mistake), `import.meta.url` would be that bundle's entry too.
 if (process.argv[1] === fileURLToPath(import.meta.url) && import.meta.url.endsWith("/scripts/build.ts")) {
   const target = process.argv[2]
-  if (target !== "worker" && target !== "api") throw new Error("usage: tsx scripts/build.ts worker|api")
-  const entry = await buildBundle(target)
-  console.log(`Built ${entry}`)
+  if (target === "console") {
+    const ifStale = process.argv.includes("--if-stale")
+    if (ifStale && isFresh(consoleSourceHash())) process.exit(0)
+    if (ifStale) console.log("Building the web console (its sources changed since the last build)…")
+    console.log(`Built ${ensureConsole(!ifStale)}`)
+  } else {
+    if (target !== "worker" && target !== "api") throw new Error("usage: tsx scripts/build.ts worker|api|console")
+    const entry = await buildBundle(target)
+    console.log(`Built ${entry}`)
+  }
 }

@@ -7,6 +7,7 @@ import * as AccountsLive from "@scribe/wiring/AccountsLive"
 import { Layer } from "effect"
 import { AdminAuthenticationLive, AdminHttpLive } from "./AdminHttp"
 import { AuthenticationLive } from "./AuthenticationLive"
+import { ConsoleHttpLive } from "./ConsoleHttp"
 import { EmailHttpLive } from "./EmailHttp"
 import { HealthHttpLive } from "./HealthHttp"
 import { MetricsHttpLive, untraced } from "./MetricsHttp"
@@ -34,6 +35,7 @@ export const ApiLive = HttpApiBuilder.api(ScribeApi).pipe(
 export const HttpAppLive = HttpApiBuilder.serve().pipe(
   HttpMiddleware.withTracerDisabledWhen(untraced),
   Layer.provide(MetricsHttpLive),
+  Layer.provide(ConsoleHttpLive),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json", ...openApiOptions })),
   Layer.provide(RequestErrorsLive),

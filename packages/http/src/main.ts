@@ -18,7 +18,7 @@ const PrintDevToken = Layer.effectDiscard(
     const { port, host } = yield* HttpConfig
     const dev = yield* SupabaseAuth.DevAuth
     const base = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`
-    yield* Console.log(`Scribe is listening on ${base} (API docs: ${base}/docs)`)
+    yield* Console.log(`Scribe is listening on ${base} (web console: ${base}/, API docs: ${base}/docs)`)
     if (Option.isSome(dev.mintToken)) {
       const token = yield* dev.mintToken.value({ id: "00000000-0000-4000-8000-000000000001", email: "dev@localhost" })
       const validity = Option.match(dev.secretFile, {
