@@ -19,6 +19,24 @@ export type Handler = (request: { readonly method: string; readonly path: string
  * Renders `ui` as the console runs it (auth, query cache, the real clients) over a scripted service: every `fetch` is
  * answered by `handler`, and recorded.
  */
+/**
+ * The signed-in user's profile as the service answers it, its saved template being what the test put in this
+ * browser's storage for the dev user.
+ */
+const profileAnswer = () => ({
+  status: 200,
+  body: {
+    id: "00000000-0000-4000-8000-000000000001",
+    email: "dev@localhost",
+    display_name: null,
+    generation_count: 0,
+    template_count: 0,
+    onboarded: true,
+    email_template: localStorage.getItem("scribe.template.00000000-0000-4000-8000-000000000001"),
+    created_at: "2026-12-01T00:00:00.000Z"
+  }
+})
+
 export const renderWithService = (ui: ReactNode, handler: Handler, path = "/") => {
   sessionStorage.setItem("scribe.devToken", devToken)
   const calls: Array<{ method: string; path: string; body: unknown }> = []
@@ -34,7 +52,8 @@ export const renderWithService = (ui: ReactNode, handler: Handler, path = "/") =
         body: text === "" ? null : JSON.parse(text)
       }
       calls.push(call)
-      const answer = handler(call)
+      const answer =
+        call.method === "GET" && call.path === "/api/user/profile" ? profileAnswer() : handler(call)
       return new Response(answer.body === null ? null : JSON.stringify(answer.body), {
         status: answer.status,
         headers: { "content-type": "application/json" }
