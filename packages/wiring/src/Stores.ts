@@ -22,7 +22,7 @@ const assemble = <RDb, EDb, EQ>(
   database: Layer.Layer<RDb | SqlClient.SqlClient, EDb>,
   queue: Layer.Layer<JobQueue, EQ, JobLeases.JobLeases | RDb>
 ): Layer.Layer<Stores, EDb | EQ | ConfigError.ConfigError> => {
-  const repo = SqlRepo.layer
+  const repo = SqlRepo.layerConfig
   const dispatch = queue.pipe(Layer.provide(JobLeases.layerConfig))
   const offering = layerOfferingRepo.pipe(Layer.provide(Layer.merge(repo, dispatch)))
   return Layer.mergeAll(offering, dispatch, StoreHealth.layerConfig, SqlJobStats.layer).pipe(
