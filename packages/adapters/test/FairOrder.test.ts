@@ -1,8 +1,8 @@
 import type { SqlClient } from "@effect/sql"
-import { describe, expect, layer } from "@effect/vitest"
+import { describe, expect, it, layer } from "@effect/vitest"
 import type { AuthUser } from "@scribe/core/auth/AuthUser"
 import { Repo } from "@scribe/core/store/Repo"
-import { Effect, Layer, Option } from "effect"
+import { ConfigProvider, Effect, Either, Layer, Option } from "effect"
 import * as Database from "../src/sql/Database"
 import * as JobLeases from "../src/sql/JobLeases"
 import * as SqlRepo from "../src/sql/SqlRepo"
@@ -92,6 +92,21 @@ const suite = (name: string, store: Layer.Layer<SqlClient.SqlClient, unknown>) =
       })
     )
   })
+
+describe("SCRIBE_QUEUE_ORDER", () => {
+  it.effect("fair by default, fifo when asked, anything else fails at start naming the variable", () =>
+    Effect.gen(function* () {
+      const read = (env: Record<string, string>) =>
+        Effect.either(
+          Effect.withConfigProvider(JobLeases.orderConfig, ConfigProvider.fromMap(new Map(Object.entries(env))))
+        )
+      expect(yield* read({})).toEqual(Either.right("fair"))
+      expect(yield* read({ SCRIBE_QUEUE_ORDER: "fifo" })).toEqual(Either.right("fifo"))
+      const bad = yield* read({ SCRIBE_QUEUE_ORDER: "random" })
+      expect(Either.isLeft(bad) && String(bad.left)).toContain("SCRIBE_QUEUE_ORDER")
+    })
+  )
+})
 
 describe("fair order (PGlite)", () => {
   suite("fair order (PGlite)", Database.layerPglite("memory"))
