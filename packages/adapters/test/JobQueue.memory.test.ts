@@ -6,6 +6,7 @@ import { jobQueueContract, settings } from "./JobQueueContract"
 
 jobQueueContract("JobQueue (memory)", {
   layer: Layer.empty,
+  order: "fifo",
   fresh: Effect.gen(function* () {
     const { repo, leases } = yield* RepoMemory.makeStore
     const queue = yield* JobQueueMemory.make(settings).pipe(Effect.provideService(MemoryLeases, leases))

@@ -9,20 +9,29 @@ import { layerTempPostgres } from "../testkit/TempPostgres"
 import { describePostgres } from "../testkit/TestDatabase"
 import { jobQueueContract, liveSleep, settings, settled, submit } from "./JobQueueContract"
 
-const fresh = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, users`
-  const repo = yield* SqlRepo.make
-  const queue = yield* PgJobQueue.makeListening(settings).pipe(
-    Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.make)
-  )
-  return { repo, queue }
-})
+const freshIn = (order: JobLeases.QueueOrder) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, users`
+    const repo = yield* SqlRepo.make
+    const queue = yield* PgJobQueue.makeListening(settings).pipe(
+      Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.makeWith(order))
+    )
+    return { repo, queue }
+  })
+const fresh = freshIn("fair")
 
 await describePostgres("JobQueue (Postgres, LISTEN/NOTIFY)", () => {
+  jobQueueContract("JobQueue (Postgres, LISTEN/NOTIFY, fifo order)", {
+    layer: layerTempPostgres({ maxConnections: 24 }),
+    order: "fifo",
+    fresh: freshIn("fifo")
+  })
+
   jobQueueContract("JobQueue (Postgres, LISTEN/NOTIFY)", {
     // A pool wide enough for the concurrent-claim test to use separate connections.
     layer: layerTempPostgres({ maxConnections: 24 }),
+    order: "fair",
     fresh,
     extra: (it) => {
       it.scoped("20 concurrent claims over 10 jobs take each job exactly once", () =>

@@ -17,7 +17,7 @@ const harness = Effect.gen(function* () {
   const prefix = yield* scopedPrefix("queue")
   const repo = yield* SqlRepo.make
   const queue = yield* RedisJobQueue.make({ ...settings, redis: redisOptions, prefix }).pipe(
-    Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.make)
+    Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.makeWith("fifo"))
   )
   return { repo, queue, prefix }
 })
@@ -39,6 +39,7 @@ await describePostgres("JobQueue (Redis dispatch)", () =>
   describeRedis("JobQueue (Redis dispatch)", () =>
     jobQueueContract("JobQueue (Redis dispatch)", {
       layer: layerTempPostgres({ maxConnections: 16 }),
+      order: "fifo",
       fresh: harness,
       extra: (it) => {
         it.scoped("a flushed Redis loses no job: the reconciler re-offers what is claimable", () =>

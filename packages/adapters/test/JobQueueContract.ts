@@ -31,6 +31,8 @@ export interface ContractOptions<R, E> {
   readonly layer: Layer.Layer<R, E>
   /** A queue over empty tables, built with `settings`, living as long as the test's scope. */
   readonly fresh: Effect.Effect<Harness, unknown, R | Scope.Scope>
+  /** The order the adapter takes jobs in: `fifo` by `seq`, or `fair` (round-robin across users). */
+  readonly order: "fair" | "fifo"
   readonly extra?: (it: Vitest.MethodsNonLive<R>, fresh: Effect.Effect<Harness, unknown, R | Scope.Scope>) => void
 }
 
@@ -108,22 +110,31 @@ export const jobQueueContract = <R, E>(name: string, options: ContractOptions<R,
     })
 
     describe("take", () => {
-      it.scoped("hands out jobs in line order (FIFO by seq), each claim counting an attempt", () =>
-        Effect.gen(function* () {
-          const h = yield* setup
-          const first = yield* submit(h, ["A1", "A2", "A3"])
-          yield* TestClock.adjust("1 second")
-          const second = yield* submit(h, ["B1"])
-          const claims: Array<Claim> = []
-          for (let i = 0; i < 4; i++) claims.push(yield* takeNow(h, `w${i}`))
-          expect(names(claims)).toEqual(["A1", "A2", "A3", "B1"])
-          expect(claims.map((c) => c.job.id)).toEqual([...ids(first.jobs), ...ids(second.jobs)])
-          expect(claims.every((c) => c.job.status === "processing" && c.job.attempts === 1)).toBe(true)
-          expect(claims.map((c) => c.lease.workerId)).toEqual(["w0", "w1", "w2", "w3"])
-          expect(claims.every((c) => c.leaseUntil.getTime() === t0 + 1000 + 30_000)).toBe(true)
-          const stored = yield* h.repo.findJob(first.owner.id, first.jobs[0]!.id)
-          expect(Option.map(stored, (j) => [j.status, j.attempts])).toEqual(Option.some(["processing", 1]))
-        })
+      it.scoped(
+        "hands out jobs in line order (by seq, or round-robin across users), each claim counting an attempt",
+        () =>
+          Effect.gen(function* () {
+            const h = yield* setup
+            const first = yield* submit(h, ["A1", "A2", "A3"])
+            yield* TestClock.adjust("1 second")
+            const second = yield* submit(h, ["B1"])
+            const claims: Array<Claim> = []
+            for (let i = 0; i < 4; i++) claims.push(yield* takeNow(h, `w${i}`))
+            const [a1, a2, a3] = ids(first.jobs)
+            const [b1] = ids(second.jobs)
+            if (options.order === "fifo") {
+              expect(names(claims)).toEqual(["A1", "A2", "A3", "B1"])
+              expect(claims.map((c) => c.job.id)).toEqual([a1, a2, a3, b1])
+            } else {
+              expect(names(claims)).toEqual(["A1", "B1", "A2", "A3"])
+              expect(claims.map((c) => c.job.id)).toEqual([a1, b1, a2, a3])
+            }
+            expect(claims.every((c) => c.job.status === "processing" && c.job.attempts === 1)).toBe(true)
+            expect(claims.map((c) => c.lease.workerId)).toEqual(["w0", "w1", "w2", "w3"])
+            expect(claims.every((c) => c.leaseUntil.getTime() === t0 + 1000 + 30_000)).toBe(true)
+            const stored = yield* h.repo.findJob(first.owner.id, first.jobs[0]!.id)
+            expect(Option.map(stored, (j) => [j.status, j.attempts])).toEqual(Option.some(["processing", 1]))
+          })
       )
 
       it.scoped("waits without polling while the queue is empty, and an offer wakes the taker", () =>
@@ -336,7 +347,10 @@ export const jobQueueContract = <R, E>(name: string, options: ContractOptions<R,
               yield* TestClock.adjust("1 second")
               taken.push(yield* takeNow(h, `w${i}`))
             }
-            expect(taken.map((c) => c.job.id)).toEqual(ids(inserted))
+            const [a1, a2, a3, b1, a4] = ids(inserted)
+            expect(taken.map((c) => c.job.id)).toEqual(
+              options.order === "fifo" ? [a1, a2, a3, b1, a4] : [a1, b1, a2, a3, a4]
+            )
             yield* noneTaken(h, "late")
 
             const one = taken[0]!.job

@@ -51,7 +51,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 const now = new Date("2026-11-22T10:00:00.000Z")
 const leaseUntil = new Date(now.getTime() + 60_000)
 
-const run = (ops: ReadonlyArray<Op>) =>
+const run = (ops: ReadonlyArray<Op>, order: JobLeases.QueueOrder) =>
   Effect.gen(function* () {
     const repo = yield* Repo
     const leases = yield* JobLeases.JobLeases
@@ -108,18 +108,45 @@ const run = (ops: ReadonlyArray<Op>) =>
       }
     }
 
-    // Every user's listing against a plain ranking of the whole line.
+    // Every user's listing against the line: a plain ranking by seq (fifo), or the order in which claims then take
+    // the jobs (fair).
     const line = yield* pending()
-    const expected = new Map(line.map((job, i) => [job.id as string, i + 1]))
+    const listings = new Map<string, ReadonlyArray<{ readonly id: string; readonly position: number | null }>>()
     for (const user of users) {
       const listed = yield* repo.listQueue(user.id, new Date(0))
-      for (const entry of listed) {
-        expect([entry.job.id, entry.position]).toEqual([entry.job.id, expected.get(entry.job.id) ?? null])
-      }
+      listings.set(
+        user.id,
+        listed.map((e) => ({ id: e.job.id, position: e.position }))
+      )
       expect(listed.filter((e) => e.job.status === "pending")).toHaveLength(
         line.filter((j) => j.user_id === user.id).length
       )
     }
+    const keptUsers = yield* sql<{ user_id: string; pending: number }>`
+      SELECT user_id, pending FROM queue_users WHERE pending > 0 ORDER BY user_id`
+    const perUser = yield* sql<{ user_id: string; pending: number | string }>`
+      SELECT user_id, count(*) AS pending FROM queue_items WHERE status = 'pending' GROUP BY user_id ORDER BY user_id`
+    expect(keptUsers.map((r) => [r.user_id, Number(r.pending)])).toEqual(
+      perUser.map((r) => [r.user_id, Number(r.pending)])
+    )
+    const taken: Array<string> = []
+    if (order === "fair") {
+      for (;;) {
+        const claimed = yield* leases.claimNext({ workerId: "drain", now, leaseUntil })
+        if (Option.isNone(claimed)) break
+        taken.push(claimed.value.id)
+      }
+      expect(taken).toHaveLength(line.length)
+    }
+    const expected = new Map(
+      (order === "fair" ? taken : line.map((j) => j.id as string)).map((id, i) => [id, i + 1] as const)
+    )
+    for (const listed of listings.values()) {
+      for (const entry of listed) {
+        expect([entry.id, entry.position]).toEqual([entry.id, expected.get(entry.id) ?? null])
+      }
+    }
+    if (order === "fair") return
     // The kept counts are exact, and no empty stretch is left behind.
     const kept = yield* sql<{ stretch: number | string; pending: number }>`
       SELECT stretch, pending FROM queue_line_counts ORDER BY stretch`
@@ -131,20 +158,27 @@ const run = (ops: ReadonlyArray<Op>) =>
     expect(numbers(kept)).toEqual(numbers(counted))
   })
 
-/** The Repo, and the job leases that claim, release and fail jobs as the queue does. */
-const stores = Layer.merge(SqlRepo.layer, JobLeases.layer)
+/** The Repo, and the job leases that claim, release and fail jobs as the queue does, in `order`. */
+const storesIn = (order: JobLeases.QueueOrder) => Layer.merge(SqlRepo.layerWith(order), JobLeases.layerWith(order))
 
-const suite = (name: string, store: Layer.Layer<SqlClient.SqlClient, unknown>, numRuns: number) =>
-  layer(Layer.provideMerge(stores, store), { timeout: 120_000 })(name, (it) => {
+const suite = (
+  name: string,
+  store: Layer.Layer<SqlClient.SqlClient, unknown>,
+  numRuns: number,
+  order: JobLeases.QueueOrder = "fifo"
+) =>
+  layer(Layer.provideMerge(storesIn(order), store), { timeout: 120_000 })(name, (it) => {
     it.effect(
-      "positions from the kept counts equal a ranking of every pending job, after any sequence of changes",
+      order === "fifo"
+        ? "positions from the kept counts equal a ranking of every pending job, after any sequence of changes"
+        : "fair positions equal the order in which claims then take the jobs, after any sequence of changes",
       () =>
         Effect.gen(function* () {
           const runtime = yield* Effect.runtime<Repo | JobLeases.JobLeases | SqlClient.SqlClient>()
           yield* Effect.promise(() =>
             fc.assert(
               fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), (ops) =>
-                Runtime.runPromise(runtime)(run(ops))
+                Runtime.runPromise(runtime)(run(ops, order))
               ),
               { numRuns }
             )
@@ -156,10 +190,12 @@ const suite = (name: string, store: Layer.Layer<SqlClient.SqlClient, unknown>, n
 
 describe("queue line counts", () => {
   suite("queue line counts (PGlite)", Database.layerPglite("memory"), 40)
+  suite("fair positions (PGlite)", Database.layerPglite("memory"), 40, "fair")
 })
 
 await describePostgres("queue line counts (Postgres)", () => {
   suite("queue line counts (Postgres)", layerTempPostgres(), 60)
+  suite("fair positions (Postgres)", layerTempPostgres(), 60, "fair")
 
   // A database migrated before 0007, with a line already waiting, then brought up to date.
   const before0007 = Migrator.make({})({
@@ -167,7 +203,10 @@ await describePostgres("queue line counts (Postgres)", () => {
   })
   layer(
     Layer.unwrapScoped(
-      Effect.map(tempDatabaseUrl, (url) => Layer.provideMerge(stores, PgClient.layer({ url: Redacted.make(url) })))
+      // Migrated only up to 0007 here: claims in submission order, which need nothing later.
+      Effect.map(tempDatabaseUrl, (url) =>
+        Layer.provideMerge(storesIn("fifo"), PgClient.layer({ url: Redacted.make(url) }))
+      )
     ),
     { timeout: 60_000 }
   )("migration 0007", (it) => {
@@ -183,7 +222,7 @@ await describePostgres("queue line counts (Postgres)", () => {
         const jobs = yield* repo.insertJobs(recipients(10).map((name) => newJob(owner, now, name)))
         yield* leases.claimNext({ workerId: "w", now, leaseUntil })
 
-        expect((yield* Migrations.run).map(([id]) => id)).toEqual([7])
+        expect((yield* Migrations.run).map(([id]) => id)).toEqual([7, 8, 9, 10, 11])
         const kept = yield* sql<{ stretch: number | string; pending: number }>`
           SELECT stretch, pending FROM queue_line_counts ORDER BY stretch`
         expect(kept.map((r) => [Number(r.stretch), r.pending])).toEqual([

@@ -440,11 +440,14 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
     options.extra?.(it, fresh)
   })
 
-/** An empty SQL store: the tables truncated, then the adapters built on the client in context. */
+/**
+ * An empty SQL store: the tables truncated, then the adapters built on the client in context, in submission (fifo)
+ * order as the memory store takes jobs; the fair order's positions are checked against its claims in QueueLine.test.
+ */
 export const freshSqlRepo: Effect.Effect<Store, unknown, SqlClient.SqlClient> = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, users`
-  return { repo: yield* SqlRepo.make, leases: yield* JobLeases.make }
+  return { repo: yield* SqlRepo.makeWith("fifo"), leases: yield* JobLeases.makeWith("fifo") }
 })
 
 /** Guarantees the schema gives on its own, below the adapter. */

@@ -52,8 +52,7 @@ export const renderWithService = (ui: ReactNode, handler: Handler, path = "/") =
         body: text === "" ? null : JSON.parse(text)
       }
       calls.push(call)
-      const answer =
-        call.method === "GET" && call.path === "/api/user/profile" ? profileAnswer() : handler(call)
+      const answer = call.method === "GET" && call.path === "/api/user/profile" ? profileAnswer() : handler(call)
       return new Response(answer.body === null ? null : JSON.stringify(answer.body), {
         status: answer.status,
         headers: { "content-type": "application/json" }

@@ -3,7 +3,7 @@ import * as SupabaseAuth from "@scribe/adapters/auth/SupabaseAuth"
 import * as Telemetry from "@scribe/adapters/ops/Telemetry"
 import * as PipelineLive from "@scribe/wiring/PipelineLive"
 import * as Stores from "@scribe/wiring/Stores"
-import { makeWorkerLayer } from "@scribe/wiring/WorkerLive"
+import { makeEmbeddedWorkerLayer } from "@scribe/wiring/WorkerLive"
 import { Config, Console, Effect, Layer, Option } from "effect"
 import { layerNode } from "./Server"
 
@@ -36,9 +36,10 @@ const ApiLive = Layer.unwrapEffect(Effect.map(HttpConfig, layerNode)).pipe(
 )
 
 // Embedded: the API and a worker in one process, over the same stores (PGlite and in-process dispatch by default;
-// DATABASE_URL / REDIS_URL switch to Postgres / Redis dispatch, and more workers can then run elsewhere).
+// DATABASE_URL / REDIS_URL switch to Postgres / Redis dispatch, and more workers can then run elsewhere;
+// SCRIBE_EMBEDDED_WORKER=false leaves the jobs to them).
 // Logs and traces (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set) cover everything built below.
-const MainLive = Layer.mergeAll(ApiLive, makeWorkerLayer(PipelineLive.layerConfig)).pipe(
+const MainLive = Layer.mergeAll(ApiLive, makeEmbeddedWorkerLayer(PipelineLive.layerConfig)).pipe(
   Layer.provide(Stores.layerConfig({ requireDatabaseUrl: false })),
   Layer.provide(Telemetry.layerConfig("scribe-api"))
 )

@@ -2,7 +2,7 @@ import { hostname } from "node:os"
 import * as Budgets from "@scribe/adapters/upstream/Budgets"
 import type { Generator } from "@scribe/core/jobs/Generator"
 import * as Worker from "@scribe/core/jobs/Worker"
-import { Effect, Layer } from "effect"
+import { Config, Effect, Layer } from "effect"
 import * as Stores from "./Stores"
 import * as WorkerConfig from "./WorkerConfig"
 
@@ -18,6 +18,16 @@ const WorkerConfigured = Layer.unwrapEffect(
  */
 export const makeWorkerLayer = <E, R>(generator: Layer.Layer<Generator, E, R>) =>
   WorkerConfigured.pipe(Layer.provide(generator.pipe(Layer.provide(Budgets.layerConfig))))
+
+/** Whether the API process runs a worker beside it (`SCRIBE_EMBEDDED_WORKER`, default on). */
+export const embeddedWorker = Config.boolean("SCRIBE_EMBEDDED_WORKER").pipe(Config.withDefault(true))
+
+/**
+ * The API's embedded worker: `makeWorkerLayer` unless `SCRIBE_EMBEDDED_WORKER=false`, in which case the API only
+ * queues jobs and standalone workers take them.
+ */
+export const makeEmbeddedWorkerLayer = <E, R>(generator: Layer.Layer<Generator, E, R>) =>
+  Layer.unwrapEffect(Effect.map(embeddedWorker, (enabled) => (enabled ? makeWorkerLayer(generator) : Layer.empty)))
 
 /** A worker process on its own: stores from `DATABASE_URL` (required) and `REDIS_URL`. */
 export const makeStandaloneLayer = <E, R>(generator: Layer.Layer<Generator, E, R>) =>

@@ -12,7 +12,7 @@ import {
   type Retry
 } from "@scribe/core/jobs/JobQueue"
 import { firstStep, PipelineStep, stepStatus } from "@scribe/core/pipeline/PipelineStep"
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Config, type ConfigError, Context, Effect, Layer, Option, Schema } from "effect"
 import { IdRow, Int8, JobFromRow, MetadataJson, StepTimingsJson } from "./Rows"
 import * as UsageRepo from "./UsageRepo"
 
@@ -72,17 +72,31 @@ const leaseMethod =
       Effect.withSpan(`JobLeases.${operation}`)
     )
 
-export const make: Effect.Effect<typeof JobLeases.Service, never, SqlClient.SqlClient> = Effect.gen(function* () {
-  const sql = (yield* SqlClient.SqlClient).withoutTransforms()
-  const usage = yield* UsageRepo.make
+/**
+ * The order workers take jobs in. `fair`: round-robin across the users with pending jobs (each user's own jobs in
+ * submission order), the user served least recently first; `fifo`: submission order across everyone.
+ */
+export type QueueOrder = "fair" | "fifo"
 
-  // Claimable now: due pending jobs, and jobs whose lease has expired.
-  const claimableAt = (now: Date) =>
-    sql`((status = 'pending' AND available_at <= ${now}) OR (status = 'processing' AND lease_until < ${now}))`
+/** `SCRIBE_QUEUE_ORDER` (`fair` unless set to `fifo`). */
+export const orderConfig: Config.Config<QueueOrder> = Config.literal(
+  "fair",
+  "fifo"
+)("SCRIBE_QUEUE_ORDER").pipe(Config.withDefault("fair" as const))
 
-  // The claim: to `processing` at the first step under a lease, the attempt counted, the first start kept. Recording
-  // the step here, in the claim's own statement, means a running job always shows where it is.
-  const claimSet = (workerId: string, now: Date, leaseUntil: Date) => sql`
+/** `JobLeases` taking jobs in `order`. */
+export const makeWith = (order: QueueOrder): Effect.Effect<typeof JobLeases.Service, never, SqlClient.SqlClient> =>
+  Effect.gen(function* () {
+    const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+    const usage = yield* UsageRepo.make
+
+    // Claimable now: due pending jobs, and jobs whose lease has expired.
+    const claimableAt = (now: Date) =>
+      sql`((status = 'pending' AND available_at <= ${now}) OR (status = 'processing' AND lease_until < ${now}))`
+
+    // The claim: to `processing` at the first step under a lease, the attempt counted, the first start kept. Recording
+    // the step here, in the claim's own statement, means a running job always shows where it is.
+    const claimSet = (workerId: string, now: Date, leaseUntil: Date) => sql`
     status = 'processing',
     current_step = ${firstStep},
     step_status = ${stepStatus(firstStep)},
@@ -91,12 +105,12 @@ export const make: Effect.Effect<typeof JobLeases.Service, never, SqlClient.SqlC
     lease_until = ${leaseUntil},
     started_at = COALESCE(started_at, ${now})`
 
-  const Claim = Schema.Struct({ workerId: Schema.String, now: Schema.DateFromSelf, leaseUntil: Schema.DateFromSelf })
+    const Claim = Schema.Struct({ workerId: Schema.String, now: Schema.DateFromSelf, leaseUntil: Schema.DateFromSelf })
 
-  const claimNext = SqlSchema.findOne({
-    Request: Claim,
-    Result: JobFromRow,
-    execute: ({ workerId, now, leaseUntil }) => sql`
+    const claimFifo = SqlSchema.findOne({
+      Request: Claim,
+      Result: JobFromRow,
+      execute: ({ workerId, now, leaseUntil }) => sql`
       UPDATE queue_items q
       SET ${claimSet(workerId, now, leaseUntil)}
       FROM (
@@ -107,192 +121,254 @@ export const make: Effect.Effect<typeof JobLeases.Service, never, SqlClient.SqlC
       ) next
       WHERE q.id = next.id
       RETURNING q.*`
-  })
+    })
 
-  // The same transition for one given job: the row lock serialises it with a concurrent claim or cancel, and
-  // whichever comes second finds the row no longer claimable.
-  const claimById = SqlSchema.findOne({
-    Request: Schema.Struct({ ...Claim.fields, id: JobId }),
-    Result: JobFromRow,
-    execute: ({ id, workerId, now, leaseUntil }) => sql`
+    // Fair order: walking the users with pending jobs in turn order (`queue_users`, migration 0010), the first claimable
+    // job (due pending, or lease expired) of the first user that has one not held by a concurrent claim, so a job whose
+    // worker died is back at its place in its user's line. The nested loop stops at the first user that yields a row: a
+    // claim locks one job. The claim's trigger moves its user's turn to the back. A job whose lease expired while its
+    // user has nothing pending is taken first (that user would be first in turn anyway).
+    const claimExpired = SqlSchema.findOne({
+      Request: Claim,
+      Result: JobFromRow,
+      execute: ({ workerId, now, leaseUntil }) => sql`
+      UPDATE queue_items q
+      SET ${claimSet(workerId, now, leaseUntil)}
+      FROM (
+        SELECT id FROM queue_items i WHERE status = 'processing' AND lease_until < ${now}
+          AND NOT EXISTS (SELECT 1 FROM queue_users u WHERE u.user_id = i.user_id AND u.pending > 0)
+        ORDER BY seq
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+      ) next
+      WHERE q.id = next.id
+      RETURNING q.*`
+    })
+    const claimFair = SqlSchema.findOne({
+      Request: Claim,
+      Result: JobFromRow,
+      execute: ({ workerId, now, leaseUntil }) => sql`
+      UPDATE queue_items q
+      SET ${claimSet(workerId, now, leaseUntil)}
+      FROM (
+        SELECT head.id FROM queue_users u
+        CROSS JOIN LATERAL (
+          SELECT id FROM queue_items i
+          WHERE i.user_id = u.user_id AND i.status IN ('pending', 'processing') AND ${claimableAt(now)}
+          ORDER BY i.seq
+          LIMIT 1
+          FOR UPDATE SKIP LOCKED
+        ) head
+        WHERE u.pending > 0
+        ORDER BY u.turn
+        LIMIT 1
+      ) next
+      WHERE q.id = next.id
+      RETURNING q.*`
+    })
+    const claimNext = (request: typeof Claim.Type) =>
+      order === "fifo"
+        ? claimFifo(request)
+        : Effect.flatMap(claimExpired(request), (expired) =>
+            Option.isSome(expired) ? Effect.succeed(expired) : claimFair(request)
+          )
+
+    // The same transition for one given job: the row lock serialises it with a concurrent claim or cancel, and
+    // whichever comes second finds the row no longer claimable.
+    const claimById = SqlSchema.findOne({
+      Request: Schema.Struct({ ...Claim.fields, id: JobId }),
+      Result: JobFromRow,
+      execute: ({ id, workerId, now, leaseUntil }) => sql`
       UPDATE queue_items SET ${claimSet(workerId, now, leaseUntil)}
       WHERE id = ${id} AND ${claimableAt(now)}
       RETURNING *`
-  })
+    })
 
-  /** Runs an update guarded by the lease; true when it changed the row. */
-  const whileHeld = <I, II>(
-    Request: Schema.Schema<I, II>,
-    update: (request: II) => Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
-  ): ((request: I) => Effect.Effect<boolean, unknown>) => {
-    const run = SqlSchema.findOne({ Request, Result: IdRow, execute: update })
-    return (request) => Effect.map(run(request), Option.isSome)
-  }
+    /** Runs an update guarded by the lease; true when it changed the row. */
+    const whileHeld = <I, II>(
+      Request: Schema.Schema<I, II>,
+      update: (request: II) => Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>
+    ): ((request: I) => Effect.Effect<boolean, unknown>) => {
+      const run = SqlSchema.findOne({ Request, Result: IdRow, execute: update })
+      return (request) => Effect.map(run(request), Option.isSome)
+    }
 
-  const renew = whileHeld(
-    Schema.Struct({ ...LeaseRequest.fields, leaseUntil: Schema.DateFromSelf }),
-    ({ jobId, workerId, leaseUntil }) => sql`
+    const renew = whileHeld(
+      Schema.Struct({ ...LeaseRequest.fields, leaseUntil: Schema.DateFromSelf }),
+      ({ jobId, workerId, leaseUntil }) => sql`
       UPDATE queue_items SET lease_until = ${leaseUntil}
       WHERE id = ${jobId} AND status = 'processing' AND lease_owner = ${workerId}
       RETURNING id`
-  )
+    )
 
-  const progress = whileHeld(
-    Schema.Struct({
-      ...LeaseRequest.fields,
-      step: PipelineStep,
-      stepStatus: Schema.String,
-      stepTimings: StepTimingsJson
-    }),
-    ({ jobId, workerId, step, stepStatus, stepTimings }) => sql`
+    const progress = whileHeld(
+      Schema.Struct({
+        ...LeaseRequest.fields,
+        step: PipelineStep,
+        stepStatus: Schema.String,
+        stepTimings: StepTimingsJson
+      }),
+      ({ jobId, workerId, step, stepStatus, stepTimings }) => sql`
       UPDATE queue_items
       SET current_step = ${step}, step_status = ${stepStatus}, step_timings = ${stepTimings}::jsonb
       WHERE id = ${jobId} AND status = 'processing' AND lease_owner = ${workerId}
       RETURNING id`
-  )
+    )
 
-  // The last error replaces the stored one field by field, as in the reference implementation.
-  const release = whileHeld(
-    Schema.Struct({
-      ...LeaseRequest.fields,
-      availableAt: Schema.DateFromSelf,
-      message: Schema.NullOr(Schema.String),
-      type: Schema.NullOr(Schema.String),
-      failedStep: Schema.NullOr(PipelineStep)
-    }),
-    ({ jobId, workerId, availableAt, message, type, failedStep }) => sql`
+    // The last error replaces the stored one field by field, as in the reference implementation.
+    const release = whileHeld(
+      Schema.Struct({
+        ...LeaseRequest.fields,
+        availableAt: Schema.DateFromSelf,
+        message: Schema.NullOr(Schema.String),
+        type: Schema.NullOr(Schema.String),
+        failedStep: Schema.NullOr(PipelineStep)
+      }),
+      ({ jobId, workerId, availableAt, message, type, failedStep }) => sql`
       UPDATE queue_items
       SET status = 'pending', current_step = NULL, step_status = NULL, available_at = ${availableAt},
           error_message = COALESCE(${message}, error_message), error_type = COALESCE(${type}, error_type),
           failed_step = COALESCE(${failedStep}, failed_step), lease_owner = NULL, lease_until = NULL
       WHERE id = ${jobId} AND status = 'processing' AND lease_owner = ${workerId}
       RETURNING id`
-  )
+    )
 
-  const markFailed = SqlSchema.findOne({
-    Request: Schema.Struct({
-      ...LeaseRequest.fields,
-      message: Schema.String,
-      type: Schema.String,
-      failedStep: Schema.NullOr(PipelineStep),
-      stepTimings: StepTimingsJson,
-      now: Schema.DateFromSelf
-    }),
-    Result: Schema.Struct({ user_id: UserId }),
-    execute: ({ jobId, workerId, message, type, failedStep, stepTimings, now }) => sql`
+    const markFailed = SqlSchema.findOne({
+      Request: Schema.Struct({
+        ...LeaseRequest.fields,
+        message: Schema.String,
+        type: Schema.String,
+        failedStep: Schema.NullOr(PipelineStep),
+        stepTimings: StepTimingsJson,
+        now: Schema.DateFromSelf
+      }),
+      Result: Schema.Struct({ user_id: UserId }),
+      execute: ({ jobId, workerId, message, type, failedStep, stepTimings, now }) => sql`
       UPDATE queue_items
       SET status = 'failed', current_step = NULL, step_status = NULL, step_timings = ${stepTimings}::jsonb,
           error_message = ${message}, error_type = ${type}, failed_step = ${failedStep}, finished_at = ${now},
           lease_owner = NULL, lease_until = NULL
       WHERE id = ${jobId} AND status = 'processing' AND lease_owner = ${workerId}
       RETURNING user_id`
-  })
+    })
 
-  const lockHeld = SqlSchema.findOne({
-    Request: LeaseRequest,
-    Result: IdRow,
-    execute: ({ jobId, workerId }) => sql`
+    const lockHeld = SqlSchema.findOne({
+      Request: LeaseRequest,
+      Result: IdRow,
+      execute: ({ jobId, workerId }) => sql`
       SELECT id FROM queue_items WHERE id = ${jobId} AND status = 'processing' AND lease_owner = ${workerId}
       FOR UPDATE`
-  })
+    })
 
-  // `job_id` is unique: a job that already has an email inserts nothing.
-  const insertEmail = SqlSchema.findOne({
-    Request: Schema.Struct({ email: Schema.Struct(Email.fields), jobId: JobId, metadata: MetadataJson }),
-    Result: IdRow,
-    execute: ({ email: e, jobId, metadata }) => sql`
+    // `job_id` is unique: a job that already has an email inserts nothing.
+    const insertEmail = SqlSchema.findOne({
+      Request: Schema.Struct({ email: Schema.Struct(Email.fields), jobId: JobId, metadata: MetadataJson }),
+      Result: IdRow,
+      execute: ({ email: e, jobId, metadata }) => sql`
       INSERT INTO emails (id, user_id, job_id, recipient_name, recipient_interest, email_message, template_type,
                           metadata, is_confident, displayed, created_at)
       VALUES (${e.id}, ${e.userId}, ${jobId}, ${e.recipientName}, ${e.recipientInterest}, ${e.emailMessage},
               ${e.templateType}, ${metadata}::jsonb, ${e.isConfident}, ${e.displayed}, ${e.createdAt})
       ON CONFLICT (job_id) DO NOTHING
       RETURNING id`
-  })
+    })
 
-  const markCompleted = SqlSchema.void({
-    Request: Schema.Struct({
-      jobId: JobId,
-      emailId: EmailId,
-      generationTime: Schema.Number,
-      stepTimings: StepTimingsJson,
-      now: Schema.DateFromSelf
-    }),
-    execute: ({ jobId, emailId, generationTime, stepTimings, now }) => sql`
+    const markCompleted = SqlSchema.void({
+      Request: Schema.Struct({
+        jobId: JobId,
+        emailId: EmailId,
+        generationTime: Schema.Number,
+        stepTimings: StepTimingsJson,
+        now: Schema.DateFromSelf
+      }),
+      execute: ({ jobId, emailId, generationTime, stepTimings, now }) => sql`
       UPDATE queue_items
       SET status = 'completed', current_step = NULL, step_status = NULL, step_timings = ${stepTimings}::jsonb,
           email_id = ${emailId}, generation_time = ${generationTime}, finished_at = ${now},
           lease_owner = NULL, lease_until = NULL
       WHERE id = ${jobId}`
-  })
+    })
 
-  // The earliest instant after `now` at which a job becomes claimable: a delayed retry falls due or a lease expires.
-  const nextDue = SqlSchema.single({
-    Request: Schema.DateFromSelf,
-    Result: Schema.Struct({ next: Schema.NullOr(Schema.DateFromSelf) }),
-    execute: (now) => sql`
+    // The earliest instant after `now` at which a job becomes claimable: a delayed retry falls due or a lease expires.
+    const nextDue = SqlSchema.single({
+      Request: Schema.DateFromSelf,
+      Result: Schema.Struct({ next: Schema.NullOr(Schema.DateFromSelf) }),
+      execute: (now) => sql`
       SELECT LEAST(
         (SELECT min(available_at) FROM queue_items WHERE status = 'pending' AND available_at > ${now}),
         (SELECT min(lease_until) FROM queue_items WHERE status = 'processing' AND lease_until >= ${now})
       ) AS next`
-  })
+    })
 
-  // Jobs that can be claimed right now, in line order.
-  const claimable = SqlSchema.findAll({
-    Request: Schema.Struct({ now: Schema.DateFromSelf, limit: Schema.Number }),
-    Result: Schema.Struct({ id: JobId, seq: Int8, available_at: Schema.DateFromSelf }),
-    execute: ({ now, limit }) => sql`
+    // Jobs that can be claimed right now, in line order.
+    const claimable = SqlSchema.findAll({
+      Request: Schema.Struct({ now: Schema.DateFromSelf, limit: Schema.Number }),
+      Result: Schema.Struct({ id: JobId, seq: Int8, available_at: Schema.DateFromSelf }),
+      execute: ({ now, limit }) => sql`
       SELECT id, seq, available_at FROM queue_items WHERE ${claimableAt(now)}
       ORDER BY seq
       LIMIT ${limit}`
-  })
+    })
 
-  return JobLeases.of({
-    claimNext: (request) => leaseMethod("claimNext")(claimNext(request)),
-    claimById: (request) => leaseMethod("claimById")(claimById(request)),
-    renew: (lease, leaseUntil) => leaseMethod("renew")(renew({ ...lease, leaseUntil })),
-    progress: (lease, { step, stepTimings }) =>
-      leaseMethod("progress")(progress({ ...lease, step, stepStatus: stepStatus(step), stepTimings })),
-    complete: (lease, completion) =>
-      Effect.gen(function* () {
-        if (Option.isNone(yield* lockHeld(lease))) return false
-        const { email, now } = completion
-        if (Option.isNone(yield* insertEmail({ email, jobId: lease.jobId, metadata: email.metadata }))) return false
-        yield* markCompleted({
-          jobId: lease.jobId,
-          emailId: email.id,
-          generationTime: completion.generationTime,
-          stepTimings: completion.stepTimings,
-          now
-        })
-        yield* usage.record(email.userId, now, { completed: true, usage: completion.usage })
-        return true
-      }).pipe(sql.withTransaction, leaseMethod("complete")),
-    fail: (lease, failure) =>
-      Effect.gen(function* () {
-        const failed = yield* markFailed({ ...lease, ...failure })
-        if (Option.isNone(failed)) return false
-        yield* usage.record(failed.value.user_id, failure.now, { completed: false })
-        return true
-      }).pipe(sql.withTransaction, leaseMethod("fail")),
-    release: (lease, retry) =>
-      leaseMethod("release")(
-        release({
-          ...lease,
-          availableAt: retry.availableAt,
-          message: retry.lastError?.message ?? null,
-          type: retry.lastError?.type ?? null,
-          failedStep: retry.lastError?.failedStep ?? null
-        })
-      ),
-    nextDue: (now) => leaseMethod("nextDue")(Effect.map(nextDue(now), ({ next }) => Option.fromNullable(next))),
-    claimable: (now, limit) =>
-      leaseMethod("claimable")(
-        Effect.map(claimable({ now, limit }), (rows) =>
-          rows.map((r): Offer => ({ id: r.id, seq: r.seq, availableAt: r.available_at }))
+    return JobLeases.of({
+      claimNext: (request) => leaseMethod("claimNext")(claimNext(request)),
+      claimById: (request) => leaseMethod("claimById")(claimById(request)),
+      renew: (lease, leaseUntil) => leaseMethod("renew")(renew({ ...lease, leaseUntil })),
+      progress: (lease, { step, stepTimings }) =>
+        leaseMethod("progress")(progress({ ...lease, step, stepStatus: stepStatus(step), stepTimings })),
+      complete: (lease, completion) =>
+        Effect.gen(function* () {
+          if (Option.isNone(yield* lockHeld(lease))) return false
+          const { email, now } = completion
+          if (Option.isNone(yield* insertEmail({ email, jobId: lease.jobId, metadata: email.metadata }))) return false
+          yield* markCompleted({
+            jobId: lease.jobId,
+            emailId: email.id,
+            generationTime: completion.generationTime,
+            stepTimings: completion.stepTimings,
+            now
+          })
+          yield* usage.record(email.userId, now, { completed: true, usage: completion.usage })
+          return true
+        }).pipe(sql.withTransaction, leaseMethod("complete")),
+      fail: (lease, failure) =>
+        Effect.gen(function* () {
+          const failed = yield* markFailed({ ...lease, ...failure })
+          if (Option.isNone(failed)) return false
+          yield* usage.record(failed.value.user_id, failure.now, { completed: false })
+          return true
+        }).pipe(sql.withTransaction, leaseMethod("fail")),
+      release: (lease, retry) =>
+        leaseMethod("release")(
+          release({
+            ...lease,
+            availableAt: retry.availableAt,
+            message: retry.lastError?.message ?? null,
+            type: retry.lastError?.type ?? null,
+            failedStep: retry.lastError?.failedStep ?? null
+          })
+        ),
+      nextDue: (now) => leaseMethod("nextDue")(Effect.map(nextDue(now), ({ next }) => Option.fromNullable(next))),
+      claimable: (now, limit) =>
+        leaseMethod("claimable")(
+          Effect.map(claimable({ now, limit }), (rows) =>
+            rows.map((r): Offer => ({ id: r.id, seq: r.seq, availableAt: r.available_at }))
+          )
         )
-      )
+    })
   })
-})
 
-/** `JobLeases` on the `SqlClient` in context. */
-export const layer: Layer.Layer<JobLeases, never, SqlClient.SqlClient> = Layer.effect(JobLeases, make)
+/** `JobLeases` in the default (fair) order. */
+export const make = makeWith("fair")
+
+/** `JobLeases` in `order` on the `SqlClient` in context. */
+export const layerWith = (order: QueueOrder): Layer.Layer<JobLeases, never, SqlClient.SqlClient> =>
+  Layer.effect(JobLeases, makeWith(order))
+
+/** `JobLeases` (fair order) on the `SqlClient` in context. */
+export const layer: Layer.Layer<JobLeases, never, SqlClient.SqlClient> = layerWith("fair")
+
+/** `JobLeases` in the order `SCRIBE_QUEUE_ORDER` names. */
+export const layerConfig: Layer.Layer<JobLeases, ConfigError.ConfigError, SqlClient.SqlClient> = Layer.unwrapEffect(
+  Effect.map(orderConfig, layerWith)
+)

@@ -10,6 +10,7 @@ import queueLine from "./migrations/0007_queue_line"
 import profiles from "./migrations/0008_profiles"
 import resumeTemplates from "./migrations/0009_resume_templates"
 import adminIndexes from "./migrations/0010_admin_indexes"
+import fairQueue from "./migrations/0011_fair_queue"
 
 /** The numbered migrations, statically imported so they load the same under tsx, vitest and a bundle. */
 export const loader = Migrator.fromRecord({
@@ -21,7 +22,8 @@ export const loader = Migrator.fromRecord({
   "0007_queue_line": queueLine,
   "0008_profiles": profiles,
   "0009_resume_templates": resumeTemplates,
-  "0010_admin_indexes": adminIndexes
+  "0010_admin_indexes": adminIndexes,
+  "0011_fair_queue": fairQueue
 })
 
 /**

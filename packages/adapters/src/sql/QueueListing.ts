@@ -3,6 +3,7 @@ import { BatchId, EmailId, JobId, type UserId } from "@scribe/core/Ids"
 import type { JobStatus, QueueEntry } from "@scribe/core/jobs/Job"
 import type { PipelineStep } from "@scribe/core/pipeline/PipelineStep"
 import { Effect } from "effect"
+import type { QueueOrder } from "./JobLeases"
 import { repoMethod } from "./RepoMethod"
 
 /**
@@ -30,6 +31,34 @@ export const listQueueSql = `
                + (SELECT count(*) FROM queue_items
                   WHERE status = 'pending' AND seq >= (SELECT first FROM span) / 256 * 256 AND seq < (SELECT first FROM span))
                + r.rank
+             END AS position
+      FROM mine m LEFT JOIN ranked r ON r.seq = m.seq
+      ORDER BY m.seq`
+
+/**
+ * The listing under the fair order: a pending job's position is the rank at which round-robin claims reach it. The
+ * caller's k-th pending job (by `seq`) comes after the first k jobs of every user whose turn is before the caller's and
+ * the first k - 1 of every user whose turn is after (fewer when that user has fewer pending), so the positions come from
+ * the kept per-user pending counts and turns (`queue_users`, migration 0010), grouped by count: O(active users), never
+ * a walk of the line.
+ */
+export const listQueueFairSql = `
+      WITH mine AS MATERIALIZED (
+        SELECT id, batch_id, seq, recipient_name, recipient_interest, status, current_step, attempts, error_message,
+               email_id, created_at, started_at, finished_at
+        FROM queue_items WHERE user_id = $1 AND created_at >= $2
+      ), others AS MATERIALIZED (
+        SELECT pending, turn < coalesce((SELECT turn FROM queue_users WHERE user_id = $1), 0) AS ahead,
+               count(*) AS users
+        FROM queue_users WHERE pending > 0 AND user_id <> $1
+        GROUP BY 1, 2
+      ), ranked AS (
+        SELECT seq, ROW_NUMBER() OVER (ORDER BY seq) AS k FROM queue_items WHERE user_id = $1 AND status = 'pending'
+      )
+      SELECT m.*,
+             CASE WHEN m.status = 'pending' THEN
+               r.k + (SELECT coalesce(sum(o.users * least(CASE WHEN o.ahead THEN r.k ELSE r.k - 1 END, o.pending)), 0)
+                      FROM others o)
              END AS position
       FROM mine m LEFT JOIN ranked r ON r.seq = m.seq
       ORDER BY m.seq`
@@ -87,18 +116,23 @@ const trustedQueueEntry = (r: QueueRow): QueueEntry => ({
   position: r.position === null ? null : Number(r.position)
 })
 
-/** `Repo.listQueue`: the caller's jobs of the window, oldest first, each pending one with its place in line. */
-export const make = Effect.gen(function* () {
-  const sql = (yield* SqlClient.SqlClient).withoutTransforms()
-  return {
-    listQueue: (userId: UserId, since: Date) =>
-      sql.unsafe<object>(listQueueSql, [userId, since]).pipe(
-        Effect.flatMap((rows) =>
-          rows.every(isQueueRow)
-            ? Effect.succeed(rows.map(trustedQueueEntry))
-            : Effect.fail(new Error("listQueue: a row of an unexpected shape"))
-        ),
-        repoMethod("listQueue")
-      )
-  }
-})
+/**
+ * `Repo.listQueue`: the caller's jobs of the window, oldest first, each pending one with its place in line under
+ * `order`.
+ */
+export const make = (order: QueueOrder) =>
+  Effect.gen(function* () {
+    const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+    const statement = order === "fair" ? listQueueFairSql : listQueueSql
+    return {
+      listQueue: (userId: UserId, since: Date) =>
+        sql.unsafe<object>(statement, [userId, since]).pipe(
+          Effect.flatMap((rows) =>
+            rows.every(isQueueRow)
+              ? Effect.succeed(rows.map(trustedQueueEntry))
+              : Effect.fail(new Error("listQueue: a row of an unexpected shape"))
+          ),
+          repoMethod("listQueue")
+        )
+    }
+  })

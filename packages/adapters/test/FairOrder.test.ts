@@ -1,0 +1,117 @@
+import type { SqlClient } from "@effect/sql"
+import { describe, expect, it, layer } from "@effect/vitest"
+import type { AuthUser } from "@scribe/core/auth/AuthUser"
+import { Repo } from "@scribe/core/store/Repo"
+import { ConfigProvider, Effect, Either, Layer, Option } from "effect"
+import * as Database from "../src/sql/Database"
+import * as JobLeases from "../src/sql/JobLeases"
+import * as SqlRepo from "../src/sql/SqlRepo"
+import { freshUser, insertJobsFor, recipients } from "../testkit/Jobs"
+import { layerTempPostgres } from "../testkit/TempPostgres"
+import { describePostgres } from "../testkit/TestDatabase"
+
+const now = new Date("2026-11-22T10:00:00.000Z")
+const leaseUntil = new Date(now.getTime() + 60_000)
+
+/** Every pending job's listed position, across the users. */
+const positions = (users: ReadonlyArray<AuthUser>) =>
+  Effect.gen(function* () {
+    const repo = yield* Repo
+    const all = new Map<string, number>()
+    for (const user of users) {
+      for (const entry of yield* repo.listQueue(user.id, new Date(0))) {
+        if (entry.position !== null) all.set(entry.job.id, entry.position)
+      }
+    }
+    return all
+  })
+
+/** Claims until nothing is left; the jobs in the order they were taken. */
+const drain = Effect.gen(function* () {
+  const leases = yield* JobLeases.JobLeases
+  const taken: Array<{ readonly id: string; readonly userId: string }> = []
+  for (;;) {
+    const claimed = yield* leases.claimNext({ workerId: "w", now, leaseUntil })
+    if (Option.isNone(claimed)) return taken
+    taken.push({ id: claimed.value.id, userId: claimed.value.userId })
+  }
+})
+
+const byPosition = (listed: ReadonlyMap<string, number>) =>
+  [...listed.entries()].sort((x, y) => x[1] - y[1]).map(([id]) => id)
+
+const suite = (name: string, store: Layer.Layer<SqlClient.SqlClient, unknown>) =>
+  layer(Layer.provideMerge(Layer.merge(SqlRepo.layerWith("fair"), JobLeases.layerWith("fair")), store), {
+    timeout: 120_000
+  })(name, (it) => {
+    it.effect(
+      "batches of 100, 10 and 1: the single job starts within 3 claims, in the order the positions showed",
+      () =>
+        Effect.gen(function* () {
+          const repo = yield* Repo
+          const [a, b, c] = [freshUser("hundred"), freshUser("ten"), freshUser("one")]
+          const aJobs = yield* insertJobsFor(repo, a, now, recipients(100))
+          yield* insertJobsFor(repo, b, now, recipients(10))
+          const [single] = yield* insertJobsFor(repo, c, now, ["Dr. Single"])
+          const listed = yield* positions([a, b, c])
+          expect(listed.size).toBe(111)
+          expect(new Set(listed.values()).size).toBe(111)
+          expect(listed.get(single!.id)).toBe(3)
+          const aPositions = aJobs.map((j) => listed.get(j.id)!)
+          expect(aPositions.every((p, i) => i === 0 || p > aPositions[i - 1]!)).toBe(true)
+          const taken = yield* drain
+          expect(taken.slice(0, 3).map((t) => t.id)).toContain(single!.id)
+          expect(taken.map((t) => t.id)).toEqual(byPosition(listed))
+        })
+    )
+
+    it.effect("cancels and retries keep everyone's positions equal to the order claims take", () =>
+      Effect.gen(function* () {
+        const repo = yield* Repo
+        const leases = yield* JobLeases.JobLeases
+        const [a, b, c] = [freshUser("a"), freshUser("b"), freshUser("c")]
+        const aJobs = yield* insertJobsFor(repo, a, now, recipients(8))
+        const bJobs = yield* insertJobsFor(repo, b, now, recipients(4))
+        yield* insertJobsFor(repo, c, now, recipients(2))
+        const first = Option.getOrThrow(yield* leases.claimNext({ workerId: "w", now, leaseUntil }))
+        expect(first.id).toBe(aJobs[0]!.id)
+        expect((yield* repo.cancelPending(a.id, aJobs[3]!.id))._tag).toBe("Cancelled")
+        expect((yield* repo.cancelPending(b.id, bJobs[1]!.id))._tag).toBe("Cancelled")
+        const retried = yield* leases.release(
+          { jobId: first.id, workerId: "w" },
+          { availableAt: now, lastError: { message: "503", type: "UpstreamUnavailable", failedStep: null } }
+        )
+        expect(retried).toBe(true)
+        const listed = yield* positions([a, b, c])
+        // The retried job keeps its place at the head of its user's line.
+        const aListed = (yield* repo.listQueue(a.id, new Date(0))).filter((e) => e.position !== null)
+        expect(aListed[0]!.job.id).toBe(first.id)
+        expect(aListed.map((e) => e.position!).every((p, i, all) => i === 0 || p > all[i - 1]!)).toBe(true)
+        const taken = yield* drain
+        expect(taken.map((t) => t.id)).toEqual(byPosition(listed))
+      })
+    )
+  })
+
+describe("SCRIBE_QUEUE_ORDER", () => {
+  it.effect("fair by default, fifo when asked, anything else fails at start naming the variable", () =>
+    Effect.gen(function* () {
+      const read = (env: Record<string, string>) =>
+        Effect.either(
+          Effect.withConfigProvider(JobLeases.orderConfig, ConfigProvider.fromMap(new Map(Object.entries(env))))
+        )
+      expect(yield* read({})).toEqual(Either.right("fair"))
+      expect(yield* read({ SCRIBE_QUEUE_ORDER: "fifo" })).toEqual(Either.right("fifo"))
+      const bad = yield* read({ SCRIBE_QUEUE_ORDER: "random" })
+      expect(Either.isLeft(bad) && String(bad.left)).toContain("SCRIBE_QUEUE_ORDER")
+    })
+  )
+})
+
+describe("fair order (PGlite)", () => {
+  suite("fair order (PGlite)", Database.layerPglite("memory"))
+})
+
+await describePostgres("fair order (Postgres)", () => {
+  suite("fair order (Postgres)", layerTempPostgres())
+})
