@@ -1,5 +1,5 @@
 /**
- * The simulated world as the benchmarks configure it: the seed latencies of issue 6, 100 distinct researchers with
+ * The simulated world as the benchmarks configure it: the seed latencies, 100 distinct researchers with
  * papers and pages, the provider's budgets, and the Scribe settings that scale with the world.
  */
 

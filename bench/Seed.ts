@@ -71,7 +71,7 @@ export const seedStatements = (rows: number): ReadonlyArray<string> => {
 /** The queue listing exactly as `SqlRepo.listQueue` sends it ($1 user, $2 since). */
 export { listQueueSql } from "@scribe/adapters/sql/QueueListing"
 
-/** The queue listing before issue 6's tuning (every pending job ranked), kept to show the difference. */
+/** The queue listing before its tuning (every pending job ranked), kept to show the difference. */
 export const listQueueBeforeSql = `
       SELECT q.*, r.position
       FROM queue_items q

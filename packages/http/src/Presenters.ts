@@ -36,7 +36,7 @@ export const queueItem = ({ job, position }: QueueEntry): typeof QueueItem.Type 
 /**
  * A queue item in its wire encoding, as `Schema.encode(QueueItem)` writes it (timestamps as ISO 8601 strings), without
  * walking the schema: `GET /api/queue/` answers up to a day of jobs on every request, and the schema's encoder cost
- * more than the query's own client-side work (issue 6's benchmark). `Presenters.test.ts` checks both agree.
+ * more than the query's own client-side work (see docs/benchmarks.md). `Presenters.test.ts` checks both agree.
  */
 export const encodeQueueItem = (item: typeof QueueItem.Type): typeof QueueItem.Encoded => ({
   id: item.id,
