@@ -299,15 +299,15 @@ describe.concurrent("scribe against the embedded default", { timeout: 90_000 }, 
     } finally {
       await route.close()
     }
-    const [notPdf, missingRoute] = await Promise.all([
+    const [notPdf, unreadable] = await Promise.all([
       scribe(token, dir, "templates", "from-resume", "notes.pdf"),
       scribe(token, dir, "templates", "from-resume", "resume.pdf")
     ])
     expect(notPdf.code).toBe(2)
     expect(notPdf.stderr).toBe("notes.pdf is not a PDF file.\n")
-    // The embedded default has no such route yet: said plainly, not as a crash.
-    expect(missingRoute.code).toBe(1)
-    expect(missingRoute.stderr).toContain("has no POST /api/templates/ route (404)")
+    // The embedded default has the route: without instructions the upload is refused with the field named, as bad input.
+    expect(unreadable.code).toBe(2)
+    expect(unreadable.stderr).toContain("The server refused resume.pdf (422): body.user_instructions")
   })
 
   it("batch --embedded: starts its own service, writes the emails, and stops the service on exit", async () => {
