@@ -26,7 +26,8 @@ describe("Database", () => {
             { migration_id: 3, name: "idempotency_keys" },
             { migration_id: 4, name: "trace_context" },
             { migration_id: 6, name: "usage" },
-            { migration_id: 7, name: "queue_line" }
+            { migration_id: 7, name: "queue_line" },
+            { migration_id: 9, name: "author_cache" }
           ])
           return sql
         }).pipe(Effect.provide(layer))
@@ -39,7 +40,7 @@ describe("Database", () => {
       yield* Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         expect(yield* sql`SELECT id FROM users`).toEqual([{ id: "u1" }])
-        expect(yield* sql`SELECT count(*)::int AS n FROM effect_sql_migrations`).toEqual([{ n: 6 }])
+        expect(yield* sql`SELECT count(*)::int AS n FROM effect_sql_migrations`).toEqual([{ n: 7 }])
       }).pipe(Effect.provide(Database.layerPglite(dataDir)))
     })
   )

@@ -7,6 +7,7 @@ import idempotencyKeys from "./migrations/0003_idempotency_keys"
 import traceContext from "./migrations/0004_trace_context"
 import usage from "./migrations/0006_usage"
 import queueLine from "./migrations/0007_queue_line"
+import authorCache from "./migrations/0009_author_cache"
 
 /** The numbered migrations, statically imported so they load the same under tsx, vitest and a bundle. */
 export const loader = Migrator.fromRecord({
@@ -15,7 +16,8 @@ export const loader = Migrator.fromRecord({
   "0003_idempotency_keys": idempotencyKeys,
   "0004_trace_context": traceContext,
   "0006_usage": usage,
-  "0007_queue_line": queueLine
+  "0007_queue_line": queueLine,
+  "0009_author_cache": authorCache
 })
 
 /**
