@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [name…] [--scale=0.1] [--single-email-scale=1] [--poller-seconds=60] [--concurrency=N]`: runs the
- * benchmarks of issue 6 (all, or the ones named) against the simulated world over real HTTP, prints one table (our
+ * benchmarks (all, or the ones named) against the simulated world over real HTTP, prints one table (our
  * figure, the baseline or floor measured in the same run, the ratio, the target) and writes
  * `bench/results/<timestamp>.json` and `bench/results/latest.json`.
  */
@@ -22,12 +22,16 @@ import {
   table
 } from "./Harness"
 import * as Listing from "./Listing"
+import * as Offline from "./Offline"
 import * as Pollers from "./Pollers"
 import * as SingleEmail from "./SingleEmail"
+import * as Throughput from "./Throughput"
 
 const benchmarks: Record<string, (ctx: BenchContext) => Effect.Effect<BenchOutcome, unknown>> = {
   "single-email": SingleEmail.run,
   batch: Batch.run,
+  throughput: Throughput.run,
+  offline: Offline.run,
   listing: Listing.run,
   pollers: Pollers.run
 }

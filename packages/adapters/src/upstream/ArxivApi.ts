@@ -176,7 +176,13 @@ const upstream = (kind: UpstreamFailure, message: string, retryAfterMs: number |
 const transportFailure = (error: PlainHttp.PlainHttpError, timeout: Duration.Duration): UpstreamError =>
   error.reason === "timeout"
     ? upstream("timeout", `arXiv did not answer within ${Duration.format(timeout)}`)
-    : upstream(error.reason === "request" ? "unavailable" : "malformed_response", `arXiv: ${error.message}`)
+    : new UpstreamError({
+        service: "arxiv",
+        kind: error.reason === "request" ? "unavailable" : "malformed_response",
+        message: `arXiv: ${error.message}`,
+        retryAfterMs: null,
+        ...CircuitBreaker.transportHint(error)
+      })
 
 /** Extra spacing beyond the configured interval, as a fraction of it. */
 export const spacingMargin = 0.05
@@ -213,7 +219,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Arxiv>
       Effect.gen(function* () {
         yield* breaker
           .spend(space)
-          .pipe(Effect.catchTag("BreakerOpen", (open) => upstream("unavailable", open.message, open.retryInMs)))
+          .pipe(Effect.catchTag("BreakerOpen", (open) => Effect.fail(CircuitBreaker.skipped("arxiv")(open))))
         const url = new URL(options.url)
         for (const [key, value] of Object.entries(urlParams)) url.searchParams.append(key, value)
         const response = yield* client.send({ url, headers: { accept: "application/atom+xml" }, timeoutMs }).pipe(

@@ -47,12 +47,13 @@ export interface WorkerOptions {
 }
 
 /**
- * Jobs a worker runs at once by default. The upstream budgets are global (arXiv's 3 s spacing is what bounds a batch),
- * so extra jobs wait for budget instead of overrunning it; 8 keeps arXiv busy while the others research and compose
- * (issue 6: a 100-item batch at 1.1× its floor, against 3.5× at 1), and 8 × 3 s of queueing stays far inside the
- * per-attempt limit.
+ * Jobs a worker runs at once by default. The upstream budgets are global, so extra jobs wait for budget instead of
+ * overrunning it. With the scholarly lookups grouped and cached, arXiv's spacing no longer bounds a batch: the search
+ * and LLM budgets do, and a job holds its slot for about one critical path (~10 s) — at 5 searches a second (2.5 jobs
+ * a second) that is ~25 jobs under way, so 32 keeps the budgets busy (docs/benchmarks.md, "throughput"), and a job's
+ * wait for budget stays far inside the per-attempt limit.
  */
-export const defaultConcurrency = 8
+export const defaultConcurrency = 32
 
 const bounded = (name: string, fallback: number, min: number, max: number, integer: boolean) =>
   (integer ? Config.integer(name) : Config.number(name)).pipe(
@@ -64,7 +65,7 @@ const bounded = (name: string, fallback: number, min: number, max: number, integ
   )
 
 /**
- * `SCRIBE_WORKER_CONCURRENCY` (8), `SCRIBE_TASK_TIMEOUT_SECONDS` (180), `SCRIBE_MAX_ATTEMPTS` (3),
+ * `SCRIBE_WORKER_CONCURRENCY` (32), `SCRIBE_TASK_TIMEOUT_SECONDS` (180), `SCRIBE_MAX_ATTEMPTS` (3),
  * `SCRIBE_RETRY_BASE_SECONDS` (5), `SCRIBE_RETRY_MAX_SECONDS` (300), `SCRIBE_SHUTDOWN_GRACE_SECONDS` (25),
  * `SCRIBE_WORKER_NAME` (default `defaultName`), `SCRIBE_LLM_PRICES` (see `Usage.pricesConfig`),
  * `SCRIBE_DAILY_TOKEN_BUDGET_PER_USER` (unset: unlimited). An invalid value fails at start, naming the variable.
