@@ -1,5 +1,7 @@
+import { existsSync, openAsBlob } from "node:fs"
 import { mkdir } from "node:fs/promises"
-import { resolve } from "node:path"
+import { join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { SqlClient } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"
@@ -29,6 +31,25 @@ export const PgliteClient = Context.GenericTag<PgliteClient>("@scribe/adapters/P
 export interface Options {
   /** A directory for the database files, or `"memory"` to keep the database in memory. */
   readonly dataDir: string
+  /**
+   * A fresh data directory as a tarball (PGlite's `dumpDataDir`), loaded into a data directory that holds no database
+   * yet instead of running initdb, which starts a second PGlite and initdb's own WebAssembly (~800 MB at peak against
+   * ~250 MB). Default: {@link defaultSeed} when that file exists; `null`, or a missing file, runs initdb.
+   */
+  readonly seed?: string | null
+}
+
+/** `pglite-seed.tgz` beside this module: the bundle's folder, where `scripts/build.ts` puts it. */
+export const defaultSeed: string = fileURLToPath(new URL("pglite-seed.tgz", import.meta.url))
+
+/**
+ * Postgres settings on top of PGlite's own. initdb sizes shared_buffers at 128 MB, and PGlite's allocator zeroes the
+ * whole pool when Postgres starts, so all of it is resident from the first second (real Postgres touches it lazily);
+ * pages beyond 16 MB are read back through the file system's cache.
+ */
+const settings = {
+  startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"],
+  initDbStartParams: ["-c", "shared_buffers=16MB"]
 }
 
 const failure = (message: string) => (cause: unknown) => new SqlError({ cause, message })
@@ -228,13 +249,33 @@ class PgliteConnection implements Connection {
   }
 }
 
-const open = (dataDir: string) =>
+/** A fresh data directory as a gzipped tarball, for {@link Options.seed}: initdb in an in-memory PGlite. */
+export const makeSeed: Effect.Effect<Uint8Array, SqlError> = Effect.tryPromise({
+  try: async () => {
+    const db = await PGlite.create(settings)
+    try {
+      return new Uint8Array(await (await db.dumpDataDir("gzip")).arrayBuffer())
+    } finally {
+      await db.close()
+    }
+  },
+  catch: failure("PgliteClient: failed to make a seed")
+})
+
+/** The seed as a file-backed blob, when there is one. */
+const seedOf = async (seed: string | null) => (seed !== null && existsSync(seed) ? openAsBlob(seed) : undefined)
+
+const open = ({ dataDir, seed = defaultSeed }: Options) =>
   Effect.tryPromise({
     try: async () => {
-      if (dataDir === "memory") return PGlite.create()
+      if (dataDir === "memory") {
+        const loadDataDir = await seedOf(seed)
+        return PGlite.create({ ...settings, ...(loadDataDir === undefined ? {} : { loadDataDir }) })
+      }
       const path = resolve(dataDir)
       await mkdir(path, { recursive: true })
-      return PGlite.create(path)
+      const loadDataDir = existsSync(join(path, "PG_VERSION")) ? undefined : await seedOf(seed)
+      return PGlite.create(path, { ...settings, ...(loadDataDir === undefined ? {} : { loadDataDir }) })
     },
     catch: failure(`PgliteClient: failed to open the database in ${dataDir}`)
   })
@@ -242,7 +283,7 @@ const open = (dataDir: string) =>
 export const make = (options: Options): Effect.Effect<PgliteClient, SqlError, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function* () {
     const lock = yield* Effect.makeSemaphore(1)
-    const db = yield* Effect.acquireRelease(open(options.dataDir), (db) =>
+    const db = yield* Effect.acquireRelease(open(options), (db) =>
       lock
         .withPermits(1)(Effect.promise(() => db.close()))
         .pipe(Effect.catchAllDefect((defect) => Effect.logWarning("PgliteClient: closing the database failed", defect)))
