@@ -21,10 +21,11 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync
 } from "node:fs"
 import { createRequire } from "node:module"
-import { basename, dirname, join } from "node:path"
+import { basename, dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { build, type Plugin } from "esbuild"
 
@@ -115,8 +116,9 @@ export const pgliteAssets = targets.api.assets
  * PGlite's folder beside it; returns the path of the entry's `.mjs`.
  */
 export const bundle = async (entry: string, outdir: string, assets: ReadonlyArray<string>): Promise<string> => {
+  const startedAt = Date.now()
   rmSync(outdir, { recursive: true, force: true })
-  await build({
+  const { metafile } = await build({
     entryPoints: [entry],
     outdir,
     outExtension: { ".js": ".mjs" },
@@ -135,6 +137,7 @@ export const bundle = async (entry: string, outdir: string, assets: ReadonlyArra
     // CommonJS dependencies call `require` for Node's own modules.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     plugins: [asciiSources],
+    metafile: true,
     logLevel: "warning"
   })
   for (const file of readdirSync(outdir).filter((f) => f.endsWith(".mjs"))) {
@@ -143,7 +146,39 @@ export const bundle = async (entry: string, outdir: string, assets: ReadonlyArra
     }
   }
   for (const asset of assets) copyFileSync(assetSource(asset), join(outdir, asset))
+  const inputs = Object.keys(metafile.inputs).map((input) => resolve(input))
+  writeFileSync(join(outdir, builtFrom), JSON.stringify({ startedAt, inputs, assets }))
   return join(outdir, `${basename(entry, ".ts")}.mjs`)
+}
+
+/** What `bundle` writes beside the bundle: when it started, the files esbuild read and the assets it copied. */
+const builtFrom = "built-from.json"
+
+/**
+ * Whether the bundle in `outdir` is still what a build would make: every file its build read, this script,
+ * package.json and the lockfile are older than that build, and its assets are there (`--if-stale`, which
+ * `pnpm start` uses, builds only when not).
+ */
+export const isUpToDate = (outdir: string): boolean => {
+  try {
+    const { startedAt, inputs, assets } = JSON.parse(readFileSync(join(outdir, builtFrom), "utf8")) as {
+      startedAt: number
+      inputs: ReadonlyArray<string>
+      assets: ReadonlyArray<string>
+    }
+    const sources = [
+      ...inputs,
+      fileURLToPath(import.meta.url),
+      join(root, "package.json"),
+      join(root, "pnpm-lock.yaml")
+    ]
+    return (
+      sources.every((file) => statSync(file).mtimeMs < startedAt) &&
+      assets.every((asset) => existsSync(join(outdir, asset)))
+    )
+  } catch {
+    return false
+  }
 }
 
 export const buildWorker = (outdir?: string) => buildBundle("worker", outdir)
@@ -172,8 +207,13 @@ export const deployedCommand = (
 
 // Run as a script only: bundled into something else (by mistake), `import.meta.url` would be that bundle's entry too.
 if (process.argv[1] === fileURLToPath(import.meta.url) && import.meta.url.endsWith("/scripts/build.ts")) {
-  const [target, file] = process.argv.slice(2)
-  if (target === "seed" && file !== undefined) await writeSeed(file)
-  else if (target === "worker" || target === "api") console.log(`Built ${await buildBundle(target)}`)
-  else throw new Error("usage: tsx scripts/build.ts worker|api (or seed <file>)")
+  const target = process.argv[2]
+  if (target === "seed" && process.argv[3] !== undefined) await writeSeed(process.argv[3])
+  else {
+    if (target !== "worker" && target !== "api") throw new Error("usage: tsx scripts/build.ts worker|api [--if-stale]")
+    // --if-stale: a no-op while the bundle matches what it was built from.
+    if (!(process.argv.includes("--if-stale") && isUpToDate(defaultOutdir(target)))) {
+      console.log(`Built ${await buildBundle(target)}`)
+    }
+  }
 }
