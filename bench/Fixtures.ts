@@ -10,6 +10,7 @@ import type { Person } from "@scribe/adapters/testkit/People"
 import { pipelineModel } from "@scribe/adapters/testkit/PipelineModel"
 import type * as World from "@scribe/adapters/testkit/World"
 import { Effect, Option, Redacted } from "effect"
+import { md5Uuid } from "./Seed"
 
 /**
  * Seed latencies in ms before scaling. Web research (6.8 s) is the search (both queries at once), the pages (fetched
@@ -167,12 +168,17 @@ export const authOptions: SupabaseAuth.Options = {
   audience: "authenticated"
 }
 
-/** A token as Supabase issues it, valid for two hours. */
-export const tokenFor = (sub: string): Promise<string> =>
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/**
+ * A token as Supabase issues it, valid for two hours. Its `sub` is a UUID: `user` itself, or the one made from a label
+ * (`bench-user-7` → `md5('bench-user-7')::uuid`, as the seed stores it).
+ */
+export const tokenFor = (user: string): Promise<string> =>
   Effect.runPromise(
     SupabaseAuth.signHs256(jwtSecret, {
-      sub,
-      email: `${sub}@bench.example`,
+      sub: uuid.test(user) ? user : md5Uuid(user),
+      email: `${user}@bench.example`,
       aud: "authenticated",
       role: "authenticated",
       exp: Math.floor(Date.now() / 1000) + 7200

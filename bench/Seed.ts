@@ -6,7 +6,16 @@
  */
 import { createHash } from "node:crypto"
 
-export const caller = "bench-caller"
+/** A UUID made from a label, as Postgres makes it (`md5(label)::uuid`). */
+export const md5Uuid = (text: string): string => {
+  const hex = createHash("md5").update(text).digest("hex")
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+/** User ids are UUIDs (a token's `sub` must be one): `bench-user-N` is stored as `md5('bench-user-N')::uuid`. */
+const benchUser = (g: string) => `md5('bench-user-' || ${g})::uuid::text`
+
+export const caller = md5Uuid("bench-caller")
 
 /** The number of jobs and of emails; `rows` below 100 000 shrinks every part in proportion (PGlite, if asked). */
 export const defaultRows = 100_000
@@ -15,7 +24,7 @@ export const seedStatements = (rows: number): ReadonlyArray<string> => {
   const completed = Math.round(rows * 0.9)
   const pendingOthers = rows - completed - 100
   const owner = (g: string) =>
-    `CASE WHEN ${g} % 100 = 0 AND ${g} > 1000 THEN '${caller}' ELSE 'bench-user-' || (${g} % 1000) END`
+    `CASE WHEN ${g} % 100 = 0 AND ${g} > 1000 THEN '${caller}' ELSE ${benchUser(`(${g} % 1000)`)} END`
   const metadata = (g: string) => `jsonb_build_object(
       'composer', 'llm', 'template_type', 'research', 'generation_time', 12.3,
       'papers_used', jsonb_build_array(jsonb_build_object('title', 'A Study of Things, Part ' || ${g},
@@ -32,7 +41,7 @@ export const seedStatements = (rows: number): ReadonlyArray<string> => {
       'confidence', jsonb_build_object('is_confident', true, 'reason', 'grounded in verified papers or facts'))`
   return [
     `INSERT INTO users (id, email, created_at)
-     SELECT 'bench-user-' || g, 'user' || g || '@bench.example', now() - interval '90 days' FROM generate_series(0, 999) g`,
+     SELECT ${benchUser("g")}, 'user' || g || '@bench.example', now() - interval '90 days' FROM generate_series(0, 999) g`,
     `INSERT INTO users (id, email, created_at) VALUES ('${caller}', 'caller@bench.example', now() - interval '90 days')`,
     // Emails 1..completed belong to the completed jobs; the rest were written long ago.
     `INSERT INTO emails (id, user_id, recipient_name, recipient_interest, email_message, template_type, metadata,
@@ -53,7 +62,7 @@ export const seedStatements = (rows: number): ReadonlyArray<string> => {
            FROM generate_series(1, ${completed}) g) s`,
     `INSERT INTO queue_items (id, user_id, recipient_name, recipient_interest, email_template, status, available_at,
                               created_at)
-     SELECT md5('pending' || g)::uuid, 'bench-user-' || (g % 1000), 'Prof. Person ' || g, 'topic ' || (g % 50),
+     SELECT md5('pending' || g)::uuid, ${benchUser("(g % 1000)")}, 'Prof. Person ' || g, 'topic ' || (g % 50),
             'Dear {{name}}, I read {{research}} with great interest.', 'pending', t, t
      FROM (SELECT g, now() - interval '1 hour' + g * interval '300 milliseconds' AS t
            FROM generate_series(1, ${pendingOthers}) g) s`,
@@ -89,11 +98,6 @@ export const listEmailsSql = `
       LIMIT $2 OFFSET $3`
 
 /** Postgres' `md5(text)::uuid`. */
-const md5Uuid = (text: string): string => {
-  const hex = createHash("md5").update(text).digest("hex")
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
-
 /** Tasks for the pollers: 500 pending (users 1–500) and 500 finished 20 minutes ago (the same users). */
 export const pollerTasks = (): ReadonlyArray<{ readonly user: string; readonly id: string }> => [
   ...Array.from({ length: 500 }, (_, i) => ({ user: `bench-user-${i + 1}`, id: md5Uuid(`pending${i + 1}`) })),

@@ -45,8 +45,12 @@ class Verifiers extends Context.Tag("@scribe/adapters/test/SupabaseAuth/Verifier
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
+/** Supabase user ids are UUIDs. */
+const userId = "4f8c2a57-1e0b-4c7e-9a31-6d2b8f0e5c19"
+const devUserId = "00000000-0000-4000-8000-000000000001"
+
 const userClaims = (issuer: string | undefined): Jose.JWTPayload => ({
-  sub: "user-123",
+  sub: userId,
   email: "ada@example.com",
   aud: "authenticated",
   role: "authenticated",
@@ -85,7 +89,7 @@ describe("SupabaseAuth", () => {
         audience: "authenticated"
       })
       const token = yield* SupabaseAuth.signHs256(secret, { ...userClaims(undefined), iat: 0, exp: 60 })
-      expect((yield* accept(verifier, token)).id).toBe("user-123")
+      expect((yield* accept(verifier, token)).id).toBe(userId)
       yield* TestClock.adjust("2 minutes")
       expect(yield* refuse(verifier, token)).toBe("Token expired")
     })
@@ -118,10 +122,10 @@ describe("SupabaseAuth", () => {
       Effect.gen(function* () {
         const { verifier, devAuth } = yield* build({ NODE_ENV: "development", SCRIBE_DATA_DIR: "memory" })
         const mint = Option.getOrThrow(devAuth.mintToken)
-        const token = yield* mint({ id: "dev-user", email: "dev@localhost" })
-        expect(yield* verifier.verify(Redacted.make(token))).toEqual({ id: "dev-user", email: "dev@localhost" })
+        const token = yield* mint({ id: devUserId, email: "dev@localhost" })
+        expect(yield* verifier.verify(Redacted.make(token))).toEqual({ id: devUserId, email: "dev@localhost" })
         const claims = Jose.decodeJwt(token)
-        expect(claims).toMatchObject({ aud: "authenticated", role: "authenticated", sub: "dev-user" })
+        expect(claims).toMatchObject({ aud: "authenticated", role: "authenticated", sub: devUserId })
         expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(30 * 24 * 60 * 60)
 
         // In memory, a second start gets another secret: its tokens are worthless elsewhere.
@@ -139,10 +143,10 @@ describe("SupabaseAuth", () => {
           const file = join(dataDir, "dev-jwt-secret")
           expect(first.devAuth.secretFile).toEqual(Option.some(file))
           expect(statSync(file).mode & 0o777).toBe(0o600)
-          const token = yield* Option.getOrThrow(first.devAuth.mintToken)({ id: "dev-user", email: null })
+          const token = yield* Option.getOrThrow(first.devAuth.mintToken)({ id: devUserId, email: null })
 
           const restarted = yield* build({ SCRIBE_DATA_DIR: dataDir })
-          expect((yield* restarted.verifier.verify(Redacted.make(token))).id).toBe("dev-user")
+          expect((yield* restarted.verifier.verify(Redacted.make(token))).id).toBe(devUserId)
 
           // Another data directory has its own secret.
           const elsewhere = yield* build({ SCRIBE_DATA_DIR: join(dataDir, "other") })
@@ -180,9 +184,7 @@ describe("SupabaseAuth", () => {
         expect(Option.isNone(devAuth.mintToken)).toBe(true)
         const now = yield* Clock.currentTimeMillis
         const claims = { ...userClaims(undefined), aud: "my-app", iat: 0, exp: Math.floor(now / 1000) + 60 }
-        expect((yield* verifier.verify(Redacted.make(yield* SupabaseAuth.signHs256(secret, claims)))).id).toBe(
-          "user-123"
-        )
+        expect((yield* verifier.verify(Redacted.make(yield* SupabaseAuth.signHs256(secret, claims)))).id).toBe(userId)
         const defaultAud = yield* SupabaseAuth.signHs256(secret, { ...claims, aud: "authenticated" })
         expect(yield* refuse(verifier, defaultAud)).toBe("Invalid audience")
       })
@@ -208,9 +210,9 @@ layer(Verifiers.layer, { excludeTestServices: true })("SupabaseAuth against a lo
     Effect.gen(function* () {
       const { full, secretOnly, issuer } = yield* setup
       const user = yield* accept(full, yield* SupabaseAuth.signHs256(Redacted.make(secret), userClaims(issuer)))
-      expect(user).toEqual({ id: "user-123", email: "ada@example.com" })
+      expect(user).toEqual({ id: userId, email: "ada@example.com" })
       const noIss = yield* accept(secretOnly, yield* SupabaseAuth.signHs256(secret, userClaims(undefined)))
-      expect(noIss.id).toBe("user-123")
+      expect(noIss.id).toBe(userId)
     })
   )
 
@@ -218,8 +220,8 @@ layer(Verifiers.layer, { excludeTestServices: true })("SupabaseAuth against a lo
     Effect.gen(function* () {
       const { full, jwksOnly, privateKey, issuer } = yield* setup
       const token = yield* signWith(privateKey, { alg: "ES256", kid }, userClaims(issuer))
-      expect(yield* accept(full, token)).toEqual({ id: "user-123", email: "ada@example.com" })
-      expect((yield* accept(jwksOnly, token)).id).toBe("user-123")
+      expect(yield* accept(full, token)).toEqual({ id: userId, email: "ada@example.com" })
+      expect((yield* accept(jwksOnly, token)).id).toBe(userId)
     })
   )
 
@@ -227,7 +229,7 @@ layer(Verifiers.layer, { excludeTestServices: true })("SupabaseAuth against a lo
     Effect.gen(function* () {
       const { full, edPrivateKey, issuer } = yield* setup
       const token = yield* signWith(edPrivateKey, { alg: "EdDSA", kid: edKid }, userClaims(issuer))
-      expect((yield* accept(full, token)).id).toBe("user-123")
+      expect((yield* accept(full, token)).id).toBe(userId)
     })
   )
 
@@ -239,7 +241,7 @@ layer(Verifiers.layer, { excludeTestServices: true })("SupabaseAuth against a lo
       const emptyEmail = yield* SupabaseAuth.signHs256(secret, { ...userClaims(issuer), email: "" })
       expect((yield* accept(full, emptyEmail)).email).toBeNull()
       const justExpired = yield* SupabaseAuth.signHs256(secret, { ...userClaims(issuer), exp: nowSeconds() - 10 })
-      expect((yield* accept(full, justExpired)).id).toBe("user-123")
+      expect((yield* accept(full, justExpired)).id).toBe(userId)
     })
   )
 
@@ -309,6 +311,30 @@ layer(Verifiers.layer, { excludeTestServices: true })("SupabaseAuth against a lo
       ]) {
         expect(yield* refuse(full, yield* SupabaseAuth.signHs256(secret, claims))).toBe("Invalid subject")
       }
+    })
+  )
+
+  it.effect("takes only a UUID as sub, in its canonical lower case, so no two spellings share an account", () =>
+    Effect.gen(function* () {
+      const { full, issuer } = yield* setup
+      for (const sub of ["victim", "victim\ud800", "victim\udc00", "victim\ufffd", "victim\u0000", `${userId}\u0000`]) {
+        const token = yield* SupabaseAuth.signHs256(secret, { ...userClaims(issuer), sub })
+        expect(yield* refuse(full, token), JSON.stringify(sub)).toBe("Invalid subject")
+      }
+      const upper = yield* SupabaseAuth.signHs256(secret, { ...userClaims(issuer), sub: userId.toUpperCase() })
+      expect((yield* accept(full, upper)).id).toBe(userId)
+    })
+  )
+
+  it.effect("refuses an email claim a database could not keep as it is", () =>
+    Effect.gen(function* () {
+      const { full, issuer } = yield* setup
+      for (const email of ["ada\u0000@example.com", "ada\ud800@example.com", "ada\n@example.com", "a".repeat(400)]) {
+        const token = yield* SupabaseAuth.signHs256(secret, { ...userClaims(issuer), email })
+        expect(yield* refuse(full, token), JSON.stringify(email.slice(0, 20))).toBe("Invalid token claims")
+      }
+      const unicode = yield* SupabaseAuth.signHs256(secret, { ...userClaims(issuer), email: "zoë@exämple.com" })
+      expect((yield* accept(full, unicode)).email).toBe("zoë@exämple.com")
     })
   )
 

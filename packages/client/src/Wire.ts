@@ -158,13 +158,18 @@ export const HealthResponse = Schema.Struct({
 /**
  * Optional `Idempotency-Key` on submissions: a client-chosen key (e.g. a UUID) per logical submission, reused when the
  * same submission is retried, so a retried POST never creates a second set of jobs (honoured for 24 h per user).
+ * 1–255 visible ASCII characters (no spaces); anything else is refused with 422 before the submission is counted.
  */
 export const IdempotencyHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(
     Schema.String.pipe(
-      Schema.maxLength(255, { message: () => "String should have at most 255 characters" }),
+      Schema.pattern(/^[\x21-\x7e]{1,255}$/, {
+        message: () => "Value error, Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces)"
+      }),
       Schema.annotations({
-        description: "A client-chosen key per logical submission; a retry with the same key returns the first answer"
+        description:
+          "A client-chosen key per logical submission (1–255 visible ASCII characters); a retry with the same key " +
+          "returns the first answer"
       })
     )
   )

@@ -1,4 +1,4 @@
-import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder, type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import {
   FieldError,
@@ -9,7 +9,8 @@ import {
 } from "@scribe/client/ApiErrors"
 import { fieldErrors } from "@scribe/client/FieldErrors"
 import { IdempotencyHeaders } from "@scribe/client/Wire"
-import { Cause, Effect, Option, Schema } from "effect"
+import { Cause, Effect, Layer, Option, Schema } from "effect"
+import { currentRouteTable } from "./RouteTable"
 
 const headerNames: ReadonlySet<PropertyKey> = new Set(Object.keys(IdempotencyHeaders.fields))
 const isHeader = (key: PropertyKey | undefined) => key !== undefined && headerNames.has(key)
@@ -37,44 +38,57 @@ const respond = <A>(encode: (a: A) => Effect.Effect<unknown, unknown>, error: A,
   )
 
 /**
- * Answers unknown routes with 404 `{"detail":"Not Found"}` and request decoding failures as FastAPI does (422 with one `detail` entry per field, located in `body` or
- * `query`; malformed JSON is `json_invalid`) and turns any defect into a bare 500 whose cause only reaches the log.
- * Path parameters are plain strings in the contract and are validated by the use-cases (400 with a sentence).
+ * Answers unknown routes with 404 `{"detail":"Not Found"}`, a known path asked with a method it does not serve with 405
+ * and `Allow`, and request decoding failures as FastAPI does (422 with one `detail` entry per field, located in `body`,
+ * `query` or `header`; malformed JSON is `json_invalid`), and turns any defect into a bare 500 whose cause only reaches
+ * the log. Path parameters are plain strings in the contract and are validated by the use-cases (400 with a sentence).
  */
-export const RequestErrorsLive = HttpApiBuilder.middleware((app) =>
-  Effect.catchAllCause(app, (cause) =>
-    Effect.gen(function* () {
-      const failure = Cause.failureOption<unknown>(cause)
-      if (Option.isSome(failure) && isDecodeError(failure.value)) {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const inputs = request.method === "GET" || request.method === "DELETE" ? "query" : "body"
-        // Headers are decoded apart from the payload; an issue about a declared header is located there.
-        const { issues } = failure.value
-        const detail = [
-          ...fieldErrors(
-            "header",
-            issues.filter((issue) => isHeader(issue.path[0]))
-          ),
-          ...fieldErrors(
-            inputs,
-            issues.filter((issue) => !isHeader(issue.path[0]))
-          )
-        ]
-        return yield* respond(encodeValidation, new ValidationError({ detail }), 422)
-      }
-      if (Option.isSome(failure) && isRouteNotFound(failure.value)) {
-        return yield* HttpServerResponse.json({ detail: "Not Found" }, { status: 404 }).pipe(Effect.orDie)
-      }
-      const defect = Cause.dieOption(cause)
-      if (Option.isSome(defect) && isRequestBodyError(defect.value)) {
-        const detail = [new FieldError({ loc: ["body", 0], msg: "JSON decode error", type: "json_invalid" })]
-        return yield* respond(encodeValidation, new ValidationError({ detail }), 422)
-      }
-      if (Option.isSome(defect)) {
-        yield* Effect.logError("unexpected failure", cause)
-        return yield* respond(encodeInternal, new InternalServerError(), 500)
-      }
-      return yield* Effect.failCause(cause)
-    })
+export const RequestErrorsLive = HttpApiBuilder.middleware(
+  Effect.map(
+    HttpApiBuilder.Router,
+    (router) => (app: HttpApp.Default) =>
+      Effect.catchAllCause(app, (cause) =>
+        Effect.gen(function* () {
+          const failure = Cause.failureOption<unknown>(cause)
+          if (Option.isSome(failure) && isDecodeError(failure.value)) {
+            const request = yield* HttpServerRequest.HttpServerRequest
+            const inputs = request.method === "GET" || request.method === "DELETE" ? "query" : "body"
+            // Headers are decoded apart from the payload; an issue about a declared header is located there.
+            const { issues } = failure.value
+            const detail = [
+              ...fieldErrors(
+                "header",
+                issues.filter((issue) => isHeader(issue.path[0]))
+              ),
+              ...fieldErrors(
+                inputs,
+                issues.filter((issue) => !isHeader(issue.path[0]))
+              )
+            ]
+            return yield* respond(encodeValidation, new ValidationError({ detail }), 422)
+          }
+          if (Option.isSome(failure) && isRouteNotFound(failure.value)) {
+            const request = yield* HttpServerRequest.HttpServerRequest
+            const table = yield* Effect.provideService(currentRouteTable, HttpApiBuilder.Router, router)
+            const allowed = table.allowed(request.url)
+            return allowed.length === 0
+              ? HttpServerResponse.unsafeJson({ detail: "Not Found" }, { status: 404 })
+              : HttpServerResponse.unsafeJson(
+                  { detail: "Method Not Allowed" },
+                  { status: 405, headers: { allow: allowed.join(", ") } }
+                )
+          }
+          const defect = Cause.dieOption(cause)
+          if (Option.isSome(defect) && isRequestBodyError(defect.value)) {
+            const detail = [new FieldError({ loc: ["body", 0], msg: "JSON decode error", type: "json_invalid" })]
+            return yield* respond(encodeValidation, new ValidationError({ detail }), 422)
+          }
+          if (Option.isSome(defect)) {
+            yield* Effect.logError("unexpected failure", cause)
+            return yield* respond(encodeInternal, new InternalServerError(), 500)
+          }
+          return yield* Effect.failCause(cause)
+        })
+      )
   )
-)
+).pipe(Layer.provide(HttpApiBuilder.Router.Live))

@@ -4,10 +4,12 @@ import { NodeHttpServer } from "@effect/platform-node"
 import * as SubmissionLimits from "@scribe/adapters/usage/SubmissionLimits"
 import { openApiOptions, ScribeApi } from "@scribe/client/ScribeApi"
 import * as AccountsLive from "@scribe/wiring/AccountsLive"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { AdminAuthenticationLive, AdminHttpLive } from "./AdminHttp"
 import { AuthenticationLive } from "./AuthenticationLive"
 import { ConsoleHttpLive } from "./ConsoleHttp"
+import { edge } from "./Edge"
+import * as EdgePolicy from "./EdgePolicy"
 import { EmailHttpLive } from "./EmailHttp"
 import { HealthHttpLive } from "./HealthHttp"
 import { MetricsHttpLive, untraced } from "./MetricsHttp"
@@ -30,23 +32,29 @@ export const ApiLive = HttpApiBuilder.api(ScribeApi).pipe(
 
 /**
  * Routes, OpenAPI at `/openapi.json`, docs UI at `/docs`, Prometheus metrics at `/metrics`, served by whatever
- * `HttpServer` is provided. Every request but `/metrics` and `/health` gets a span.
+ * `HttpServer` is provided, behind the edge (request id, CORS, body limits) of the `EdgePolicy` in context (the
+ * defaults unless provided). Every request but `/metrics` and `/health` gets a span.
  */
-export const HttpAppLive = HttpApiBuilder.serve().pipe(
+export const HttpAppLive = Layer.unwrapEffect(
+  Effect.map(EdgePolicy.EdgePolicy, (policy) => HttpApiBuilder.serve(edge(policy)))
+).pipe(
   HttpMiddleware.withTracerDisabledWhen(untraced),
   Layer.provide(MetricsHttpLive),
   Layer.provide(ConsoleHttpLive),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json", ...openApiOptions })),
   Layer.provide(RequestErrorsLive),
-  Layer.provide(ApiLive)
+  Layer.provide(ApiLive),
+  // The edge reads the routes from the very router the API serves (layers are shared: one router per build).
+  Layer.provide(HttpApiBuilder.Router.Live)
 )
 
-/** The API on a Node HTTP server, with the submission limits and the accounts' services from the environment. */
+/** The API on a Node HTTP server, with the submission limits, the accounts' services and the edge policy from the environment. */
 export const layerNode = (options: { readonly port: number; readonly host: string }) =>
   HttpAppLive.pipe(
     HttpServer.withLogAddress,
     Layer.provide(NodeHttpServer.layer(createServer, options)),
     Layer.provide(SubmissionLimits.layerConfig),
-    Layer.provide(AccountsLive.layerConfig)
+    Layer.provide(AccountsLive.layerConfig),
+    Layer.provide(EdgePolicy.layerConfig)
   )

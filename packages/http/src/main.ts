@@ -2,6 +2,7 @@ import { NodeRuntime } from "@effect/platform-node"
 import * as SupabaseAuth from "@scribe/adapters/auth/SupabaseAuth"
 import * as Telemetry from "@scribe/adapters/ops/Telemetry"
 import * as PipelineLive from "@scribe/wiring/PipelineLive"
+import { reportStartupFailure } from "@scribe/wiring/StartupErrors"
 import * as Stores from "@scribe/wiring/Stores"
 import { makeEmbeddedWorkerLayer } from "@scribe/wiring/WorkerLive"
 import { Config, Console, Effect, Layer, Option } from "effect"
@@ -30,8 +31,9 @@ const PrintDevToken = Layer.effectDiscard(
   })
 )
 
-const ApiLive = Layer.unwrapEffect(Effect.map(HttpConfig, layerNode)).pipe(
-  Layer.merge(PrintDevToken),
+// The address and token are printed once the server is up, never before a failure to start.
+const ApiLive = PrintDevToken.pipe(
+  Layer.provideMerge(Layer.unwrapEffect(Effect.map(HttpConfig, layerNode))),
   Layer.provide(SupabaseAuth.layerConfig)
 )
 
@@ -44,5 +46,9 @@ const MainLive = Layer.mergeAll(ApiLive, makeEmbeddedWorkerLayer(PipelineLive.la
   Layer.provide(Telemetry.layerConfig("scribe-api"))
 )
 
-// Our logger replaces the default one (runMain would add its pretty logger beside it).
-NodeRuntime.runMain(Layer.launch(MainLive), { disablePrettyLogger: true })
+// Our logger replaces the default one (runMain would add its pretty logger beside it); a failure to start is
+// reported by `reportStartupFailure` (bad configuration as one sentence per problem), and exits non-zero.
+NodeRuntime.runMain(Layer.launch(MainLive).pipe(reportStartupFailure), {
+  disablePrettyLogger: true,
+  disableErrorReporting: true
+})

@@ -9,7 +9,7 @@ import { Context, Duration, Effect, Layer, Option, TestClock, TestContext } from
 import { call, layerServer, tokenFor } from "./TestServer"
 
 const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
-const newUser = () => `user-${crypto.randomUUID()}`
+const newUser = () => crypto.randomUUID()
 const item = (recipient_name: string) => ({ recipient_name, recipient_interest: "graph theory" })
 
 type Detail = { readonly detail: ReadonlyArray<{ loc: ReadonlyArray<string | number>; msg: string; type: string }> }
@@ -387,11 +387,11 @@ export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe | 
         )
         it.effect("refuses malformed, forged, expired and non-user tokens", () =>
           Effect.gen(function* () {
-            const good = yield* tokenFor("someone")
+            const good = yield* tokenFor(crypto.randomUUID())
             const now = Math.floor(Date.now() / 1000)
             const header = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")
             const payload = Buffer.from(
-              JSON.stringify({ sub: "x", aud: "authenticated", role: "authenticated", exp: now + 600 })
+              JSON.stringify({ sub: crypto.randomUUID(), aud: "authenticated", role: "authenticated", exp: now + 600 })
             ).toString("base64url")
             const cases: ReadonlyArray<readonly [string, string | undefined]> = [
               ["no header", undefined],
@@ -399,11 +399,14 @@ export const suite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe | 
               ["Bearer without token", "Bearer "],
               ["garbage", "Bearer not.a.jwt"],
               ["alg none", `Bearer ${header}.${payload}.`],
-              ["expired", `Bearer ${yield* tokenFor("x", { exp: now - 3600 })}`],
-              ["missing sub", `Bearer ${yield* tokenFor("x", { sub: undefined })}`],
-              ["wrong aud", `Bearer ${yield* tokenFor("x", { aud: "other" })}`],
-              ["role not authenticated", `Bearer ${yield* tokenFor("x", { role: "service_role" })}`],
-              ["anon key", `Bearer ${yield* tokenFor("x", { sub: undefined, role: "anon", email: undefined })}`]
+              ["expired", `Bearer ${yield* tokenFor(crypto.randomUUID(), { exp: now - 3600 })}`],
+              ["missing sub", `Bearer ${yield* tokenFor(crypto.randomUUID(), { sub: undefined })}`],
+              ["wrong aud", `Bearer ${yield* tokenFor(crypto.randomUUID(), { aud: "other" })}`],
+              ["role not authenticated", `Bearer ${yield* tokenFor(crypto.randomUUID(), { role: "service_role" })}`],
+              [
+                "anon key",
+                `Bearer ${yield* tokenFor(crypto.randomUUID(), { sub: undefined, role: "anon", email: undefined })}`
+              ]
             ]
             for (const [label, authorization] of cases) {
               const reply = yield* call("GET", "/api/queue/", authorization === undefined ? {} : { authorization })

@@ -25,7 +25,7 @@ import { layerServer, tokenFor } from "./TestServer"
 
 const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
 const interval = "25 millis"
-const newUser = () => `user-${crypto.randomUUID()}`
+const newUser = () => crypto.randomUUID()
 const item = (recipient_name: string) => ({ recipient_name, recipient_interest: "graph theory" })
 const request = (recipient_name: string) => ({ email_template: template, ...item(recipient_name) })
 

@@ -48,7 +48,7 @@ export const eventually = <A, R>(what: string | (() => string), check: Effect.Ef
   })
 
 /** A token for a new user of their own. */
-export const newUserToken = () => tokenFor(`user-${crypto.randomUUID()}`)
+export const newUserToken = () => tokenFor(crypto.randomUUID())
 
 /** Polls a task until it has finished (SUCCESS or FAILURE). */
 export const finished = (token: string, taskId: string) => {

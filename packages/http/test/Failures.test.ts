@@ -28,7 +28,7 @@ layer(Layer.provideMerge(layerServer(Layer.merge(broken, down)), Layer.merge(bro
   describe("failures never leak internals", () => {
     it.effect("store errors and defects are a bare 500; health is 503", () =>
       Effect.gen(function* () {
-        const token = yield* tokenFor(`u-${crypto.randomUUID()}`)
+        const token = yield* tokenFor(crypto.randomUUID())
         const internal = { status: 500, body: { detail: "Internal Server Error" } }
         expect(yield* call("GET", "/api/queue/", { token })).toEqual(internal)
         expect(

@@ -84,7 +84,8 @@ const query = fc
   )
   .map((pairs) => pairs.map(([k, v]) => `${k}=${encode(v)}`).join("&"))
 
-const allowed = new Set([200, 201, 202, 400, 404, 422])
+// 405: a path that exists asked with a method it does not serve (an empty id turns `/api/email/{id}` into the list).
+const allowed = new Set([200, 201, 202, 400, 404, 405, 422])
 
 /** Property-based: whatever arrives in body, query or path, the API never answers 5xx. */
 export const fuzzSuite = <E>(name: string, stores: Layer.Layer<Repo | HealthProbe, E>, numRuns = 150) =>
@@ -94,7 +95,7 @@ export const fuzzSuite = <E>(name: string, stores: Layer.Layer<Repo | HealthProb
       () =>
         Effect.gen(function* () {
           const client = yield* HttpClient.HttpClient
-          const token = yield* tokenFor(`fuzz-${crypto.randomUUID()}`)
+          const token = yield* tokenFor(crypto.randomUUID())
           const send = (...args: Parameters<typeof call>) =>
             Effect.runPromise(call(...args).pipe(Effect.provideService(HttpClient.HttpClient, client)))
           const check = (label: string) => (reply: { status: number; body: unknown }) => {

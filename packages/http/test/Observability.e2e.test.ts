@@ -92,7 +92,7 @@ layer(App, { timeout: "120 seconds", excludeTestServices: true })("observability
         const attempt = one(spans, (s) => s.name === "Worker.run" && s.attributes["job.id"] === taskId, "one attempt")
         expect(attempt.spanContext().traceId).toBe(request.spanContext().traceId)
         expect(isUnder(spans, attempt, request)).toBe(true)
-        expect(attempt.attributes["user.id"]).toMatch(/^user-/)
+        expect(attempt.attributes["user.id"]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
         expect(attempt.attributes["job.attempt"]).toBe(1)
         expect(start(attempt)).toBeGreaterThanOrEqual(start(request))
 

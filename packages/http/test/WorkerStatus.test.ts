@@ -77,7 +77,7 @@ await describePostgres("task status over HTTP while the worker runs", () =>
           "STARTED with the live current_step, then SUCCESS with email_id, generation_time and all four step timings",
           () =>
             Effect.gen(function* () {
-              const token = yield* tokenFor(`user-${crypto.randomUUID()}`)
+              const token = yield* tokenFor(crypto.randomUUID())
               const gate = yield* Deferred.make<void>()
               gates.set("Dr. Gated", { step: "web_scraper", gate })
               const taskId = yield* submit(token, "Dr. Gated")
@@ -145,7 +145,7 @@ await describePostgres("task status over HTTP while the worker runs", () =>
 
         it.effect("FAILURE with {message, type, failed_step}", () =>
           Effect.gen(function* () {
-            const token = yield* tokenFor(`user-${crypto.randomUUID()}`)
+            const token = yield* tokenFor(crypto.randomUUID())
             const taskId = yield* submit(token, "Dr. Fail")
             const failure = yield* pollStatus(token, taskId, (b) => b.status === "FAILURE")
             expect(failure).toEqual({

@@ -2,6 +2,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as PrometheusMetrics from "@scribe/adapters/ops/PrometheusMetrics"
 import * as Telemetry from "@scribe/adapters/ops/Telemetry"
 import * as PipelineLive from "@scribe/wiring/PipelineLive"
+import { reportStartupFailure } from "@scribe/wiring/StartupErrors"
 import { makeStandaloneLayer } from "@scribe/wiring/WorkerLive"
 import { Layer } from "effect"
 
@@ -14,6 +15,6 @@ NodeRuntime.runMain(
     Layer.merge(makeStandaloneLayer(PipelineLive.layerConfig), PrometheusMetrics.layerServerConfig).pipe(
       Layer.provide(Telemetry.layerConfig("scribe-worker"))
     )
-  ),
-  { disablePrettyLogger: true }
+  ).pipe(reportStartupFailure),
+  { disablePrettyLogger: true, disableErrorReporting: true }
 )

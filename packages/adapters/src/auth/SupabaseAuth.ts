@@ -124,8 +124,19 @@ const classify = (error: JoseError): Effect.Effect<never, Unauthenticated> => {
   )
 }
 
-const UserClaims = Schema.Struct({ sub: UserId, email: Schema.optional(Schema.Unknown) })
+/** Supabase user ids are UUIDs; anything else in `sub` is not a user session (and could alias another account). */
+const UserClaims = Schema.Struct({ sub: Schema.UUID, email: Schema.optional(Schema.Unknown) })
 const decodeUserClaims = Schema.decodeUnknownOption(UserClaims)
+
+/** The longest address SMTP can carry is 254; anything far past it is not an email. */
+const maxEmailLength = 320
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused.
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/** A claim we store must be text a database keeps as it is: no control characters, no unpaired surrogates. */
+const storableClaim = (value: string) =>
+  value.length <= maxEmailLength && !controlCharacter.test(value) && !loneSurrogate.test(value)
 
 const fail = (reason: string) => Effect.fail(new Unauthenticated({ reason }))
 
@@ -193,9 +204,10 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<TokenV
       const claims = decodeUserClaims(payload)
       if (Option.isNone(claims)) return yield* fail("Invalid subject")
       const email = claims.value.email
+      if (typeof email === "string" && !storableClaim(email)) return yield* fail("Invalid token claims")
       const appRole = appRoleOf(payload)
       const user = new AuthUser({
-        id: claims.value.sub,
+        id: UserId.make(claims.value.sub.toLowerCase()),
         email: typeof email === "string" && email.length > 0 ? email : null,
         ...(appRole !== undefined ? { appRole } : {})
       })
@@ -242,7 +254,7 @@ const devSecret = (dataDir: string) =>
       const fresh = randomBytes(32).toString("base64url")
       if (dataDir === "memory") return { secret: Redacted.make(fresh), file: Option.none() }
       const file = join(dataDir, "dev-jwt-secret")
-      mkdirSync(dataDir, { recursive: true })
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 })
       try {
         writeFileSync(file, `${fresh}\n`, { flag: "wx", mode: 0o600 })
       } catch (error) {

@@ -1,5 +1,5 @@
-import { mkdir } from "node:fs/promises"
-import { resolve } from "node:path"
+import { chmod, mkdir, readdir } from "node:fs/promises"
+import { join, resolve } from "node:path"
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { SqlClient } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"
@@ -228,23 +228,60 @@ class PgliteConnection implements Connection {
   }
 }
 
+/**
+ * Makes a data directory and everything in it owner-only (directories 0700, files 0600). PGlite writes its files
+ * world-writable (0666), whatever the umask: the directory's own mode is what keeps them private, and the files are
+ * fixed too, at open and at close (a directory made by an older version is fixed at its next start).
+ */
+const ownerOnly = async (path: string): Promise<void> => {
+  await chmod(path, 0o700)
+  for (const entry of await readdir(path, { withFileTypes: true })) {
+    const child = join(path, entry.name)
+    if (entry.isDirectory()) await ownerOnly(child)
+    else if (entry.isFile()) await chmod(child, 0o600)
+  }
+}
+
+/** Owner-only, or a warning: a directory the process does not own (a mounted volume) cannot be changed. */
+const restrict = (path: string) =>
+  Effect.tryPromise(() => ownerOnly(path)).pipe(
+    Effect.catchAll((error) =>
+      Effect.logWarning(`PgliteClient: could not make ${path} owner-only (0700/0600)`, error.cause)
+    )
+  )
+
 const open = (dataDir: string) =>
-  Effect.tryPromise({
-    try: async () => {
-      if (dataDir === "memory") return PGlite.create()
-      const path = resolve(dataDir)
-      await mkdir(path, { recursive: true })
-      return PGlite.create(path)
-    },
-    catch: failure(`PgliteClient: failed to open the database in ${dataDir}`)
+  Effect.gen(function* () {
+    if (dataDir === "memory")
+      return yield* Effect.tryPromise({
+        try: () => PGlite.create(),
+        catch: failure("PgliteClient: failed to open an in-memory database")
+      })
+    const path = resolve(dataDir)
+    yield* Effect.tryPromise({
+      try: () => mkdir(path, { recursive: true, mode: 0o700 }),
+      catch: failure(`PgliteClient: failed to create the data directory ${dataDir}`)
+    })
+    yield* restrict(path)
+    const db = yield* Effect.tryPromise({
+      try: () => PGlite.create(path),
+      catch: failure(`PgliteClient: failed to open the database in ${dataDir}`)
+    })
+    yield* restrict(path)
+    return db
   })
+
+const close = (db: PGlite, dataDir: string) =>
+  Effect.promise(() => db.close()).pipe(
+    Effect.zipRight(dataDir === "memory" ? Effect.void : restrict(resolve(dataDir)))
+  )
 
 export const make = (options: Options): Effect.Effect<PgliteClient, SqlError, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function* () {
     const lock = yield* Effect.makeSemaphore(1)
     const db = yield* Effect.acquireRelease(open(options.dataDir), (db) =>
       lock
-        .withPermits(1)(Effect.promise(() => db.close()))
+        .withPermits(1)(close(db, options.dataDir))
         .pipe(Effect.catchAllDefect((defect) => Effect.logWarning("PgliteClient: closing the database failed", defect)))
     )
     const connection = new PgliteConnection(db)

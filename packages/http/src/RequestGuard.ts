@@ -1,0 +1,105 @@
+import { type HttpApp, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import type { Headers } from "@effect/platform/Headers"
+import { Effect, Either, Option } from "effect"
+import type { Options } from "./EdgePolicy"
+import { currentRouteTable } from "./RouteTable"
+
+export const tooLargeSentence = "Request body too large"
+
+const bodyMethods: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
+
+/** The media type of a `Content-Type`, without parameters (`application/json; charset=utf-8` → `application/json`). */
+export const mediaType = (contentType: string | undefined): string | undefined => {
+  const essence = contentType?.split(";")[0]?.trim().toLowerCase()
+  return essence === undefined || essence === "" ? undefined : essence
+}
+
+const hasBody = (headers: Headers) =>
+  headers["transfer-encoding"] !== undefined ||
+  (headers["content-length"] !== undefined && headers["content-length"] !== "0")
+
+/** Whether JSON text nests arrays and objects deeper than `max` (strings are skipped, escapes included). */
+export const nestedDeeperThan = (text: string, max: number): boolean => {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true
+    } else if (c === 0x7d || c === 0x5d) depth--
+  }
+  return false
+}
+
+/** 413, and the connection is closed: the rest of an oversized body is never read. */
+const tooLarge = HttpServerResponse.unsafeJson(
+  { detail: tooLargeSentence },
+  { status: 413, headers: { connection: "close" } }
+)
+
+const lengthRequired = HttpServerResponse.unsafeJson(
+  { detail: "Length Required: send the JSON body with a Content-Length header" },
+  { status: 411, headers: { connection: "close" } }
+)
+
+const unsupported = (accepted: ReadonlyArray<string>) =>
+  HttpServerResponse.unsafeJson(
+    { detail: `Unsupported Media Type: send the body as ${accepted.join(" or ")}` },
+    { status: 415, headers: { accept: accepted.join(", ") } }
+  )
+
+const tooDeep = (max: number) =>
+  HttpServerResponse.unsafeJson(
+    { detail: [{ loc: ["body"], msg: `JSON nested deeper than ${max} levels`, type: "json_invalid" }] },
+    { status: 422 }
+  )
+
+// What @effect/platform-node fails the body with when it grows past `MaxBodySize`.
+const isOverLimit = (error: { readonly cause?: unknown }) =>
+  error.cause instanceof Error && error.cause.message === "maxBytes exceeded"
+
+/**
+ * Refuses, before any handler (and so before authentication, quotas or storage) runs:
+ * - a body larger than the limit → 413, from its `Content-Length`, before a byte of it is read; whatever is read
+ *   is read under the limit too (`MaxBodySize`: never buffered past it); an upload route has its own limit;
+ * - a body on a JSON route that is not `application/json` (any charset; no `Content-Type` counts as JSON, as the
+ *   router reads it) → 415; only upload routes take their own media types (multipart);
+ * - a JSON body without `Content-Length` (chunked) → 411;
+ * - JSON nested deeper than the policy allows → 422 located at the body, before the schema sees it.
+ * Unknown routes and wrong methods pass untouched (404 / 405 come from the router), under the same size limit.
+ */
+export const requestGuard =
+  (policy: Options) =>
+  <E, R>(app: HttpApp.Default<E, R>) =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const route = (yield* currentRouteTable).find(request.method, request.url)
+      const upload = route && policy.uploads.find((u) => u.method === route.method && u.path === route.path)
+      const limit = upload?.maxBodyBytes ?? policy.maxBodyBytes
+      const declared = request.headers["content-length"]
+      if (declared !== undefined && Number(declared) > limit) return tooLarge
+      const limited = HttpIncomingMessage.withMaxBodySize(app, Option.some(limit))
+      if (route === undefined || !bodyMethods.has(request.method) || !hasBody(request.headers)) return yield* limited
+
+      const type = mediaType(request.headers["content-type"])
+      if (upload !== undefined) {
+        return type !== undefined && upload.mediaTypes.includes(type) ? yield* limited : unsupported(upload.mediaTypes)
+      }
+      if (type !== undefined && type !== "application/json") return unsupported(["application/json"])
+      // Node destroys the connection when a streamed body is cut short, so an oversized chunked body could not be
+      // answered 413; a JSON body is small and every client knows its length.
+      if (declared === undefined) return lengthRequired
+      // Read here under the limit; the route reads the same (memoised) text again.
+      const text = yield* Effect.either(HttpIncomingMessage.withMaxBodySize(request.text, Option.some(limit)))
+      if (Either.isLeft(text)) {
+        return isOverLimit(text.left)
+          ? tooLarge
+          : HttpServerResponse.unsafeJson({ detail: "The request body could not be read" }, { status: 400 })
+      }
+      if (nestedDeeperThan(text.right, policy.maxJsonDepth)) return tooDeep(policy.maxJsonDepth)
+      return yield* limited
+    })
