@@ -15,6 +15,11 @@ export interface Options {
   readonly maxBodyBytes: number
   /** Deepest JSON nesting a body may have; a deeper one is refused with 422 before it is validated. */
   readonly maxJsonDepth: number
+  /**
+   * Most values (object members and array elements) a JSON body may have; a larger one is refused with 422 before it
+   * is validated. A full batch (100 items) has about 300.
+   */
+  readonly maxJsonValues: number
   /** Exact origins (`https://app.example.com`) whose pages may call the API; none → no CORS headers at all. */
   readonly corsOrigins: ReadonlyArray<string>
   /** Routes that take multipart uploads; every other route with a body takes `application/json` only. */
@@ -30,6 +35,7 @@ export const uploadRoutes: ReadonlyArray<UploadRoute> = []
 export const defaults: Options = {
   maxBodyBytes: 1024 * 1024,
   maxJsonDepth: 32,
+  maxJsonValues: 2_000,
   corsOrigins: [],
   uploads: uploadRoutes
 }

@@ -18,9 +18,13 @@ const hasBody = (headers: Headers) =>
   headers["transfer-encoding"] !== undefined ||
   (headers["content-length"] !== undefined && headers["content-length"] !== "0")
 
-/** Whether JSON text nests arrays and objects deeper than `max` (strings are skipped, escapes included). */
-export const nestedDeeperThan = (text: string, max: number): boolean => {
+/**
+ * What makes JSON text too costly to validate, found in one pass without parsing (strings, escapes included, are
+ * skipped): arrays and objects nested deeper than `maxDepth`, or more than `maxValues` values (members and elements).
+ */
+export const jsonExcess = (text: string, maxDepth: number, maxValues: number): "depth" | "values" | undefined => {
   let depth = 0
+  let values = 1
   let inString = false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
@@ -28,11 +32,14 @@ export const nestedDeeperThan = (text: string, max: number): boolean => {
       if (c === 0x5c) i++
       else if (c === 0x22) inString = false
     } else if (c === 0x22) inString = true
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true
+    else if (c === 0x2c) {
+      if (++values > maxValues) return "values"
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return "depth"
+      if (++values > maxValues) return "values"
     } else if (c === 0x7d || c === 0x5d) depth--
   }
-  return false
+  return undefined
 }
 
 /** 413, and the connection is closed: the rest of an oversized body is never read. */
@@ -52,11 +59,8 @@ const unsupported = (accepted: ReadonlyArray<string>) =>
     { status: 415, headers: { accept: accepted.join(", ") } }
   )
 
-const tooDeep = (max: number) =>
-  HttpServerResponse.unsafeJson(
-    { detail: [{ loc: ["body"], msg: `JSON nested deeper than ${max} levels`, type: "json_invalid" }] },
-    { status: 422 }
-  )
+const tooCostly = (msg: string) =>
+  HttpServerResponse.unsafeJson({ detail: [{ loc: ["body"], msg, type: "json_invalid" }] }, { status: 422 })
 
 // What @effect/platform-node fails the body with when it grows past `MaxBodySize`.
 const isOverLimit = (error: { readonly cause?: unknown }) =>
@@ -69,7 +73,8 @@ const isOverLimit = (error: { readonly cause?: unknown }) =>
  * - a body on a JSON route that is not `application/json` (any charset; no `Content-Type` counts as JSON, as the
  *   router reads it) → 415; only upload routes take their own media types (multipart);
  * - a JSON body without `Content-Length` (chunked) → 411;
- * - JSON nested deeper than the policy allows → 422 located at the body, before the schema sees it.
+ * - JSON nested deeper, or with more values, than the policy allows → 422 located at the body, before the schema sees
+ *   it (the cost of validating, and of reporting every violation, grows with both).
  * Unknown routes and wrong methods pass untouched (404 / 405 come from the router), under the same size limit.
  */
 export const requestGuard =
@@ -100,6 +105,8 @@ export const requestGuard =
           ? tooLarge
           : HttpServerResponse.unsafeJson({ detail: "The request body could not be read" }, { status: 400 })
       }
-      if (nestedDeeperThan(text.right, policy.maxJsonDepth)) return tooDeep(policy.maxJsonDepth)
+      const excess = jsonExcess(text.right, policy.maxJsonDepth, policy.maxJsonValues)
+      if (excess === "depth") return tooCostly(`JSON nested deeper than ${policy.maxJsonDepth} levels`)
+      if (excess === "values") return tooCostly(`JSON with more than ${policy.maxJsonValues} values`)
       return yield* limited
     })
