@@ -27,6 +27,10 @@ export const describeConfigProblem = (error: ConfigError.ConfigError): string =>
   if (error._op === "And" || error._op === "Or") return leaves(error).map(describeConfigProblem).join(" ")
   const variable = variableOf(error.path)
   const message = error.message.trim()
+  // Effect's own wording for an unset variable ("Expected X to exist in the process context").
+  if (error._op === "MissingData" && variable !== "" && /^Expected .* to exist in /.test(message)) {
+    return sentence(`${variable} is not set; set it and start again`)
+  }
   if (variable === "" || message.includes(variable)) return sentence(message)
   switch (error._op) {
     case "MissingData":
