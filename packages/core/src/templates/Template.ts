@@ -66,12 +66,24 @@ export const EmailTemplate = Schema.String.pipe(
   Schema.filter(hasPlaceholder, {
     message: () => "Value error, Template must contain at least one placeholder like {{name}}"
   }),
-  Schema.annotations({ identifier: "EmailTemplate" })
+  Schema.annotations({
+    identifier: "EmailTemplate",
+    description:
+      "10–5000 characters (Unicode code points) with at least one placeholder that names something, like {{name}}"
+  })
 )
 
-export const RecipientName = Schema.String.pipe(characters(2, 255), storable)
+export const RecipientName = Schema.String.pipe(
+  characters(2, 255),
+  storable,
+  Schema.annotations({ description: "2–255 characters (Unicode code points)", jsonSchema: {} })
+)
 
-export const RecipientInterest = Schema.String.pipe(characters(2, 500), storable)
+export const RecipientInterest = Schema.String.pipe(
+  characters(2, 500),
+  storable,
+  Schema.annotations({ description: "2–500 characters (Unicode code points)", jsonSchema: {} })
+)
 
 /** One person to write to. */
 export class Recipient extends Schema.Class<Recipient>("Recipient")({
