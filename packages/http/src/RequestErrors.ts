@@ -9,7 +9,8 @@ import {
 } from "@scribe/client/ApiErrors"
 import { fieldErrors } from "@scribe/client/FieldErrors"
 import { IdempotencyHeaders } from "@scribe/client/Wire"
-import { Cause, Effect, Layer, Option, Schema } from "effect"
+import { Cause, Effect, Layer, Option, Predicate, Schema } from "effect"
+import { tooLargeSentence } from "./RequestGuard"
 import { currentRouteTable } from "./RouteTable"
 
 const headerNames: ReadonlySet<PropertyKey> = new Set(Object.keys(IdempotencyHeaders.fields))
@@ -27,6 +28,12 @@ const isRequestBodyError = (u: unknown): boolean =>
   u._tag === "RequestError" &&
   "reason" in u &&
   u.reason === "Decode"
+
+/** The multipart parser's failure on an upload route (only upload routes reach it): too large, or malformed. */
+const multipartReason = (u: unknown): string | undefined =>
+  Predicate.isTagged(u, "MultipartError") && Predicate.hasProperty(u, "reason") && typeof u.reason === "string"
+    ? u.reason
+    : undefined
 
 const encodeValidation = Schema.encode(ValidationErrorBody)
 const encodeInternal = Schema.encode(InternalServerErrorBody)
@@ -82,6 +89,12 @@ export const RequestErrorsLive = HttpApiBuilder.middleware(
           if (Option.isSome(defect) && isRequestBodyError(defect.value)) {
             const detail = [new FieldError({ loc: ["body", 0], msg: "JSON decode error", type: "json_invalid" })]
             return yield* respond(encodeValidation, new ValidationError({ detail }), 422)
+          }
+          const multipart = Option.flatMapNullable(defect, multipartReason)
+          if (Option.isSome(multipart)) {
+            return multipart.value.endsWith("TooLarge")
+              ? HttpServerResponse.unsafeJson({ detail: tooLargeSentence }, { status: 413 })
+              : HttpServerResponse.unsafeJson({ detail: "The multipart body could not be read" }, { status: 400 })
           }
           if (Option.isSome(defect)) {
             yield* Effect.logError("unexpected failure", cause)

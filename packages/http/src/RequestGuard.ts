@@ -53,6 +53,8 @@ const lengthRequired = HttpServerResponse.unsafeJson(
   { status: 411, headers: { connection: "close" } }
 )
 
+const emptyUpload = HttpServerResponse.unsafeJson({ detail: "The upload is empty" }, { status: 400 })
+
 const unsupported = (accepted: ReadonlyArray<string>) =>
   HttpServerResponse.unsafeJson(
     { detail: `Unsupported Media Type: send the body as ${accepted.join(" or ")}` },
@@ -88,13 +90,17 @@ export const requestGuard =
       const declared = request.headers["content-length"]
       if (declared !== undefined && Number(declared) > limit) return tooLarge
       const limited = HttpIncomingMessage.withMaxBodySize(app, Option.some(limit))
-      if (route === undefined || !bodyMethods.has(request.method) || !hasBody(request.headers)) return yield* limited
+      if (route === undefined || !bodyMethods.has(request.method)) return yield* limited
 
       const type = mediaType(request.headers["content-type"])
       if (upload !== undefined) {
-        return type !== undefined && upload.mediaTypes.includes(type) ? yield* limited : unsupported(upload.mediaTypes)
+        if (type === undefined || !upload.mediaTypes.includes(type)) return unsupported(upload.mediaTypes)
+        // The platform's multipart parser waits for good on an empty body.
+        return hasBody(request.headers) ? yield* limited : emptyUpload
       }
+      // Checked with or without a body: a declared multipart type alone sends the router to the multipart parser.
       if (type !== undefined && type !== "application/json") return unsupported(["application/json"])
+      if (!hasBody(request.headers)) return yield* limited
       // Node destroys the connection when a streamed body is cut short, so an oversized chunked body could not be
       // answered 413; a JSON body is small and every client knows its length.
       if (declared === undefined) return lengthRequired

@@ -225,6 +225,16 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("the HTTP e
           expect(reply.status, `${method} ${path} as ${contentType}`).toBe(415)
           expect(reply.json).toEqual({ detail: "Unsupported Media Type: send the body as application/json" })
         }
+        // A declared media type counts even with no body (an empty multipart body once hung the request).
+        for (const contentType of [`multipart/form-data; boundary=${boundary}`, "text/plain"]) {
+          const empty = yield* raw({
+            method: "POST",
+            path: "/api/email/generate",
+            body: "",
+            headers: { authorization: auth, "content-type": contentType }
+          })
+          expect(empty.status, contentType).toBe(415)
+        }
         expect(yield* jobsOf(id)).toBe(0)
         for (const contentType of ["application/json; charset=utf-8", "Application/JSON", undefined]) {
           const reply = yield* raw({
@@ -605,6 +615,12 @@ layer(Defaults, { excludeTestServices: true, timeout: "60 seconds" })("the HTTP 
       expect(within.json).toMatchObject({ detail: [{ loc: ["body", "displayed"], type: "bool_type" }] })
       const over = yield* send(part(4 * 1024 * 1024), `multipart/form-data; boundary=${boundary}`)
       expect(over.status).toBe(413)
+      // Neither an empty nor a malformed upload leaves the request hanging.
+      const empty = yield* send("", `multipart/form-data; boundary=${boundary}`)
+      expect(empty.status).toBe(400)
+      const malformed = yield* send("not a multipart body at all", `multipart/form-data; boundary=${boundary}`)
+      expect(malformed.status).toBeGreaterThanOrEqual(400)
+      expect(malformed.status).toBeLessThan(500)
       const asJson = yield* send(json({ displayed: true }), "application/json")
       expect(asJson.status).toBe(415)
       expect(asJson.json).toEqual({ detail: "Unsupported Media Type: send the body as multipart/form-data" })

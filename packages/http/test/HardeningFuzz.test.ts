@@ -151,7 +151,11 @@ const authorization = fc.oneof(
 
 const request = fc.record({
   route: fc.constantFrom(...routes),
-  otherMethod: fc.option(fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"), { freq: 5 }),
+  // Mostly the route's own method; sometimes another one.
+  otherMethod: fc.oneof(
+    { arbitrary: fc.constant(null), weight: 4 },
+    { arbitrary: fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"), weight: 1 }
+  ),
   param: pathParam,
   body,
   mediaType,
@@ -256,8 +260,9 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("the HTTP e
             )
           }
         }
-        // A warm-up first: what the first requests allocate for good (compiled code, caches) is not growth.
-        check(yield* Effect.promise(() => run(60)))
+        // A warm-up first: the first few hundred requests take the process to its allocator's high-water mark (about
+        // 250 MB more RSS here, with a flat V8 heap), where it then stays; growth past it is what would be a leak.
+        check(yield* Effect.promise(() => run(400)))
         collectGarbage()
         const rssBefore = process.memoryUsage().rss
         check(yield* Effect.promise(() => run(400)))
