@@ -34,12 +34,12 @@ export const badFiles = (good: string): ReadonlyArray<BadFile> => [
     [],
     /row 2, column "name": the name is too short \(1 character; at least 2\)/
   ],
-  // 130 code points pass the length check; the contract's own schema (UTF-16 units) still refuses them, by row.
+  // Lengths are counted in code points, as the contract counts them: 256 emoji are 256 characters, not 512.
   [
     "emoji.csv",
-    `name,interest\n${"\u{1F600}".repeat(130)},compilers\n`,
+    `name,interest\n${"\u{1F600}".repeat(256)},compilers\n`,
     [],
-    /row 2, column "name": String should have at most 255 characters/
+    /row 2, column "name": the name is too long \(256 characters; at most 255\)/
   ],
   [
     "latin1.csv",

@@ -54,7 +54,7 @@ export const useService = () => {
       return release
     },
     /** A token for a user of its own. */
-    newUser: () => tokenFor(`cli-${crypto.randomUUID()}`),
+    newUser: () => tokenFor(crypto.randomUUID()),
     /** `scribe <args…> --url <service>` as the user of `token`, in `cwd`, with pipes (not a terminal). */
     scribe: (token: string, cwd: string, ...args: ReadonlyArray<string>) =>
       runCli([...args, "--url", current().url], { cwd, env: { SCRIBE_TOKEN: token } })

@@ -168,7 +168,7 @@ const serviceEnv = async () => {
 }
 
 /** A new user's token: each script works on a queue of its own. */
-const newToken = () => service.runPromise(tokenFor(`user-${crypto.randomUUID()}`))
+const newToken = () => service.runPromise(tokenFor(crypto.randomUUID()))
 
 type Outcome = { readonly ok: { readonly stdout: string; readonly stderr: string } } | { readonly error: unknown }
 const settle = (p: Promise<{ stdout: string; stderr: string }>): Promise<Outcome> =>

@@ -1,12 +1,16 @@
 import { Config, ConfigError, Context, Effect, Either, Layer, Option } from "effect"
 
-/** A route that takes an upload instead of a JSON body: its own media types and its own size limit. */
+/**
+ * A route that takes an upload: its own media types, with their own size limit. When it also takes JSON
+ * (`acceptsJson`), a JSON body there is held to the JSON rules and limit of every other route.
+ */
 export interface UploadRoute {
   readonly method: "POST" | "PUT" | "PATCH"
   /** The route's path exactly as the contract declares it, parameters included (`/api/profile/:id/resume`). */
   readonly path: string
   readonly mediaTypes: ReadonlyArray<string>
   readonly maxBodyBytes: number
+  readonly acceptsJson: boolean
 }
 
 /** What the HTTP edge accepts before any handler runs, and which browser origins may call the API. */
@@ -27,10 +31,19 @@ export interface Options {
 }
 
 /**
- * Upload routes, each with its own limit. None today; an upload route is registered here, e.g.
- * `{ method: "POST", path: "/api/profile/resume", mediaTypes: ["multipart/form-data"], maxBodyBytes: 10 * 1024 * 1024 }`.
+ * Upload routes, each with its own limit. `POST /api/templates/` takes a résumé by URL (JSON) or uploaded (multipart,
+ * a PDF of at most 10 MB): the upload limit is well above the PDF's, so that an oversized PDF is answered with the
+ * template route's own sentence ("the PDF is larger than 10 MB") rather than a bare 413.
  */
-export const uploadRoutes: ReadonlyArray<UploadRoute> = []
+export const uploadRoutes: ReadonlyArray<UploadRoute> = [
+  {
+    method: "POST",
+    path: "/api/templates",
+    mediaTypes: ["multipart/form-data"],
+    maxBodyBytes: 32 * 1024 * 1024,
+    acceptsJson: true
+  }
+]
 
 export const defaults: Options = {
   maxBodyBytes: 1024 * 1024,

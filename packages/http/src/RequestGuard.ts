@@ -86,20 +86,25 @@ export const requestGuard =
       const request = yield* HttpServerRequest.HttpServerRequest
       const route = (yield* currentRouteTable).find(request.method, request.url)
       const upload = route && policy.uploads.find((u) => u.method === route.method && u.path === route.path)
-      const limit = upload?.maxBodyBytes ?? policy.maxBodyBytes
+      const type = mediaType(request.headers["content-type"])
+      const uploading = upload !== undefined && type !== undefined && upload.mediaTypes.includes(type)
+      const limit = uploading ? upload.maxBodyBytes : policy.maxBodyBytes
       const declared = request.headers["content-length"]
       if (declared !== undefined && Number(declared) > limit) return tooLarge
       const limited = HttpIncomingMessage.withMaxBodySize(app, Option.some(limit))
       if (route === undefined || !bodyMethods.has(request.method)) return yield* limited
 
-      const type = mediaType(request.headers["content-type"])
-      if (upload !== undefined) {
-        if (type === undefined || !upload.mediaTypes.includes(type)) return unsupported(upload.mediaTypes)
-        // The platform's multipart parser waits for good on an empty body.
-        return hasBody(request.headers) ? yield* limited : emptyUpload
-      }
+      // The platform's multipart parser waits for good on an empty body.
+      if (uploading) return hasBody(request.headers) ? yield* limited : emptyUpload
+      const accepted =
+        upload === undefined
+          ? ["application/json"]
+          : upload.acceptsJson
+            ? [...upload.mediaTypes, "application/json"]
+            : upload.mediaTypes
+      if (upload !== undefined && !upload.acceptsJson) return unsupported(accepted)
       // Checked with or without a body: a declared multipart type alone sends the router to the multipart parser.
-      if (type !== undefined && type !== "application/json") return unsupported(["application/json"])
+      if (type !== undefined && type !== "application/json") return unsupported(accepted)
       if (!hasBody(request.headers)) return yield* limited
       // Node destroys the connection when a streamed body is cut short, so an oversized chunked body could not be
       // answered 413; a JSON body is small and every client knows its length.

@@ -8,23 +8,31 @@ type AnyRoute = HttpRouter.Route<unknown, unknown>
 export interface RouteTable {
   /** The route that will answer `method url`, if any. */
   readonly find: (method: string, url: string) => AnyRoute | undefined
-  /** The methods some route answers at `url` (HEAD wherever GET is): the `Allow` of a 405. */
+  /** The methods some route other than a catch-all answers at `url` (HEAD wherever GET is): the `Allow` of a 405. */
   readonly allowed: (url: string) => ReadonlyArray<string>
 }
 
 const methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const
 
-const compile = (router: HttpRouter.HttpRouter<unknown, unknown>): RouteTable => {
+const matcherOf = (routes: Iterable<AnyRoute>) => {
   const matcher = FindMyWay.make<AnyRoute>()
-  for (const route of router.routes) {
+  for (const route of routes) {
     if (route.method === "*") matcher.all(route.path, route)
     else matcher.on(route.method, route.path, route)
   }
-  const find = (method: string, url: string) =>
+  return (method: string, url: string) =>
     matcher.find(method, url)?.handler ?? (method === "HEAD" ? matcher.find("GET", url)?.handler : undefined)
+}
+
+/** A catch-all (the console's `GET /*`) answers any page path: it makes no path a known one for a 405. */
+const isCatchAll = (route: AnyRoute) => route.path.endsWith("*")
+
+const compile = (router: HttpRouter.HttpRouter<unknown, unknown>): RouteTable => {
+  const find = matcherOf(router.routes)
+  const findExact = matcherOf(Array.from(router.routes).filter((route) => !isCatchAll(route)))
   return {
     find,
-    allowed: (url) => methods.filter((method) => find(method, url) !== undefined)
+    allowed: (url) => methods.filter((method) => findExact(method, url) !== undefined)
   }
 }
 

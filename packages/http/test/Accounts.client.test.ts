@@ -29,7 +29,7 @@ layer(Layer.mergeAll(layerAppWith(stores, hs256), worldWithResumes), {
       "profiles, templates (JSON and FormData upload) and the admin views, typed; errors as tagged values",
       () =>
         Effect.gen(function* () {
-          const id = `user-${crypto.randomUUID()}`
+          const id = crypto.randomUUID()
           const api = yield* clientFor(yield* tokenFor(id))
           const profile = yield* api.user.init({ payload: { display_name: "Sam Rivera" } })
           expect(profile).toMatchObject({ id, display_name: "Sam Rivera", generation_count: 0 })
@@ -73,7 +73,7 @@ layer(Layer.mergeAll(layerAppWith(stores, hs256), worldWithResumes), {
           })
           expect(yield* Effect.flip(api.admin.overview())).toMatchObject({ _tag: "AdminRequired" })
 
-          const admin = yield* clientFor(yield* tokenFor("operator", { app_metadata: { role: "admin" } }))
+          const admin = yield* clientFor(yield* tokenFor(crypto.randomUUID(), { app_metadata: { role: "admin" } }))
           expect((yield* admin.admin.overview()).total_templates).toBe(2)
           const users = yield* admin.admin.users()
           expect(users.find((u) => u.id === id)).toMatchObject({ template_count: 2, display_name: "Sam Rivera" })

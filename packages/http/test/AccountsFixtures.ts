@@ -16,7 +16,7 @@ import { call, tokenFor } from "./TestServer"
 export type AccountStores = Repo | HealthProbe | ProfileRepo | TemplateStore | AdminQueries | StoreLeases
 
 export const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
-export const newUser = () => `user-${crypto.randomUUID()}`
+export const newUser = () => crypto.randomUUID()
 
 /** The simulated world serving the résumé fixtures. */
 export const worldWithResumes = Layer.unwrapEffect(

@@ -98,7 +98,7 @@ await describePostgres("admin routes at 100 000 jobs", () => {
         () =>
           Effect.gen(function* () {
             yield* seed
-            const token = yield* tokenFor("scale-operator", { app_metadata: { role: "admin" } })
+            const token = yield* tokenFor(crypto.randomUUID(), { app_metadata: { role: "admin" } })
             const timings: Record<string, number> = {}
             for (const path of [
               "/api/admin/overview",

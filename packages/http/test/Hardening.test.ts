@@ -566,7 +566,8 @@ const upload: EdgePolicy.UploadRoute = {
   method: "PATCH",
   path: "/api/email/:email_id",
   mediaTypes: ["multipart/form-data"],
-  maxBodyBytes: 3 * 1024 * 1024
+  maxBodyBytes: 3 * 1024 * 1024,
+  acceptsJson: false
 }
 const Defaults = layerServer(Layer.merge(RepoMemory.layer, healthy)).pipe(
   Layer.provide(EdgePolicy.layer({ uploads: [upload] }))

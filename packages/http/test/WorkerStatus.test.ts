@@ -119,7 +119,7 @@ await describePostgres("task status over HTTP while the worker runs", () =>
 
         it.effect("a job just taken is STARTED at its first step, with its status words, before any progress", () =>
           Effect.gen(function* () {
-            const token = yield* tokenFor(`user-${crypto.randomUUID()}`)
+            const token = yield* tokenFor(crypto.randomUUID())
             const gate = yield* Deferred.make<void>()
             gates.set("Dr. First", { step: "template_parser", gate })
             const taskId = yield* submit(token, "Dr. First")
