@@ -402,6 +402,26 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("the HTTP e
     )
   })
 
+  describe("the résumé template route (JSON or an upload)", () => {
+    it.effect("a JSON body there has the JSON limit and rules; any other type is 415 naming both", () =>
+      Effect.gen(function* () {
+        const { auth } = yield* signedIn
+        const request = { pdf_url: "https://example.com/cv.pdf", user_instructions: "Formal, and short please" }
+        const big = yield* post("/api/templates/", auth, json({ ...request, extra: "x".repeat(1024 * 1024) }))
+        expect(big.status).toBe(413)
+        const deep = yield* post("/api/templates/", auth, nested(40))
+        expect(deep.status).toBe(422)
+        const plain = yield* post("/api/templates/", auth, json(request), { "content-type": "text/plain" })
+        expect(plain.status).toBe(415)
+        expect(plain.json).toEqual({
+          detail: "Unsupported Media Type: send the body as multipart/form-data or application/json"
+        })
+        const listed = yield* raw({ method: "GET", path: "/api/templates/", headers: { authorization: auth } })
+        expect(listed.json).toEqual([])
+      })
+    )
+  })
+
   describe("routing", () => {
     it.effect("a wrong method on a known path is 405 with Allow; an unknown path is 404", () =>
       Effect.gen(function* () {
@@ -423,9 +443,12 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("the HTTP e
           expect(reply.headers.allow, `${method} ${path}`).toBe(allow)
           expect(reply.json).toEqual({ detail: "Method Not Allowed" })
         }
-        const unknown = yield* raw({ method: "GET", path: "/api/nothing-here", headers: { authorization: auth } })
-        expect(unknown.status).toBe(404)
-        expect(unknown.json).toEqual({ detail: "Not Found" })
+        // The console answers every other page path (GET): that makes no API path a known one.
+        for (const method of ["GET", "POST", "DELETE"]) {
+          const unknown = yield* raw({ method, path: "/api/nothing-here", headers: { authorization: auth } })
+          expect(unknown.status, method).toBe(404)
+          expect(unknown.json).toEqual({ detail: "Not Found" })
+        }
       })
     )
   })
