@@ -22,6 +22,7 @@ import {
   table
 } from "./Harness"
 import * as Listing from "./Listing"
+import * as Memory from "./Memory"
 import * as Pollers from "./Pollers"
 import * as SingleEmail from "./SingleEmail"
 
@@ -29,7 +30,8 @@ const benchmarks: Record<string, (ctx: BenchContext) => Effect.Effect<BenchOutco
   "single-email": SingleEmail.run,
   batch: Batch.run,
   listing: Listing.run,
-  pollers: Pollers.run
+  pollers: Pollers.run,
+  "start-memory": Memory.run
 }
 
 const args = process.argv.slice(2)

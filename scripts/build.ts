@@ -8,12 +8,13 @@
  * and ASCII only (one non-ASCII character, even in a comment, stores a whole file at two bytes a character), and
  * modules the configuration may not need (PGlite, the OpenTelemetry SDK, Redis dispatch) sit in chunks of their own,
  * loaded by the layer that uses them. The API's folder also holds PGlite's WebAssembly and data files, which PGlite
- * finds beside its chunk (the embedded default); the standalone worker always has `DATABASE_URL`. Names are kept for
- * readable stack traces; `.map` files are written beside the bundle (used only under `node --enable-source-maps`).
+ * finds beside its chunk (the embedded default), and a fresh data directory (`pglite-seed.tgz`, see `pgliteSeed`);
+ * the standalone worker always has `DATABASE_URL`. Names are kept for readable stack traces; `.map` files are written
+ * beside the bundle (used only under `node --enable-source-maps`).
  *
- * `pnpm build:console` builds the web console with Vite into `packages/console/dist`; `pnpm start` runs it with
- * `--if-stale` (a no-op while the dist matches its sources), and the API's build copies the console into its folder
- * (`console/`), where the server finds it beside the bundle.
+ * `pnpm build:console` builds the web console with Vite into `packages/console/dist`; `pnpm start` builds what is
+ * stale (the console, then the API's bundle, which copies the console into its folder as `console/`, where the
+ * server finds it beside the bundle) and runs the bundle.
  */
 import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -22,6 +23,7 @@ import {
   copyFileSync,
   cpSync,
   existsSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -40,7 +42,7 @@ const root = fileURLToPath(new URL("..", import.meta.url))
 /** What each build bundles, where it goes by default, the script that runs it and the files it needs beside it. */
 const targets = {
   worker: { pkg: "worker", script: "start:worker:prod", assets: [] as ReadonlyArray<string> },
-  api: { pkg: "http", script: "start:prod", assets: ["pglite.wasm", "pglite.data", "initdb.wasm"] }
+  api: { pkg: "http", script: "start:prod", assets: ["pglite.wasm", "pglite.data", "initdb.wasm", "pglite-seed.tgz"] }
 } as const
 export type Target = keyof typeof targets
 
@@ -48,6 +50,46 @@ export const defaultOutdir = (target: Target): string => join(root, "packages", 
 
 /** PGlite's `dist` folder, where its WebAssembly and data files are. */
 const pgliteDist = () => dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"))
+
+/**
+ * A fresh PGlite data directory as a tarball, which `PgliteClient` loads into a new data directory instead of running
+ * initdb in the service (see its `seed` option). Made once per PGlite version by PGlite's own initdb, in a process of
+ * its own (~450–600 MB for a few seconds), and kept in `node_modules/.cache/scribe/`; every build copies it.
+ */
+export const pgliteSeed = (): string => {
+  const { version } = JSON.parse(readFileSync(join(pgliteDist(), "..", "package.json"), "utf8")) as { version: string }
+  const file = join(root, "node_modules", ".cache", "scribe", `pglite-seed-${version}.tgz`)
+  if (!existsSync(file)) {
+    execFileSync(
+      process.execPath,
+      [
+        "--no-wasm-tier-up",
+        "--no-wasm-dynamic-tiering",
+        "--import",
+        "tsx",
+        fileURLToPath(import.meta.url),
+        "seed",
+        file
+      ],
+      { cwd: root, stdio: "inherit" }
+    )
+  }
+  return file
+}
+
+/** Writes `PgliteClient.makeSeed` to `file`, whole or not at all. */
+const writeSeed = async (file: string) => {
+  const { makeSeed } = await import("../packages/adapters/src/sql/PgliteClient")
+  const { Effect } = await import("effect")
+  const seed = await Effect.runPromise(makeSeed)
+  mkdirSync(dirname(file), { recursive: true })
+  const partial = `${file}.${process.pid}.partial`
+  writeFileSync(partial, seed)
+  renameSync(partial, file)
+}
+
+/** Where an asset of the bundle comes from: PGlite's folder, or the seed's cache. */
+const assetSource = (asset: string) => (asset === "pglite-seed.tgz" ? pgliteSeed() : join(pgliteDist(), asset))
 
 /**
  * Non-ASCII characters of a source as `\uXXXX` escapes (a backslash escaping one becomes the escape itself). The same
@@ -162,7 +204,7 @@ export const ensureConsole = (force = false): string =>
     return consoleDist
   })
 
-/** The PGlite files the API's bundle carries (see `targets`). */
+/** The PGlite files the API's bundle carries (see `targets`), its data directory seed included. */
 export const pgliteAssets = targets.api.assets
 
 /**
@@ -197,7 +239,7 @@ export const bundle = async (entry: string, outdir: string, assets: ReadonlyArra
       throw new Error(`${file} is not ASCII: V8 would hold its source at two bytes a character`)
     }
   }
-  for (const asset of assets) copyFileSync(join(pgliteDist(), asset), join(outdir, asset))
+  for (const asset of assets) copyFileSync(assetSource(asset), join(outdir, asset))
   return join(outdir, `${basename(entry, ".ts")}.mjs`)
 }
 
@@ -205,16 +247,17 @@ export const buildWorker = (outdir?: string) => buildBundle("worker", outdir)
 export const buildApi = (outdir?: string) => buildBundle("api", outdir)
 
 /**
- * A production script (`pnpm start:worker:prod`, `pnpm start:prod`) as `node <flags> <bundle>`, parsed from
- * package.json, so the benchmark and the tests run exactly what the docs tell users to run.
+ * A production script (`pnpm start:worker:prod`, `pnpm start:prod`, or another such as `start`, which builds first) as
+ * `node <flags> <bundle>` — its last command —, parsed from package.json, so the benchmark and the tests run exactly
+ * what the docs tell users to run.
  */
 export const deployedCommand = (
-  target: Target = "worker"
+  target: Target = "worker",
+  name: string = targets[target].script
 ): { readonly nodeFlags: ReadonlyArray<string>; readonly entry: string } => {
   const scripts = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> })
     .scripts
-  const name = targets[target].script
-  const command = scripts[name] ?? ""
+  const command = (scripts[name] ?? "").split("&&").at(-1) ?? ""
   const [node, ...rest] = command.trim().split(/\s+/)
   const entry = rest.at(-1) ?? ""
   const nodeFlags = rest.slice(0, -1)
@@ -226,15 +269,13 @@ export const deployedCommand = (
 
 // Run as a script only: bundled into something else (by mistake), `import.meta.url` would be that bundle's entry too.
 if (process.argv[1] === fileURLToPath(import.meta.url) && import.meta.url.endsWith("/scripts/build.ts")) {
-  const target = process.argv[2]
+  const [target, file] = process.argv.slice(2)
   if (target === "console") {
     const ifStale = process.argv.includes("--if-stale")
     if (ifStale && isFresh(consoleSourceHash())) process.exit(0)
     if (ifStale) console.log("Building the web console (its sources changed since the last build)…")
     console.log(`Built ${ensureConsole(!ifStale)}`)
-  } else {
-    if (target !== "worker" && target !== "api") throw new Error("usage: tsx scripts/build.ts worker|api|console")
-    const entry = await buildBundle(target)
-    console.log(`Built ${entry}`)
-  }
+  } else if (target === "seed" && file !== undefined) await writeSeed(file)
+  else if (target === "worker" || target === "api") console.log(`Built ${await buildBundle(target)}`)
+  else throw new Error("usage: tsx scripts/build.ts worker|api|console (or seed <file>)")
 }

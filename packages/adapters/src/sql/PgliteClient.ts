@@ -1,5 +1,7 @@
+import { existsSync, openAsBlob } from "node:fs"
 import { chmod, mkdir, readdir } from "node:fs/promises"
 import { join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { SqlClient } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"
@@ -29,6 +31,25 @@ export const PgliteClient = Context.GenericTag<PgliteClient>("@scribe/adapters/P
 export interface Options {
   /** A directory for the database files, or `"memory"` to keep the database in memory. */
   readonly dataDir: string
+  /**
+   * A fresh data directory as a tarball (PGlite's `dumpDataDir`), loaded into a data directory that holds no database
+   * yet instead of running initdb, which starts a second PGlite and initdb's own WebAssembly (~800 MB at peak against
+   * ~250 MB). Default: {@link defaultSeed} when that file exists; `null`, or a missing file, runs initdb.
+   */
+  readonly seed?: string | null
+}
+
+/** `pglite-seed.tgz` beside this module: the bundle's folder, where `scripts/build.ts` puts it. */
+export const defaultSeed: string = fileURLToPath(new URL("pglite-seed.tgz", import.meta.url))
+
+/**
+ * Postgres settings on top of PGlite's own. initdb sizes shared_buffers at 128 MB, and PGlite's allocator zeroes the
+ * whole pool when Postgres starts, so all of it is resident from the first second (real Postgres touches it lazily);
+ * pages beyond 16 MB are read back through the file system's cache.
+ */
+const settings = {
+  startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"],
+  initDbStartParams: ["-c", "shared_buffers=16MB"]
 }
 
 const failure = (message: string) => (cause: unknown) => new SqlError({ cause, message })
@@ -250,13 +271,33 @@ const restrict = (path: string) =>
     )
   )
 
-const open = (dataDir: string) =>
+/** A fresh data directory as a gzipped tarball, for {@link Options.seed}: initdb in an in-memory PGlite. */
+export const makeSeed: Effect.Effect<Uint8Array, SqlError> = Effect.tryPromise({
+  try: async () => {
+    const db = await PGlite.create(settings)
+    try {
+      return new Uint8Array(await (await db.dumpDataDir("gzip")).arrayBuffer())
+    } finally {
+      await db.close()
+    }
+  },
+  catch: failure("PgliteClient: failed to make a seed")
+})
+
+/** The seed as a file-backed blob, when there is one. */
+const seedOf = async (seed: string | null) => (seed !== null && existsSync(seed) ? openAsBlob(seed) : undefined)
+
+const open = ({ dataDir, seed = defaultSeed }: Options) =>
   Effect.gen(function* () {
-    if (dataDir === "memory")
+    if (dataDir === "memory") {
       return yield* Effect.tryPromise({
-        try: () => PGlite.create(),
+        try: async () => {
+          const loadDataDir = await seedOf(seed)
+          return PGlite.create({ ...settings, ...(loadDataDir === undefined ? {} : { loadDataDir }) })
+        },
         catch: failure("PgliteClient: failed to open an in-memory database")
       })
+    }
     const path = resolve(dataDir)
     yield* Effect.tryPromise({
       try: () => mkdir(path, { recursive: true, mode: 0o700 }),
@@ -264,7 +305,10 @@ const open = (dataDir: string) =>
     })
     yield* restrict(path)
     const db = yield* Effect.tryPromise({
-      try: () => PGlite.create(path),
+      try: async () => {
+        const loadDataDir = existsSync(join(path, "PG_VERSION")) ? undefined : await seedOf(seed)
+        return PGlite.create(path, { ...settings, ...(loadDataDir === undefined ? {} : { loadDataDir }) })
+      },
       catch: failure(`PgliteClient: failed to open the database in ${dataDir}`)
     })
     yield* restrict(path)
@@ -279,7 +323,7 @@ const close = (db: PGlite, dataDir: string) =>
 export const make = (options: Options): Effect.Effect<PgliteClient, SqlError, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function* () {
     const lock = yield* Effect.makeSemaphore(1)
-    const db = yield* Effect.acquireRelease(open(options.dataDir), (db) =>
+    const db = yield* Effect.acquireRelease(open(options), (db) =>
       lock
         .withPermits(1)(close(db, options.dataDir))
         .pipe(Effect.catchAllDefect((defect) => Effect.logWarning("PgliteClient: closing the database failed", defect)))
