@@ -33,7 +33,7 @@ import {
   writeFileSync
 } from "node:fs"
 import { createRequire } from "node:module"
-import { basename, dirname, join } from "node:path"
+import { basename, dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { build, type Plugin } from "esbuild"
 
@@ -204,6 +204,16 @@ export const ensureConsole = (force = false): string =>
     return consoleDist
   })
 
+/** Whether the API's bundle carries the console its sources build today (the copy keeps the build's stamp). */
+const carriesFreshConsole = (): boolean => {
+  try {
+    const carried = readFileSync(join(defaultOutdir("api"), "console", stampFile), "utf8")
+    return carried === consoleSourceHash() && isFresh(carried)
+  } catch {
+    return false
+  }
+}
+
 /** The PGlite files the API's bundle carries (see `targets`), its data directory seed included. */
 export const pgliteAssets = targets.api.assets
 
@@ -212,8 +222,9 @@ export const pgliteAssets = targets.api.assets
  * PGlite's folder beside it; returns the path of the entry's `.mjs`.
  */
 export const bundle = async (entry: string, outdir: string, assets: ReadonlyArray<string>): Promise<string> => {
+  const startedAt = Date.now()
   rmSync(outdir, { recursive: true, force: true })
-  await build({
+  const { metafile } = await build({
     entryPoints: [entry],
     outdir,
     outExtension: { ".js": ".mjs" },
@@ -232,6 +243,7 @@ export const bundle = async (entry: string, outdir: string, assets: ReadonlyArra
     // CommonJS dependencies call `require` for Node's own modules.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     plugins: [asciiSources],
+    metafile: true,
     logLevel: "warning"
   })
   for (const file of readdirSync(outdir).filter((f) => f.endsWith(".mjs"))) {
@@ -240,7 +252,39 @@ export const bundle = async (entry: string, outdir: string, assets: ReadonlyArra
     }
   }
   for (const asset of assets) copyFileSync(assetSource(asset), join(outdir, asset))
+  const inputs = Object.keys(metafile.inputs).map((input) => resolve(input))
+  writeFileSync(join(outdir, builtFrom), JSON.stringify({ startedAt, inputs, assets }))
   return join(outdir, `${basename(entry, ".ts")}.mjs`)
+}
+
+/** What `bundle` writes beside the bundle: when it started, the files esbuild read and the assets it copied. */
+const builtFrom = "built-from.json"
+
+/**
+ * Whether the bundle in `outdir` is still what a build would make: every file its build read, this script,
+ * package.json and the lockfile are older than that build, and its assets are there (`--if-stale`, which
+ * `pnpm start` uses, builds only when not).
+ */
+export const isUpToDate = (outdir: string): boolean => {
+  try {
+    const { startedAt, inputs, assets } = JSON.parse(readFileSync(join(outdir, builtFrom), "utf8")) as {
+      startedAt: number
+      inputs: ReadonlyArray<string>
+      assets: ReadonlyArray<string>
+    }
+    const sources = [
+      ...inputs,
+      fileURLToPath(import.meta.url),
+      join(root, "package.json"),
+      join(root, "pnpm-lock.yaml")
+    ]
+    return (
+      sources.every((file) => statSync(file).mtimeMs < startedAt) &&
+      assets.every((asset) => existsSync(join(outdir, asset)))
+    )
+  } catch {
+    return false
+  }
 }
 
 export const buildWorker = (outdir?: string) => buildBundle("worker", outdir)
@@ -270,12 +314,19 @@ export const deployedCommand = (
 // Run as a script only: bundled into something else (by mistake), `import.meta.url` would be that bundle's entry too.
 if (process.argv[1] === fileURLToPath(import.meta.url) && import.meta.url.endsWith("/scripts/build.ts")) {
   const [target, file] = process.argv.slice(2)
+  const ifStale = process.argv.includes("--if-stale")
   if (target === "console") {
-    const ifStale = process.argv.includes("--if-stale")
     if (ifStale && isFresh(consoleSourceHash())) process.exit(0)
     if (ifStale) console.log("Building the web console (its sources changed since the last build)…")
     console.log(`Built ${ensureConsole(!ifStale)}`)
   } else if (target === "seed" && file !== undefined) await writeSeed(file)
-  else if (target === "worker" || target === "api") console.log(`Built ${await buildBundle(target)}`)
-  else throw new Error("usage: tsx scripts/build.ts worker|api|console (or seed <file>)")
+  else {
+    if (target !== "worker" && target !== "api") {
+      throw new Error("usage: tsx scripts/build.ts worker|api|console [--if-stale] (or seed <file>)")
+    }
+    // --if-stale: a no-op while the bundle (and, for the API, the console it carries) matches what it was built from.
+    if (!(ifStale && isUpToDate(defaultOutdir(target)) && (target !== "api" || carriesFreshConsole()))) {
+      console.log(`Built ${await buildBundle(target)}`)
+    }
+  }
 }

@@ -9,7 +9,7 @@ out="$(mktemp)"
 SCRIBE_DATA_DIR=memory setsid npx --yes pnpm@10.34.9 start >"$log" 2>&1 &
 pid=$!
 trap 'kill -- -"$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 90); do
+for _ in $(seq 1 180); do
   curl -fs "http://127.0.0.1:8000/health" >/dev/null 2>&1 && break
   sleep 1
 done

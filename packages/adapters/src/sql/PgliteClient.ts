@@ -90,8 +90,8 @@ const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
  * Statements go to PGlite as wire-protocol messages in one call each, not through `PGlite.query`, which makes six
  * calls into Postgres (parse, describe, bind, describe, execute, sync) and parses every statement again. A statement
  * with parameters is prepared once per session (named, with its parameter types) and then costs one call: bind,
- * describe, execute, sync — about a fifth of the CPU of `query` (measured by the benchmarks). Values are serialised and
- * rows parsed by PGlite's own serialisers and parsers, as `query` does.
+ * describe, execute, sync — about a fifth of the CPU of `query` (the single-email benchmark). Values are serialised
+ * and rows parsed by PGlite's own serialisers and parsers, as `query` does.
  */
 class PgliteConnection implements Connection {
   private readonly prepared = new Map<string, Prepared>()
