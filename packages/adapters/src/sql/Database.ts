@@ -7,8 +7,9 @@ import * as Migrations from "./Migrations"
 export type DatabaseError = SqlError.SqlError | MigrationError
 
 /**
- * PGlite in `dataDir` (created if missing; `"memory"` keeps it in memory), migrated. PGlite (its JavaScript and its
- * WebAssembly) is imported only when this layer is built, so a process on Postgres never loads it.
+ * PGlite in `dataDir` (created if missing, from the bundle's seed when there is one — see `PgliteClient.Options.seed`;
+ * `"memory"` keeps it in memory), migrated. PGlite (its JavaScript and its WebAssembly) is imported only when this
+ * layer is built, so a process on Postgres never loads it.
  */
 export const layerPglite = (dataDir: string): Layer.Layer<SqlClient.SqlClient, DatabaseError> =>
   Migrations.layer.pipe(
