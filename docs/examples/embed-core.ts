@@ -8,8 +8,9 @@ import { JobId, UserId } from "@scribe/core/Ids"
 import { Generator } from "@scribe/core/jobs/Generator"
 import { NewJob, pendingJob } from "@scribe/core/jobs/Job"
 import * as Pipeline from "@scribe/core/pipeline/Pipeline"
-import { Arxiv } from "@scribe/core/upstream/Arxiv"
+import * as ArxivSource from "@scribe/core/upstream/ArxivSource"
 import { Paper } from "@scribe/core/upstream/Paper"
+import { ScholarlySources } from "@scribe/core/upstream/ScholarlySource"
 import { Page, Scraper } from "@scribe/core/upstream/Scraper"
 import { UpstreamError } from "@scribe/core/upstream/UpstreamError"
 import { SearchHit, WebSearch } from "@scribe/core/upstream/WebSearch"
@@ -51,12 +52,17 @@ const MyPages = Layer.succeed(Scraper, {
       : Effect.fail(new UpstreamError({ service: "page", kind: "not_found", message: url, retryAfterMs: null }))
   }
 })
-const MyArxiv = Layer.succeed(Arxiv, {
-  searchByAuthor: ({ author }) => Effect.succeed(papers.filter((p) => p.authors.includes(author)))
+// Scholarly sources, asked in order: here one, answering like arXiv (papers by an author's name).
+const MyPapers = Layer.succeed(ScholarlySources, {
+  sources: [
+    ArxivSource.make({
+      searchByAuthor: ({ author }) => Effect.succeed(papers.filter((p) => p.authors.includes(author)))
+    })
+  ]
 })
 
 /** The pipeline with the deterministic composer, over your adapters. */
-export const GeneratorLive = Pipeline.layerNoLlm.pipe(Layer.provide(Layer.mergeAll(MySearch, MyPages, MyArxiv)))
+export const GeneratorLive = Pipeline.layerNoLlm.pipe(Layer.provide(Layer.mergeAll(MySearch, MyPages, MyPapers)))
 
 /** Writes one email; `progress` receives each step as it starts and finishes. */
 export const writeOne = Effect.gen(function* () {

@@ -1,7 +1,9 @@
 import { ConfigProvider, Context, Effect, Layer, type Scope } from "effect"
 import * as FakeArxiv from "./FakeArxiv"
 import * as FakeLlm from "./FakeLlm"
+import * as FakeOpenAlex from "./FakeOpenAlex"
 import * as FakeSearch from "./FakeSearch"
+import * as FakeSemanticScholar from "./FakeSemanticScholar"
 import * as FakeWeb from "./FakeWeb"
 import * as People from "./People"
 
@@ -89,6 +91,10 @@ export interface Options {
   readonly search?: FakeSearch.Options
   /** `entries` default to every person's papers plus some by others; `minIntervalMs` defaults to 3000. */
   readonly arxiv?: FakeArxiv.Options
+  /** `people` default to the world's people (those with an OpenAlex id). */
+  readonly openalex?: FakeOpenAlex.Options
+  /** `people` default to the world's people (those with a Semantic Scholar id). */
+  readonly semanticScholar?: FakeSemanticScholar.Options
   /** Latency of every person's page (scaled). */
   readonly pageLatencyMs?: number
   /** Extra pages, by path. */
@@ -101,6 +107,8 @@ export interface WorldService {
   readonly search: FakeSearch.FakeSearch
   readonly web: FakeWeb.FakeWeb
   readonly arxiv: FakeArxiv.FakeArxiv
+  readonly openalex: FakeOpenAlex.FakeOpenAlex
+  readonly semanticScholar: FakeSemanticScholar.FakeSemanticScholar
   readonly people: ReadonlyArray<People.Person>
   /** The absolute URL of a path on the web server. */
   readonly url: (path: string) => string
@@ -161,7 +169,10 @@ const specialPages = (origin: string): Record<string, FakeWeb.PageRoute> => {
   }
 }
 
-/** Starts the simulated world: an LLM, a search engine, a web of pages and arXiv, each on its own 127.0.0.1 port. */
+/**
+ * Starts the simulated world: an LLM, a search engine, a web of pages, arXiv, OpenAlex and Semantic Scholar, each on
+ * its own 127.0.0.1 port.
+ */
 export const make = (options: Options = {}): Effect.Effect<WorldService, never, Scope.Scope> =>
   Effect.gen(function* () {
     const scale = options.scale ?? 1
@@ -202,6 +213,8 @@ export const make = (options: Options = {}): Effect.Effect<WorldService, never, 
       },
       scale
     )
+    const openalex = yield* FakeOpenAlex.make({ people, ...options.openalex }, scale)
+    const semanticScholar = yield* FakeSemanticScholar.make({ people, ...options.semanticScholar }, scale)
     const env: Record<string, string> = {
       OPENAI_API_KEY: options.llm?.apiKey ?? "sk-testkit",
       OPENAI_BASE_URL: llm.baseUrl,
@@ -210,6 +223,14 @@ export const make = (options: Options = {}): Effect.Effect<WorldService, never, 
       BRAVE_SEARCH_URL: search.braveUrl,
       ARXIV_API_URL: arxiv.url,
       SCRIBE_ARXIV_MIN_INTERVAL_MS: String(Math.round(arxiv.minIntervalMs)),
+      OPENALEX_API_URL: openalex.url,
+      OPENALEX_API_KEY: openalex.apiKey,
+      OPENALEX_MAILTO: "testkit@example.org",
+      SEMANTIC_SCHOLAR_API_URL: semanticScholar.url,
+      SEMANTIC_SCHOLAR_API_KEY: semanticScholar.apiKey,
+      // Scribe's defaults (10 and 1 requests a second), scaled like the other budgets.
+      SCRIBE_OPENALEX_RPS: String(Math.max(1, Math.round(10 / scale))),
+      SCRIBE_SEMANTIC_SCHOLAR_RPS: String(Math.max(1, Math.round(1 / scale))),
       SCRIBE_ALLOW_PRIVATE_FETCH: "true",
       // Budgets scale inversely with latencies: the default one search per second becomes 1/scale per second.
       SCRIBE_SEARCH_RPS: String(Math.max(1, Math.round(1 / scale))),
@@ -221,6 +242,8 @@ export const make = (options: Options = {}): Effect.Effect<WorldService, never, 
       search,
       web,
       arxiv,
+      openalex,
+      semanticScholar,
       people,
       url: web.url,
       pageUrls: (person) => person.pages.map((p) => web.url(p.path)),
@@ -231,6 +254,8 @@ export const make = (options: Options = {}): Effect.Effect<WorldService, never, 
         search.reset()
         web.reset()
         arxiv.reset()
+        openalex.reset()
+        semanticScholar.reset()
       }
     }
   })

@@ -27,6 +27,32 @@ describe("stripTitles", () => {
   })
 })
 
+describe("degrees that are also names", () => {
+  it.each([
+    ["Wei Ma", "Wei Ma"],
+    ["wei ma", "wei ma"],
+    ["Dr. Wei Ma", "Wei Ma"],
+    ["Prof. Wei Ma, PhD", "Wei Ma"],
+    ["Yu Md", "Yu Md"],
+    ["Jane Doe, MA", "Jane Doe"],
+    ["Jane Doe, ma", "Jane Doe"],
+    ["Jane Doe, M.A.", "Jane Doe"],
+    ["Jane Doe M.A.", "Jane Doe"],
+    ["Jane Doe m.a.", "Jane Doe"],
+    ["Jane Doe MA", "Jane Doe"],
+    ["John Roe MD", "John Roe"],
+    ["John Roe, M.D.", "John Roe"]
+  ])("%s → %s", (input, expected) => {
+    expect(stripTitles(input)).toBe(expected)
+  })
+
+  it("keeps a family name Ma or Md for author matching", () => {
+    expect(parsePersonName("Dr. Wei Ma")).toEqual({ given: ["wei"], family: "ma" })
+    expect(isSameAuthor("Dr. Wei Ma", "W. Ma")).toBe(true)
+    expect(isSameAuthor("Wei Ma", "Wei Li")).toBe(false)
+  })
+})
+
 describe("withoutTitles", () => {
   it("leaves nothing of a name that is only titles, where stripTitles keeps it as written", () => {
     expect(withoutTitles("Prof.")).toBe("")

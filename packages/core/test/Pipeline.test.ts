@@ -271,9 +271,9 @@ const fixturesAnalysis = () => ({
 })
 
 describe("Pipeline timing and progress", () => {
-  it.scoped("overlaps web research and arXiv: 1.2 + max(6.8, 1.1) + 3.3 = 11.3 s of virtual time", () =>
+  it.scoped("runs analysis, web research and the scholarly lookup at once: max(1.2, 6.8, 1.1) + 3.3 = 10.1 s", () =>
     Effect.gen(function* () {
-      const { generator } = yield* setup(
+      const { generator, research } = yield* setup(
         {
           ...script(),
           latency: { template_parser: "1.2 seconds", web_scraper: "3 seconds", email_composer: "3.3 seconds" }
@@ -281,15 +281,41 @@ describe("Pipeline timing and progress", () => {
         { ...world, latency: { search: "1 second", page: "2.8 seconds", arxiv: "1.1 seconds" } }
       )
       const fiber = yield* Effect.fork(generator.generate(job(), noProgress))
-      yield* TestClock.adjust("11.2 seconds")
+      // Before the analysis is done, both searches and the scholarly lookup are under way.
+      yield* TestClock.adjust("0.5 seconds")
+      expect(yield* research.searches).toHaveLength(2)
+      expect(yield* research.arxivQueries).toHaveLength(1)
+      yield* TestClock.adjust("9.5 seconds")
       expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
       yield* TestClock.adjust("0.1 seconds")
       const email = yield* Fiber.join(fiber)
       const m = meta(email)
-      expect(m.generation_time).toBe(11.3)
+      expect(m.generation_time).toBe(10.1)
       expect(email.stepTimings).toEqual({
         template_parser: 1.2,
         web_scraper: 6.8,
+        arxiv_helper: 1.1,
+        email_composer: 3.3
+      })
+    })
+  )
+
+  it.scoped("only fact extraction waits for a template analysis that takes longer than search and pages", () =>
+    Effect.gen(function* () {
+      const { generator } = yield* setup(
+        {
+          ...script(),
+          latency: { template_parser: "5 seconds", web_scraper: "3 seconds", email_composer: "3.3 seconds" }
+        },
+        { ...world, latency: { search: "1 second", page: "2.8 seconds", arxiv: "1.1 seconds" } }
+      )
+      const fiber = yield* Effect.fork(generator.generate(job(), noProgress))
+      yield* TestClock.adjust("20 seconds")
+      const email = yield* Fiber.join(fiber)
+      expect(meta(email).generation_time).toBe(11.3)
+      expect(email.stepTimings).toEqual({
+        template_parser: 5,
+        web_scraper: 8,
         arxiv_helper: 1.1,
         email_composer: 3.3
       })
@@ -312,18 +338,25 @@ describe("Pipeline timing and progress", () => {
       const seen = (yield* events).map((e) => `${e.step}:${e.stepStatus}`)
       expect(seen).toEqual([
         "template_parser:started",
-        "template_parser:completed",
         "web_scraper:started",
         "arxiv_helper:started",
         "arxiv_helper:completed",
+        "template_parser:completed",
         "web_scraper:completed",
         "email_composer:started",
         "email_composer:regenerating (1/2)",
         "email_composer:completed"
       ])
-      const last = (yield* events).at(-1)
-      expect(last?.stepTimings).toEqual({ template_parser: 1, arxiv_helper: 1, web_scraper: 2, email_composer: 2 })
-      expect((yield* events)[2]?.stepTimings).toEqual({ template_parser: 1 })
+      const all = yield* events
+      const timingsAt = (event: string) => all.find((e) => `${e.step}:${e.stepStatus}` === event)?.stepTimings
+      expect(timingsAt("arxiv_helper:started")).toEqual({})
+      expect(timingsAt("web_scraper:completed")).toEqual({ template_parser: 1, arxiv_helper: 1, web_scraper: 3 })
+      expect(all.at(-1)?.stepTimings).toEqual({
+        template_parser: 1,
+        arxiv_helper: 1,
+        web_scraper: 3,
+        email_composer: 2
+      })
     })
   )
 })

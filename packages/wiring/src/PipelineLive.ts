@@ -1,5 +1,5 @@
+import * as ScholarlySources from "@scribe/adapters/scholarly/ScholarlySources"
 import * as SafeScraper from "@scribe/adapters/scraper/SafeScraper"
-import * as ArxivApi from "@scribe/adapters/upstream/ArxivApi"
 import * as OpenAiLlm from "@scribe/adapters/upstream/OpenAiLlm"
 import * as SearxngSearch from "@scribe/adapters/upstream/SearxngSearch"
 import * as Pipeline from "@scribe/core/pipeline/Pipeline"
@@ -9,7 +9,7 @@ import { Effect, Layer, Option } from "effect"
 
 /**
  * No search engine configured: every search answers that, so the pipeline records it among the email's warnings and
- * researches with what else it has (arXiv). Not a stand-in for results: it never returns any.
+ * researches with what else it has (the scholarly sources). Not a stand-in for results: it never returns any.
  */
 const searchNotConfigured = Layer.succeed(
   WebSearch,
@@ -29,15 +29,15 @@ const searchNotConfigured = Layer.succeed(
 /**
  * The pipeline as the environment configures it: the language-model composer when `OPENAI_API_KEY` or
  * `OPENAI_BASE_URL` is set, otherwise the labelled deterministic composer (never confident). Search through SearXNG
- * or Brave when configured; pages through the SSRF-safe scraper; papers from the arXiv API. Needs the upstream budgets
- * (`RateLimiter`).
+ * or Brave when configured; pages through the SSRF-safe scraper; papers from the scholarly sources in the order
+ * `SCRIBE_SCHOLARLY_SOURCES` gives (OpenAlex, Semantic Scholar, arXiv). Needs the upstream budgets (`RateLimiter`).
  */
 export const layerConfig = Layer.unwrapEffect(
   Effect.gen(function* () {
     const withLlm = yield* OpenAiLlm.isConfigured
     const provider = yield* SearxngSearch.providerConfig
     const search = Option.isSome(provider) ? SearxngSearch.layerConfig : searchNotConfigured
-    const research = Layer.mergeAll(search, SafeScraper.layerConfig, ArxivApi.layerConfig)
+    const research = Layer.mergeAll(search, SafeScraper.layerConfig, ScholarlySources.layerConfig)
     if (!withLlm) {
       yield* Effect.logWarning(
         "No LLM configured (OPENAI_API_KEY / OPENAI_BASE_URL): emails use the deterministic composer"

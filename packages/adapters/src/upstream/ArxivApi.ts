@@ -283,20 +283,22 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Arxiv>
 export const layer = (options: Options): Layer.Layer<Arxiv, never, RateLimiter.RateLimiter> =>
   Layer.effect(Arxiv, make(options))
 
-/** Reads `ARXIV_API_URL` (default the public API) and `SCRIBE_ARXIV_MIN_INTERVAL_MS` (default 3000). */
+/** `ARXIV_API_URL` (default the public API) and `SCRIBE_ARXIV_MIN_INTERVAL_MS` (default 3000). */
+export const optionsConfig: Config.Config<Options> = Config.all({
+  url: Config.string("ARXIV_API_URL").pipe(
+    Config.withDefault(defaultUrl),
+    Config.validate({
+      message: "ARXIV_API_URL must be an absolute http(s) URL",
+      validation: isHttpUrl
+    })
+  ),
+  minIntervalMs: Config.integer("SCRIBE_ARXIV_MIN_INTERVAL_MS").pipe(
+    Config.withDefault(3000),
+    Config.validate({ message: "SCRIBE_ARXIV_MIN_INTERVAL_MS must be >= 0", validation: (n) => n >= 0 })
+  )
+}).pipe(Config.map(({ minIntervalMs, url }) => ({ url, minInterval: Duration.millis(minIntervalMs) })))
+
+/** The adapter configured by `optionsConfig`. */
 export const layerConfig: Layer.Layer<Arxiv, ConfigError.ConfigError, RateLimiter.RateLimiter> = Layer.unwrapEffect(
-  Effect.gen(function* () {
-    const url = yield* Config.string("ARXIV_API_URL").pipe(
-      Config.withDefault(defaultUrl),
-      Config.validate({
-        message: "ARXIV_API_URL must be an absolute http(s) URL",
-        validation: isHttpUrl
-      })
-    )
-    const minIntervalMs = yield* Config.integer("SCRIBE_ARXIV_MIN_INTERVAL_MS").pipe(
-      Config.withDefault(3000),
-      Config.validate({ message: "SCRIBE_ARXIV_MIN_INTERVAL_MS must be >= 0", validation: (n) => n >= 0 })
-    )
-    return layer({ url, minInterval: Duration.millis(minIntervalMs) })
-  })
+  Effect.map(optionsConfig, layer)
 )

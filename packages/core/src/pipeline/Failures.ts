@@ -19,7 +19,9 @@ const services: Record<UpstreamError["service"], string> = {
   llm: "Language model",
   search: "Web search",
   page: "Page fetch",
-  arxiv: "arXiv"
+  arxiv: "arXiv",
+  openalex: "OpenAlex",
+  semantic_scholar: "Semantic Scholar"
 }
 
 const kinds: Record<UpstreamError["kind"], string> = {

@@ -1,5 +1,5 @@
 import type { TemplateType } from "../templates/Template"
-import type { Paper } from "../upstream/Paper"
+import type { Paper, PaperSource } from "../upstream/Paper"
 import type { CheckName, CheckResult } from "./Grounding"
 import type { PipelineStep, StepTimings } from "./PipelineStep"
 import type { UsageEntry } from "./RunBookkeeping"
@@ -17,13 +17,18 @@ export type GenerationMetadata = {
     readonly placeholders: ReadonlyArray<{ readonly name: string; readonly kind: string; readonly needs: string }>
   }
   readonly recipient_name_searched: string
-  /** The verified papers handed to the composer, best first. */
+  /** The verified papers handed to the composer, best first: where each came from, and where else it is listed. */
   readonly papers_used: ReadonlyArray<{
     readonly title: string
-    readonly arxiv_id: string
+    readonly source: PaperSource
+    /** The source's id for it (an arXiv id with its version, an OpenAlex work id, a Semantic Scholar paper id). */
+    readonly id: string
     readonly url: string
+    readonly doi: string | null
+    readonly arxiv_id: string | null
     readonly published: string
     readonly authors: ReadonlyArray<string>
+    readonly also_in: ReadonlyArray<{ readonly source: PaperSource; readonly id: string; readonly url: string }>
   }>
   /** Titles of `papers_used` that the email mentions. */
   readonly papers_cited: ReadonlyArray<string>
@@ -74,6 +79,14 @@ export type GenerationMetadata = {
     readonly papers_excluded_too_old: number
     readonly papers_excluded_irrelevant: number
   }
+  /** Which scholarly sources were asked about the recipient, in order, and how each answered. */
+  readonly scholarly_sources: ReadonlyArray<{
+    readonly source: PaperSource
+    /** Answered from the author cache, without a request. */
+    readonly cached: boolean
+    readonly candidates: number
+    readonly failed: boolean
+  }>
   /** Upstream failures that degraded the evidence, and fallbacks taken. */
   readonly warnings: ReadonlyArray<string>
   readonly confidence: { readonly is_confident: boolean; readonly reason: string }
@@ -89,10 +102,14 @@ export interface CheckAttempt {
 
 export const paperMetadata = (p: Paper): GenerationMetadata["papers_used"][number] => ({
   title: p.title,
-  arxiv_id: p.id,
+  source: p.source,
+  id: p.id,
   url: p.url,
+  doi: p.doi,
+  arxiv_id: p.source === "arxiv" ? p.id : p.arxivId,
   published: p.published.toISOString(),
-  authors: p.authors
+  authors: p.authors,
+  also_in: p.alsoIn.map((l) => ({ source: l.source, id: l.id, url: l.url }))
 })
 
 /** Tokens per model call and in total; a reply served from the template cache counts no tokens for this job. */

@@ -4,6 +4,7 @@
  */
 
 import { placeholders } from "../templates/Template"
+import { arxivIdOf } from "../upstream/Paper"
 import { type Evidence, hostOf } from "./Evidence"
 import { normaliseText } from "./Names"
 
@@ -180,7 +181,7 @@ export const titleGrounded = (mention: string, ctx: GroundingContext): boolean =
 const baseArxivId = (id: string) => id.toLowerCase().replace(/v\d+$/, "")
 
 const ungroundedTitles = (email: string, ctx: GroundingContext): ReadonlyArray<Span> => {
-  const ids = new Set(ctx.evidence.papers.map((p) => baseArxivId(p.id)))
+  const ids = new Set(ctx.evidence.papers.flatMap((p) => arxivIdOf(p) ?? []))
   return [
     ...titleMentions(email).filter((s) => !titleGrounded(s.text, ctx)),
     ...arxivMentions(email).filter((s) => !ids.has(baseArxivId(s.text)))

@@ -2,7 +2,12 @@
 
 const titlePrefix =
   /^(?:(?:assistant|associate|assoc\.?|asst\.?|adjunct|visiting|emeritus|emerita|full)\s+)*(?:dr|doctor|prof|professor|mr|mrs|ms|mx|miss|sir|dame|rev)\b\.?\s*/i
-const titleSuffix = /[\s,]+(?:ph\.?\s?d|d\.?\s?phil|m\.?\s?d|m\.?\s?sc|m\.?\s?a|b\.?\s?sc|msc|mba|frs|esq)\.?$/i
+const titleSuffix = /[\s,]+(?:ph\.?\s?d|d\.?\s?phil|m\.?\s?sc|b\.?\s?sc|msc|mba|frs|esq)\.?$/i
+/**
+ * MA and MD are also names (Wei Ma): as degrees they need their dots (`M.A.`), capitals (`MA`) or a comma before them
+ * (`, ma`).
+ */
+const nameLikeDegree = /(?:,\s*[mM]\.?\s?[aAdD]\.?|\s+(?:[mM]\.\s?[aAdD]\.?|M[AD]))$/
 const generational = new Set(["jr", "sr", "ii", "iii", "iv"])
 const particles = new Set([
   "van",
@@ -63,7 +68,7 @@ export const withoutTitles = (name: string): string => {
   let rest = name.replace(/["“”]/g, "").replace(/\s+/g, " ").trim()
   for (let previous = ""; previous !== rest; ) {
     previous = rest
-    rest = rest.replace(titlePrefix, "").replace(titleSuffix, "").trim()
+    rest = rest.replace(titlePrefix, "").replace(titleSuffix, "").replace(nameLikeDegree, "").trim()
   }
   return rest.replace(/,\s*$/, "").trim()
 }

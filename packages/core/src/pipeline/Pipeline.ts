@@ -1,130 +1,46 @@
 /**
- * The generation pipeline: template_parser, then web_scraper and arxiv_helper concurrently, then email_composer with
- * deterministic grounding checks. `layer` composes with a language model, `layerNoLlm` fills templates mechanically
- * and is never confident. The steps, the checks and the failure policy are described in docs/pipeline.md.
+ * The generation pipeline: template_parser, web_scraper and arxiv_helper (the scholarly lookup) concurrently, then
+ * email_composer with deterministic grounding checks. Nothing waits for the template analysis unless it needs it, so
+ * one email costs max(analysis, web research, scholarly lookup) + composing. `layer` composes with a language model,
+ * `layerNoLlm` fills templates mechanically and is never confident. The steps, the checks and the failure policy are
+ * described in docs/pipeline.md.
  */
 import { Clock, Effect, Fiber, Layer } from "effect"
 import { type GeneratedEmail, Generator, type StepProgress } from "../jobs/Generator"
 import type { Job } from "../jobs/Job"
-import { Arxiv } from "../upstream/Arxiv"
 import type { Llm } from "../upstream/Llm"
-import type { Paper } from "../upstream/Paper"
-import { type Page, Scraper } from "../upstream/Scraper"
-import { type SearchHit, WebSearch } from "../upstream/WebSearch"
+import { ScholarlySources } from "../upstream/ScholarlySource"
+import { Scraper } from "../upstream/Scraper"
+import { WebSearch } from "../upstream/WebSearch"
 import * as DeterministicComposer from "./DeterministicComposer"
-import type { Evidence, Fact } from "./Evidence"
-import { describeError } from "./Failures"
+import type { Evidence } from "./Evidence"
 import { type GenerationMetadata, paperMetadata, usageMetadata } from "./GenerationMetadata"
 import { titleMentions } from "./Grounding"
 import * as LlmStrategy from "./LlmStrategy"
 import { stripTitles } from "./Names"
 import * as NoLlmStrategy from "./NoLlmStrategy"
+import { mergePapers } from "./PaperMerge"
 import { selectPapers } from "./PaperSelection"
 import { defaultOptions, type Options } from "./PipelineOptions"
 import type { PipelineStep } from "./PipelineStep"
-import { makeRun, type Run, seconds } from "./RunBookkeeping"
-import type { ComposeInput, Strategy } from "./Strategy"
-import type { TemplateAnalysis } from "./TemplateAnalysis"
-import { mergeHits, queries } from "./WebResearch"
+import * as Research from "./Research"
+import { makeRun, seconds } from "./RunBookkeeping"
+import * as ScholarlyLookup from "./ScholarlyLookup"
+import type { Strategy } from "./Strategy"
 
-/** A search started ahead of its step: the query and the fiber running it. */
-interface EarlySearch {
-  readonly query: string
-  readonly hits: Fiber.Fiber<ReadonlyArray<SearchHit>>
-}
-
-interface WebFindings {
-  readonly queries: ReadonlyArray<string>
-  readonly hits: ReadonlyArray<SearchHit>
-  readonly pages: ReadonlyArray<Page>
-  readonly pagesFailed: number
-  readonly facts: ReadonlyArray<Fact>
-}
-
-interface ArxivFindings {
-  readonly found: number
-  readonly selected: ReadonlyArray<Paper>
-  readonly notAuthor: number
-  readonly tooOld: number
-  readonly irrelevant: number
-}
-
-/** Builds the Generator for a composing strategy; research (search, pages, arXiv) is the same for both. */
+/** Builds the Generator for a composing strategy; research (search, pages, scholarly sources) is the same for both. */
 const makeGenerator = (strategy: Strategy, options: Options) =>
   Effect.gen(function* () {
-    const search = yield* WebSearch
-    const scraper = yield* Scraper
-    const arxiv = yield* Arxiv
-
-    const searchFor = (q: string, run: Run) =>
-      search.search(q, options.searchResultsPerQuery).pipe(
-        Effect.tapError((e) => run.warn(`search "${q}": ${describeError(e)}`)),
-        Effect.orElseSucceed((): ReadonlyArray<SearchHit> => [])
-      )
-
-    const webResearch = Effect.fn("Pipeline.webResearch")(function* (
-      job: Job,
-      name: string,
-      analysis: TemplateAnalysis,
-      run: Run,
-      early: EarlySearch
-    ) {
-      const qs = queries(name, job.recipientInterest, analysis.templateType)
-      const results = yield* Effect.forEach(
-        qs,
-        (q) => (q === early.query ? Fiber.join(early.hits) : searchFor(q, run)),
-        {
-          concurrency: "unbounded"
-        }
-      )
-      const hits = mergeHits(results)
-      const fetched = yield* Effect.forEach(
-        hits.slice(0, options.maxPages),
-        (hit) =>
-          scraper.fetchPage(hit.url).pipe(
-            Effect.tapError((e) => run.warn(`page ${hit.url}: ${describeError(e)}`)),
-            Effect.option
-          ),
-        { concurrency: options.fetchConcurrency }
-      )
-      const pages = fetched.flatMap((p) => (p._tag === "Some" ? [p.value] : []))
-      const seenUrls = [...hits.map((h) => h.url), ...pages.map((p) => p.url)]
-      const facts = yield* strategy.extractFacts(
-        { name, interest: job.recipientInterest, analysis, hits, pages, seenUrls },
-        run
-      )
-      return {
-        queries: qs,
-        hits,
-        pages,
-        pagesFailed: fetched.length - pages.length,
-        facts: facts.slice(0, options.maxFacts)
-      } satisfies WebFindings
+    const { sources } = yield* ScholarlySources
+    const lookup = yield* ScholarlyLookup.make(sources, null, {
+      recencyYears: options.recencyYears,
+      maxWorks: options.arxivMaxResults,
+      enoughWorks: options.scholarlyEnoughWorks
     })
-
-    const arxivResearch = Effect.fn("Pipeline.arxivResearch")(function* (job: Job, name: string, run: Run) {
-      const found = yield* arxiv
-        .searchByAuthor({ author: name, topic: job.recipientInterest, maxResults: options.arxivMaxResults })
-        .pipe(
-          Effect.tapError((e) => run.warn(`arXiv: ${describeError(e)}`)),
-          Effect.orElseSucceed((): ReadonlyArray<Paper> => [])
-        )
-      const selection = selectPapers(found, job.recipientName, job.recipientInterest, {
-        now: new Date(yield* Clock.currentTimeMillis),
-        recencyYears: options.recencyYears,
-        maxPapers: options.maxPapers
-      })
-      return {
-        found: found.length,
-        selected: selection.selected,
-        notAuthor: selection.notAuthor.length,
-        tooOld: selection.tooOld.length,
-        irrelevant: selection.irrelevant.length
-      } satisfies ArxivFindings
-    })
-
-    const compose = Effect.fn("Pipeline.compose")(function* (input: ComposeInput, run: Run) {
-      return yield* strategy.compose(input, run)
+    const research = Research.make(strategy, options, {
+      search: yield* WebSearch,
+      scraper: yield* Scraper,
+      lookup
     })
 
     const generate = Effect.fn("Pipeline.generate")(function* (
@@ -134,43 +50,58 @@ const makeGenerator = (strategy: Strategy, options: Options) =>
       const started = yield* Clock.currentTimeMillis
       const run = yield* makeRun(progress)
       const name = stripTitles(job.recipientName)
-      // The first query needs only the name and the interest: it runs while the template is analysed, so the search
-      // budget's spacing (one request a second by default) overlaps the analysis instead of holding web research up
-      // by a second (measured in docs/benchmarks.md).
-      const firstQuery = queries(name, job.recipientInterest, "general")[0] ?? ""
-      const early: EarlySearch = { query: firstQuery, hits: yield* Effect.fork(searchFor(firstQuery, run)) }
 
-      const { analysis, cached } = yield* run.step(
-        "template_parser",
-        strategy.analyse(job.emailTemplate, run).pipe(Effect.withSpan("Pipeline.analyseTemplate"))
+      const analysing = yield* Effect.fork(
+        run.step(
+          "template_parser",
+          strategy.analyse(job.emailTemplate, run).pipe(Effect.withSpan("Pipeline.analyseTemplate"))
+        )
       )
-      const [web, papers] = yield* Effect.all(
+      const [{ analysis, cached }, web, found] = yield* Effect.all(
         [
-          run.step("web_scraper", webResearch(job, name, analysis, run, early)),
-          run.step("arxiv_helper", arxivResearch(job, name, run))
+          Fiber.join(analysing),
+          run.step(
+            "web_scraper",
+            research.web(
+              job,
+              name,
+              Effect.map(Fiber.join(analysing), (o) => o.analysis),
+              run
+            )
+          ),
+          run.step("arxiv_helper", research.scholarly({ name, interest: job.recipientInterest }, run))
         ],
-        { concurrency: 2 }
+        { concurrency: "unbounded" }
       )
-      const evidence: Evidence = { papers: papers.selected, facts: web.facts }
+
+      const works = mergePapers(found.candidates.flatMap((c) => c.works))
+      const selection = selectPapers(works, job.recipientName, job.recipientInterest, {
+        now: new Date(yield* Clock.currentTimeMillis),
+        recencyYears: options.recencyYears,
+        maxPapers: options.maxPapers
+      })
+      const evidence: Evidence = { papers: selection.selected, facts: web.facts }
       const composition = yield* run.step(
         "email_composer",
-        compose(
-          {
-            job,
-            name,
-            analysis,
-            evidence,
-            grounding: {
+        strategy
+          .compose(
+            {
+              job,
+              name,
+              analysis,
               evidence,
-              template: job.emailTemplate,
-              recipientName: job.recipientName,
-              interest: job.recipientInterest,
-              minLength: options.minEmailLength,
-              maxLength: options.maxEmailLength
-            }
-          },
-          run
-        )
+              grounding: {
+                evidence,
+                template: job.emailTemplate,
+                recipientName: job.recipientName,
+                interest: job.recipientInterest,
+                minLength: options.minEmailLength,
+                maxLength: options.maxEmailLength
+              }
+            },
+            run
+          )
+          .pipe(Effect.withSpan("Pipeline.compose"))
       )
 
       const stepTimings = yield* run.timings
@@ -224,12 +155,18 @@ const makeGenerator = (strategy: Strategy, options: Options) =>
           pages_fetched: web.pages.length,
           pages_failed: web.pagesFailed,
           facts: evidence.facts.length,
-          papers_found: papers.found,
+          papers_found: works.length,
           papers_verified: evidence.papers.length,
-          papers_excluded_not_author: papers.notAuthor,
-          papers_excluded_too_old: papers.tooOld,
-          papers_excluded_irrelevant: papers.irrelevant
+          papers_excluded_not_author: selection.notAuthor.length,
+          papers_excluded_too_old: selection.tooOld.length,
+          papers_excluded_irrelevant: selection.irrelevant.length
         },
+        scholarly_sources: found.consulted.map((c) => ({
+          source: c.source,
+          cached: c.cached,
+          candidates: c.candidates,
+          failed: c.error !== null
+        })),
         warnings: yield* run.warnings,
         confidence: { is_confident: isConfident, reason }
       }
@@ -245,10 +182,11 @@ const makeGenerator = (strategy: Strategy, options: Options) =>
     return Generator.of({ generate })
   })
 
+/** What the pipeline researches with, besides the model. */
+export type ResearchPorts = WebSearch | Scraper | ScholarlySources
+
 /** The pipeline composing with a language model. */
-export const layerWith = (
-  options: Partial<Options> = {}
-): Layer.Layer<Generator, never, Llm | WebSearch | Scraper | Arxiv> =>
+export const layerWith = (options: Partial<Options> = {}): Layer.Layer<Generator, never, Llm | ResearchPorts> =>
   Layer.scoped(
     Generator,
     Effect.gen(function* () {
@@ -260,9 +198,7 @@ export const layerWith = (
 export const layer = layerWith()
 
 /** The pipeline without a language model (the embedded default): mechanical fill, never confident. */
-export const layerNoLlmWith = (
-  options: Partial<Options> = {}
-): Layer.Layer<Generator, never, WebSearch | Scraper | Arxiv> =>
-  Layer.effect(Generator, makeGenerator(NoLlmStrategy.strategy, { ...defaultOptions, ...options }))
+export const layerNoLlmWith = (options: Partial<Options> = {}): Layer.Layer<Generator, never, ResearchPorts> =>
+  Layer.scoped(Generator, makeGenerator(NoLlmStrategy.strategy, { ...defaultOptions, ...options }))
 
 export const layerNoLlm = layerNoLlmWith()

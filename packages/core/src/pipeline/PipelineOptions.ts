@@ -11,8 +11,10 @@ export interface Options {
   readonly maxFacts: number
   /** Verified papers handed to the composer. */
   readonly maxPapers: number
-  /** Papers asked of arXiv before verification. */
+  /** Papers asked of arXiv before verification, and works per author asked of the other scholarly sources. */
   readonly arxivMaxResults: number
+  /** Recent works under the recipient's name after which later scholarly sources are not asked. */
+  readonly scholarlyEnoughWorks: number
   /** Papers older than this are not cited. */
   readonly recencyYears: number
   /** Drafts written again after failing a check, before the last one is sanitised and flagged. */
@@ -36,6 +38,7 @@ export const defaultOptions: Options = {
   maxFacts: 12,
   maxPapers: 5,
   arxivMaxResults: 30,
+  scholarlyEnoughWorks: 2,
   recencyYears: 10,
   maxRegenerations: 2,
   malformedRetries: 2,

@@ -1,6 +1,8 @@
 import { type Duration, Effect, Layer, Ref } from "effect"
 import { Arxiv } from "../upstream/Arxiv"
+import * as ArxivSource from "../upstream/ArxivSource"
 import type { Paper } from "../upstream/Paper"
+import { ScholarlySources } from "../upstream/ScholarlySource"
 import { Page, Scraper } from "../upstream/Scraper"
 import { UpstreamError } from "../upstream/UpstreamError"
 import { type SearchHit, WebSearch } from "../upstream/WebSearch"
@@ -34,7 +36,10 @@ export interface ArxivQuery {
 const pause = (latency: Duration.DurationInput | undefined) =>
   latency === undefined ? Effect.void : Effect.sleep(latency)
 
-/** Scripted in-memory search engine, page fetcher and arXiv for unit tests, recording every call. */
+/**
+ * Scripted in-memory search engine, page fetcher and arXiv for unit tests, recording every call; the scholarly sources
+ * are arXiv alone, over the scripted arXiv.
+ */
 export const make = (world: World) =>
   Effect.gen(function* () {
     const searches = yield* Ref.make<ReadonlyArray<string>>([])
@@ -87,7 +92,8 @@ export const make = (world: World) =>
       layer: Layer.mergeAll(
         Layer.succeed(WebSearch, webSearch),
         Layer.succeed(Scraper, scraper),
-        Layer.succeed(Arxiv, arxiv)
+        Layer.succeed(Arxiv, arxiv),
+        Layer.succeed(ScholarlySources, ScholarlySources.of({ sources: [ArxivSource.make(arxiv)] }))
       ),
       searches: Ref.get(searches),
       fetches: Ref.get(fetches),

@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 
 /**
- * Why an upstream call (LLM, search, page, arXiv) failed. Transient kinds may succeed on retry; the others will not.
+ * Why an upstream call (LLM, search, page, a scholarly source) failed. Transient kinds may succeed on retry; the others will not.
  */
 export const UpstreamFailure = Schema.Literal(
   "rate_limited",
@@ -27,7 +27,7 @@ export const isTransient = (kind: UpstreamFailure): boolean => transientKinds.ha
 
 /** An upstream service failed. `retryAfterMs` carries the service's own `Retry-After` when it gave one. */
 export class UpstreamError extends Schema.TaggedError<UpstreamError>()("UpstreamError", {
-  service: Schema.Literal("llm", "search", "page", "arxiv"),
+  service: Schema.Literal("llm", "search", "page", "arxiv", "openalex", "semantic_scholar"),
   kind: UpstreamFailure,
   message: Schema.String,
   retryAfterMs: Schema.NullOr(Schema.Number)
