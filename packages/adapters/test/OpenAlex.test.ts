@@ -62,7 +62,7 @@ describe("OpenAlex requests", () => {
   })
 })
 
-const world = WorldModule.layer({ people: [...People.all, People.adaNamesake, People.wei, People.weiNamesake] })
+const world = WorldModule.layer({ people: People.all })
 
 layer(world, { excludeTestServices: true })("OpenAlex against the world", (it) => {
   it.effect("a group of names costs one author search and one works request, ids and all", () =>
@@ -145,7 +145,7 @@ layer(world, { excludeTestServices: true })("OpenAlex against the world", (it) =
       const limited = yield* WorldModule.make({ people: People.all, openalex: { requestsPerSecond: 1 } })
       const openalex = yield* source(limited)
       const [ada] = yield* openalex.lookup([query(People.ada)], lookupOptions)
-      expect(ada).toHaveLength(1)
+      expect(ada!.map((c) => c.id)).toEqual(["A5000000001", "A5000000009"])
       expect(limited.openalex.throttled().length).toBeGreaterThanOrEqual(1)
       expect(limited.openalex.accepted().map((r) => r.path)).toEqual(["/authors", "/works"])
       const [refused] = limited.openalex.throttled()

@@ -20,7 +20,7 @@ const source = (world: WorldModule.WorldService, options: Partial<SemanticSchola
 const query = (person: People.Person) => ({ name: person.name, interest: person.interest })
 
 const world = WorldModule.layer({
-  people: [...People.all, People.adaNamesake, People.wei, People.weiNamesake],
+  people: People.all,
   semanticScholar: { requestsPerSecond: 0 }
 })
 

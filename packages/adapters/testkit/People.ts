@@ -558,7 +558,7 @@ export const otherPapers: ReadonlyArray<ArxivEntry> = [
 ]
 
 /** Everyone, in a stable order. */
-export const all: ReadonlyArray<Person> = [ada, alan, nobody, mallory, ines, greta]
+export const all: ReadonlyArray<Person> = [ada, alan, nobody, mallory, ines, greta, adaNamesake, wei, weiNamesake]
 
 /** Every paper in the world's arXiv. */
 export const allPapers: ReadonlyArray<ArxivEntry> = [...all.flatMap((p) => p.papers), ...otherPapers]

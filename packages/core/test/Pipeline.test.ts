@@ -3,6 +3,8 @@ import type { GeneratedEmail, GenerationFailed } from "@scribe/core/jobs/Generat
 import type { GenerationMetadata } from "@scribe/core/pipeline/GenerationMetadata"
 import { placeholders } from "@scribe/core/templates/Template"
 import { malformed } from "@scribe/core/testing/LlmScripted"
+import { Paper } from "@scribe/core/upstream/Paper"
+import { AuthorCandidate } from "@scribe/core/upstream/ScholarlySource"
 import { UpstreamError } from "@scribe/core/upstream/UpstreamError"
 import { Duration, Effect, Either, Fiber, Option, TestClock } from "effect"
 import {
@@ -206,6 +208,67 @@ describe("Pipeline (LLM composer)", () => {
       expect(email.isConfident).toBe(true)
       expect(meta(email).evidence).toMatchObject({ pages_fetched: 1, pages_failed: 1 })
       expect(yield* research.fetches).toEqual([homeUrl, injectionUrl])
+    })
+  )
+})
+
+describe("Pipeline disambiguation", () => {
+  const namesake = (id: string, affiliations: ReadonlyArray<string>, work: Paper) =>
+    new AuthorCandidate({
+      source: "openalex",
+      id,
+      name: "Ada Lovelace",
+      alternativeNames: [],
+      affiliations,
+      orcid: null,
+      url: null,
+      topics: ["Graph Neural Networks"],
+      nameOnly: false,
+      works: [work, new Paper({ ...work, id: `${work.id}b`, title: `${work.title}, Extended`, doi: null })]
+    })
+  const ours = new Paper({ ...papers.sparse, id: "W1", source: "openalex", arxivId: null })
+  const theirs = new Paper({
+    ...papers.homonym,
+    id: "W2",
+    source: "openalex",
+    authors: ["Ada Lovelace"],
+    arxivId: null
+  })
+
+  it.scoped("cites the namesake at the institution the web pages name, never the other", () =>
+    Effect.gen(function* () {
+      const { generator, research } = yield* setup(script(), {
+        ...world,
+        authors: [namesake("A2", ["Quantum Conservatory"], theirs), namesake("A1", ["University of Example"], ours)]
+      })
+      const email = yield* generator.generate(job(), noProgress)
+      const m = meta(email)
+      expect(m.author).toMatchObject({ status: "resolved", source: "openalex", id: "A1" })
+      expect(m.author.web_institutions).toContain("University of Example")
+      expect(m.papers_used.map((p) => p.id)).toEqual(["W1", "W1b"])
+      expect(m.evidence.papers_excluded_namesake).toBe(2)
+      expect(email.isConfident).toBe(true)
+      // OpenAlex knew enough: arXiv was not asked.
+      expect(yield* research.arxivQueries).toEqual([])
+    })
+  )
+
+  it.scoped("two namesakes nothing tells apart: nothing of theirs cited, not confident, the reason in words", () =>
+    Effect.gen(function* () {
+      const neutral = goodEmail.replace('your paper "Message Passing on Sparse Graphs" and', "about your research and")
+      const { generator } = yield* setup(script({ email_composer: [{ value: { email: neutral } }] }), {
+        ...world,
+        authors: [namesake("A1", [], ours), namesake("A2", [], theirs)]
+      })
+      const email = yield* generator.generate(job(), noProgress)
+      const m = meta(email)
+      expect(m.papers_used).toEqual([])
+      expect(m.author.status).toBe("ambiguous")
+      expect(m.author.candidates.map((c) => c.verdict)).toEqual(["not_told_apart", "not_told_apart"])
+      expect(email.isConfident).toBe(false)
+      expect(m.confidence.reason).toBe(
+        "could not tell which author is the recipient: 2 authors named Prof. Ada Lovelace (Ada Lovelace; Ada Lovelace) and nothing told them apart"
+      )
     })
   )
 })

@@ -1,5 +1,6 @@
 import type { TemplateType } from "../templates/Template"
 import type { Paper, PaperSource } from "../upstream/Paper"
+import type { AuthorDecision } from "./AuthorDisambiguation"
 import type { CheckName, CheckResult } from "./Grounding"
 import type { PipelineStep, StepTimings } from "./PipelineStep"
 import type { UsageEntry } from "./RunBookkeeping"
@@ -78,6 +79,31 @@ export type GenerationMetadata = {
     readonly papers_excluded_not_author: number
     readonly papers_excluded_too_old: number
     readonly papers_excluded_irrelevant: number
+    /** Papers of other authors by the recipient's name (namesakes, or authors that could not be told apart). */
+    readonly papers_excluded_namesake: number
+  }
+  /** Who the recipient is in the scholarly sources, and why (see docs/pipeline.md, "Disambiguation"). */
+  readonly author: {
+    readonly status: "resolved" | "ambiguous" | "unknown"
+    readonly source: PaperSource | null
+    readonly id: string | null
+    readonly name: string | null
+    readonly orcid: string | null
+    readonly affiliations: ReadonlyArray<string>
+    /** The chosen person's records in every source that lists them. */
+    readonly identities: ReadonlyArray<{ readonly source: PaperSource; readonly id: string }>
+    readonly reason: string
+    /** What the web pages said: institutions and ORCID iDs where the recipient is mentioned. */
+    readonly web_institutions: ReadonlyArray<string>
+    readonly web_orcids: ReadonlyArray<string>
+    readonly candidates: ReadonlyArray<{
+      readonly source: PaperSource
+      readonly id: string
+      readonly name: string
+      readonly affiliations: ReadonlyArray<string>
+      readonly orcid: string | null
+      readonly verdict: "chosen" | "elsewhere" | "not_told_apart" | "other"
+    }>
   }
   /** Which scholarly sources were asked about the recipient, in order, and how each answered. */
   readonly scholarly_sources: ReadonlyArray<{
@@ -111,6 +137,36 @@ export const paperMetadata = (p: Paper): GenerationMetadata["papers_used"][numbe
   authors: p.authors,
   also_in: p.alsoIn.map((l) => ({ source: l.source, id: l.id, url: l.url }))
 })
+
+/** The disambiguation's outcome as stored. */
+export const authorMetadata = (
+  decision: AuthorDecision,
+  clues: { readonly institutions: ReadonlyArray<string>; readonly orcids: ReadonlyArray<string> }
+): GenerationMetadata["author"] => {
+  const first = decision.chosen?.members[0] ?? null
+  return {
+    status: decision.status,
+    source: first?.source ?? null,
+    id: first?.id ?? null,
+    name: first?.name ?? null,
+    orcid: decision.chosen?.orcids[0] ?? null,
+    affiliations: decision.chosen?.affiliations ?? [],
+    identities: (decision.chosen?.members ?? []).map((m) => ({ source: m.source, id: m.id })),
+    reason: decision.reason,
+    web_institutions: clues.institutions,
+    web_orcids: clues.orcids,
+    candidates: decision.identities.flatMap(({ identity, verdict }) =>
+      identity.members.map((m) => ({
+        source: m.source,
+        id: m.id,
+        name: m.name,
+        affiliations: m.affiliations,
+        orcid: m.orcid,
+        verdict
+      }))
+    )
+  }
+}
 
 /** Tokens per model call and in total; a reply served from the template cache counts no tokens for this job. */
 export const usageMetadata = (entries: ReadonlyArray<UsageEntry>): GenerationMetadata["token_usage"] => {

@@ -12,14 +12,15 @@ import type { Llm } from "../upstream/Llm"
 import { ScholarlySources } from "../upstream/ScholarlySource"
 import { Scraper } from "../upstream/Scraper"
 import { WebSearch } from "../upstream/WebSearch"
+import { disambiguate } from "./AuthorDisambiguation"
 import * as DeterministicComposer from "./DeterministicComposer"
 import type { Evidence } from "./Evidence"
-import { type GenerationMetadata, paperMetadata, usageMetadata } from "./GenerationMetadata"
+import { authorMetadata, type GenerationMetadata, paperMetadata, usageMetadata } from "./GenerationMetadata"
 import { titleMentions } from "./Grounding"
 import * as LlmStrategy from "./LlmStrategy"
-import { stripTitles } from "./Names"
+import { isSameAuthor, stripTitles } from "./Names"
 import * as NoLlmStrategy from "./NoLlmStrategy"
-import { mergePapers } from "./PaperMerge"
+import { mergePapers, paperKeys } from "./PaperMerge"
 import { selectPapers } from "./PaperSelection"
 import { defaultOptions, type Options } from "./PipelineOptions"
 import type { PipelineStep } from "./PipelineStep"
@@ -27,6 +28,7 @@ import * as Research from "./Research"
 import { makeRun, seconds } from "./RunBookkeeping"
 import * as ScholarlyLookup from "./ScholarlyLookup"
 import type { Strategy } from "./Strategy"
+import { webClues } from "./WebClues"
 
 /** Builds the Generator for a composing strategy; research (search, pages, scholarly sources) is the same for both. */
 const makeGenerator = (strategy: Strategy, options: Options) =>
@@ -74,8 +76,13 @@ const makeGenerator = (strategy: Strategy, options: Options) =>
         { concurrency: "unbounded" }
       )
 
+      const clues = webClues(name, web.hits, web.pages, web.facts)
+      const decision = disambiguate(job.recipientName, job.recipientInterest, found.candidates, clues)
       const works = mergePapers(found.candidates.flatMap((c) => c.works))
-      const selection = selectPapers(works, job.recipientName, job.recipientInterest, {
+      const notAuthor = works.filter((p) => !p.authors.some((a) => isSameAuthor(job.recipientName, a)))
+      const theirs = new Set(decision.works.flatMap(paperKeys))
+      const namesakes = works.filter((p) => !notAuthor.includes(p) && !paperKeys(p).some((k) => theirs.has(k)))
+      const selection = selectPapers(decision.works, job.recipientName, job.recipientInterest, {
         now: new Date(yield* Clock.currentTimeMillis),
         recencyYears: options.recencyYears,
         maxPapers: options.maxPapers
@@ -108,15 +115,19 @@ const makeGenerator = (strategy: Strategy, options: Options) =>
       const usage = yield* run.usage
       const generationTime = seconds((yield* Clock.currentTimeMillis) - started)
       const enoughEvidence = evidence.papers.length > 0 || evidence.facts.length >= options.minFactsForConfidence
-      const isConfident = strategy.composer === "llm" && composition.passed && enoughEvidence
+      const ambiguous = decision.status === "ambiguous"
+      const isConfident = strategy.composer === "llm" && composition.passed && enoughEvidence && !ambiguous
+      const unresolved = `could not tell which author is the recipient: ${decision.reason}`
       const reason =
         strategy.composer === "deterministic"
-          ? "written without a language model"
+          ? `written without a language model${ambiguous ? `; ${unresolved}` : ""}`
           : !composition.passed
             ? "the draft failed grounding checks after every regeneration"
-            : !enoughEvidence
-              ? `too little evidence (no verified paper and fewer than ${options.minFactsForConfidence} facts)`
-              : "grounded in verified papers or facts, all checks passed"
+            : ambiguous
+              ? unresolved
+              : !enoughEvidence
+                ? `too little evidence (no verified paper and fewer than ${options.minFactsForConfidence} facts)`
+                : "grounded in verified papers or facts, all checks passed"
       const cited = new Set(titleMentions(composition.email).map((m) => m.text.toLowerCase()))
       const models: Partial<Record<PipelineStep, string>> = {}
       for (const u of usage) models[u.step] = u.usage.model
@@ -157,10 +168,12 @@ const makeGenerator = (strategy: Strategy, options: Options) =>
           facts: evidence.facts.length,
           papers_found: works.length,
           papers_verified: evidence.papers.length,
-          papers_excluded_not_author: selection.notAuthor.length,
+          papers_excluded_not_author: notAuthor.length,
           papers_excluded_too_old: selection.tooOld.length,
-          papers_excluded_irrelevant: selection.irrelevant.length
+          papers_excluded_irrelevant: selection.irrelevant.length,
+          papers_excluded_namesake: namesakes.length
         },
+        author: authorMetadata(decision, clues),
         scholarly_sources: found.consulted.map((c) => ({
           source: c.source,
           cached: c.cached,

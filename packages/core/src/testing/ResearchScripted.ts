@@ -1,8 +1,9 @@
 import { type Duration, Effect, Layer, Ref } from "effect"
+import { isSameAuthor } from "../pipeline/Names"
 import { Arxiv } from "../upstream/Arxiv"
 import * as ArxivSource from "../upstream/ArxivSource"
 import type { Paper } from "../upstream/Paper"
-import { ScholarlySources } from "../upstream/ScholarlySource"
+import { type AuthorCandidate, type ScholarlySource, ScholarlySources } from "../upstream/ScholarlySource"
 import { Page, Scraper } from "../upstream/Scraper"
 import { UpstreamError } from "../upstream/UpstreamError"
 import { type SearchHit, WebSearch } from "../upstream/WebSearch"
@@ -14,6 +15,11 @@ export interface World {
   readonly pages?: ReadonlyArray<Page>
   /** What arXiv returns for any author query (homonyms included, as the real API would). */
   readonly papers?: ReadonlyArray<Paper>
+  /**
+   * Authors an identity source (answering as `openalex`, asked before arXiv) lists: those matching the query's name.
+   * Absent: arXiv is the only scholarly source.
+   */
+  readonly authors?: ReadonlyArray<AuthorCandidate>
   readonly failures?: {
     readonly search?: UpstreamError
     readonly pages?: Readonly<Record<string, UpstreamError>>
@@ -85,6 +91,21 @@ export const make = (world: World) =>
         })
     })
 
+    const authorQueries = yield* Ref.make<ReadonlyArray<string>>([])
+    const identities: ScholarlySource = {
+      name: "openalex",
+      maxGroup: 25,
+      concurrency: 2,
+      keyOf: (q) => q.name,
+      lookup: (queries) =>
+        Effect.gen(function* () {
+          yield* Ref.update(authorQueries, (all) => [...all, ...queries.map((q) => q.name)])
+          yield* pause(world.latency?.arxiv)
+          return queries.map((q) => (world.authors ?? []).filter((a) => isSameAuthor(q.name, a.name)))
+        })
+    }
+    const sources = [...(world.authors === undefined ? [] : [identities]), ArxivSource.make(arxiv)]
+
     return {
       webSearch,
       scraper,
@@ -93,11 +114,12 @@ export const make = (world: World) =>
         Layer.succeed(WebSearch, webSearch),
         Layer.succeed(Scraper, scraper),
         Layer.succeed(Arxiv, arxiv),
-        Layer.succeed(ScholarlySources, ScholarlySources.of({ sources: [ArxivSource.make(arxiv)] }))
+        Layer.succeed(ScholarlySources, ScholarlySources.of({ sources }))
       ),
       searches: Ref.get(searches),
       fetches: Ref.get(fetches),
-      arxivQueries: Ref.get(arxivQueries)
+      arxivQueries: Ref.get(arxivQueries),
+      authorQueries: Ref.get(authorQueries)
     }
   })
 

@@ -49,7 +49,7 @@ export interface ScholarlySource {
   readonly maxGroup: number
   /** Lookups under way at once (each one group). */
   readonly concurrency: number
-  /** What makes two queries the same to this source (its cache key): arXiv's answer depends on the interest too. */
+  /** What makes two queries the same to this source (its cache key). */
   readonly keyOf: (query: AuthorQuery) => string
   readonly lookup: (
     queries: ReadonlyArray<AuthorQuery>,
