@@ -7,8 +7,10 @@
 import { JobId, UserId } from "@scribe/core/Ids"
 import { Generator } from "@scribe/core/jobs/Generator"
 import { NewJob, pendingJob } from "@scribe/core/jobs/Job"
+import { BatchRecipients } from "@scribe/core/pipeline/BatchRecipients"
 import * as Pipeline from "@scribe/core/pipeline/Pipeline"
 import * as ArxivSource from "@scribe/core/upstream/ArxivSource"
+import { AuthorCache } from "@scribe/core/upstream/AuthorCache"
 import { Paper } from "@scribe/core/upstream/Paper"
 import { ScholarlySources } from "@scribe/core/upstream/ScholarlySource"
 import { Page, Scraper } from "@scribe/core/upstream/Scraper"
@@ -61,8 +63,14 @@ const MyPapers = Layer.succeed(ScholarlySources, {
   ]
 })
 
+// No author cache and no batches here: every email asks the sources.
+const NoCache = Layer.succeed(AuthorCache, { get: () => Effect.succeed(new Map()), put: () => Effect.void })
+const NoBatches = Layer.succeed(BatchRecipients, { others: () => Effect.succeed([]) })
+
 /** The pipeline with the deterministic composer, over your adapters. */
-export const GeneratorLive = Pipeline.layerNoLlm.pipe(Layer.provide(Layer.mergeAll(MySearch, MyPages, MyPapers)))
+export const GeneratorLive = Pipeline.layerNoLlm.pipe(
+  Layer.provide(Layer.mergeAll(MySearch, MyPages, MyPapers, NoCache, NoBatches))
+)
 
 /** Writes one email; `progress` receives each step as it starts and finishes. */
 export const writeOne = Effect.gen(function* () {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
+import { BatchId } from "@scribe/core/Ids"
 import type { GeneratedEmail, GenerationFailed } from "@scribe/core/jobs/Generator"
+import { Job } from "@scribe/core/jobs/Job"
 import type { GenerationMetadata } from "@scribe/core/pipeline/GenerationMetadata"
 import { placeholders } from "@scribe/core/templates/Template"
 import { malformed } from "@scribe/core/testing/LlmScripted"
@@ -269,6 +271,65 @@ describe("Pipeline disambiguation", () => {
       expect(m.confidence.reason).toBe(
         "could not tell which author is the recipient: 2 authors named Prof. Ada Lovelace (Ada Lovelace; Ada Lovelace) and nothing told them apart"
       )
+    })
+  )
+})
+
+describe("Pipeline author cache and batch look-ahead", () => {
+  const person = (name: string, interest = "graph neural networks") =>
+    new AuthorCandidate({
+      source: "openalex",
+      id: `A-${name}`,
+      name,
+      alternativeNames: [],
+      affiliations: [],
+      orcid: null,
+      url: null,
+      topics: [],
+      nameOnly: false,
+      works: [1, 2].map(
+        (n) =>
+          new Paper({
+            id: `W-${name}-${n}`,
+            title: `${name} on ${interest}, part ${n}`,
+            authors: [name],
+            summary: interest,
+            published: new Date("2025-01-01"),
+            url: `https://openalex.org/W-${n}`,
+            source: "openalex"
+          })
+      )
+    })
+  const names = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra"]
+  const research = { ...world, authors: names.map((n) => person(n)) }
+
+  it.scoped("a later email to the same professor costs no lookups", () =>
+    Effect.gen(function* () {
+      const { generator, research: fakes } = yield* setup(script(), research)
+      yield* generator.generate(job(), noProgress)
+      const again = meta(yield* generator.generate(job(), noProgress))
+      expect(yield* fakes.authorQueries).toEqual([["Ada Lovelace"]])
+      expect(again.scholarly_sources).toEqual([{ source: "openalex", cached: true, candidates: 1, failed: false }])
+      expect(again.papers_used.map((p) => p.id)).toEqual(["W-Ada Lovelace-1", "W-Ada Lovelace-2"])
+    })
+  )
+
+  it.scoped("a batch's first job looks up its own recipient at once and the others in one group behind it", () =>
+    Effect.gen(function* () {
+      const others = names.slice(1).map((name) => ({ name: `Dr. ${name}`, interest: "graph neural networks" }))
+      const { generator, research: fakes } = yield* setup(script(), { ...research, batch: others })
+      const inBatch = (recipientName: string) =>
+        new Job({ ...job({ recipientName }), batchId: BatchId.make("00000000-0000-4000-8000-0000000000b1") })
+      yield* generator.generate(inBatch("Prof. Ada Lovelace"), noProgress)
+      // The look-ahead runs behind the job, in the layer's scope.
+      yield* Effect.yieldNow()
+      yield* TestClock.adjust("1 second")
+      expect(yield* fakes.authorQueries).toEqual([["Ada Lovelace"], ["Grace Hopper", "Alan Turing", "Edsger Dijkstra"]])
+      for (const name of names.slice(1)) {
+        const email = meta(yield* generator.generate(inBatch(`Dr. ${name}`), noProgress))
+        expect(email.scholarly_sources.map((s) => s.cached)).toEqual([true])
+      }
+      expect(yield* fakes.authorQueries).toHaveLength(2)
     })
   )
 })

@@ -4,10 +4,44 @@ import { pipelineModel } from "@scribe/adapters/testkit/PipelineModel"
 import * as World from "@scribe/adapters/testkit/World"
 import { Effect } from "effect"
 import { describe, expect } from "vitest"
-import { emailOf, layerApp, newUserToken, submit } from "./EndToEnd"
+import { emailOf, finished, layerApp, newUserToken, submit } from "./EndToEnd"
+import { call } from "./TestServer"
+
+/** Five researchers only the batch test writes to, so their lookups start cold. */
+const batchPeople: ReadonlyArray<People.Person> = [
+  "Tomas Brandt",
+  "Lena Varga",
+  "Omar Haddad",
+  "Sofia Lindqvist",
+  "Kenji Mori"
+].map((name, i) => ({
+  key: `batch-${i}`,
+  name,
+  asTyped: `Prof. ${name}`,
+  interest: "ocean acoustics",
+  papers: [],
+  pages: [],
+  searchMatch: /(?!)/,
+  facts: [],
+  scholar: {
+    openalexId: `A58000000${i}0`,
+    institution: People.institutions.coastal,
+    topics: ["Ocean Acoustics"],
+    works: [2024, 2023].map((year) => ({
+      title: `Ocean Acoustics Survey ${year} by ${name}`,
+      published: `${year}-03-01`,
+      doi: `10.0000/batch.${i}.${year}`,
+      venue: "Journal of Ocean Acoustics",
+      summary: "Sound propagation in the ocean."
+    }))
+  }
+}))
 
 /** Who the recipient is among namesakes, and which sources their papers come from, end to end (see `layerApp`). */
-const App = layerApp({ env: { SCRIBE_WORKER_NAME: "e2e-scholarly" } })
+const App = layerApp({
+  env: { SCRIBE_WORKER_NAME: "e2e-scholarly" },
+  world: { people: [...People.all, ...batchPeople] }
+})
 
 type Email = {
   email_message: string
@@ -115,6 +149,46 @@ layer(App, { timeout: "120 seconds", excludeTestServices: true })("scholarly sou
         ])
         expect(used.find((p) => p.source === "openalex")!.also_in.map((l) => l.source)).toEqual(["arxiv"])
         expect(email.metadata.scholarly_sources.map((s) => s.source)).toEqual(["openalex", "semantic_scholar", "arxiv"])
+      })
+    )
+  })
+
+  describe("batches and the author cache", () => {
+    it.effect("a batch's recipients are looked up in grouped requests; the same batch again asks no source", () =>
+      Effect.gen(function* () {
+        const world = yield* World.World
+        world.llm.setScript(pipelineModel())
+        const token = yield* newUserToken()
+        const people = batchPeople
+        const requests = () => ({
+          openalexSearches: world.openalex.accepted().filter((r) => r.path === "/authors").length,
+          openalex: world.openalex.accepted().length,
+          semanticScholar: world.semanticScholar.accepted().length,
+          arxiv: world.arxiv.accepted().length
+        })
+        const runBatch = Effect.gen(function* () {
+          const created = yield* call("POST", "/api/queue/batch", {
+            token,
+            json: {
+              email_template: `Dear {{name}}, I read {{research}}. (${crypto.randomUUID()})`,
+              items: people.map((p) => ({ recipient_name: p.asTyped, recipient_interest: p.interest }))
+            }
+          })
+          expect(created.status).toBe(201)
+          const ids = (created.body as { queue_item_ids: Array<string> }).queue_item_ids
+          for (const id of ids) expect((yield* finished(token, id)).status).toBe("SUCCESS")
+        })
+        const before = requests()
+        yield* runBatch
+        const cold = requests()
+        // The first job's recipient alone, the other four in one group behind it: two searches, not five.
+        expect(cold.openalexSearches - before.openalexSearches).toBeGreaterThanOrEqual(1)
+        expect(cold.openalexSearches - before.openalexSearches).toBeLessThanOrEqual(2)
+        // Each recipient has two recent works in OpenAlex: no other source is asked.
+        expect(cold.semanticScholar).toBe(before.semanticScholar)
+        expect(cold.arxiv).toBe(before.arxiv)
+        yield* runBatch
+        expect(requests()).toEqual(cold)
       })
     )
   })

@@ -1,7 +1,9 @@
 import * as ScholarlySources from "@scribe/adapters/scholarly/ScholarlySources"
 import * as SafeScraper from "@scribe/adapters/scraper/SafeScraper"
+import * as SqlAuthorCache from "@scribe/adapters/sql/SqlAuthorCache"
 import * as OpenAiLlm from "@scribe/adapters/upstream/OpenAiLlm"
 import * as SearxngSearch from "@scribe/adapters/upstream/SearxngSearch"
+import * as BatchRecipients from "@scribe/core/pipeline/BatchRecipients"
 import * as Pipeline from "@scribe/core/pipeline/Pipeline"
 import { UpstreamError } from "@scribe/core/upstream/UpstreamError"
 import { WebSearch } from "@scribe/core/upstream/WebSearch"
@@ -30,14 +32,22 @@ const searchNotConfigured = Layer.succeed(
  * The pipeline as the environment configures it: the language-model composer when `OPENAI_API_KEY` or
  * `OPENAI_BASE_URL` is set, otherwise the labelled deterministic composer (never confident). Search through SearXNG
  * or Brave when configured; pages through the SSRF-safe scraper; papers from the scholarly sources in the order
- * `SCRIBE_SCHOLARLY_SOURCES` gives (OpenAlex, Semantic Scholar, arXiv). Needs the upstream budgets (`RateLimiter`).
+ * `SCRIBE_SCHOLARLY_SOURCES` gives (OpenAlex, Semantic Scholar, arXiv), remembered in the author cache (a table of the
+ * service's database). Needs the upstream budgets (`RateLimiter`) and, from the root's stores, the `SqlClient` and the
+ * `Repo` (a batch's other recipients are read from it).
  */
 export const layerConfig = Layer.unwrapEffect(
   Effect.gen(function* () {
     const withLlm = yield* OpenAiLlm.isConfigured
     const provider = yield* SearxngSearch.providerConfig
     const search = Option.isSome(provider) ? SearxngSearch.layerConfig : searchNotConfigured
-    const research = Layer.mergeAll(search, SafeScraper.layerConfig, ScholarlySources.layerConfig)
+    const research = Layer.mergeAll(
+      search,
+      SafeScraper.layerConfig,
+      ScholarlySources.layerConfig,
+      SqlAuthorCache.layerConfig,
+      BatchRecipients.layerFromRepo
+    )
     if (!withLlm) {
       yield* Effect.logWarning(
         "No LLM configured (OPENAI_API_KEY / OPENAI_BASE_URL): emails use the deterministic composer"

@@ -8,11 +8,13 @@
 import { Clock, Effect, Fiber, Layer } from "effect"
 import { type GeneratedEmail, Generator, type StepProgress } from "../jobs/Generator"
 import type { Job } from "../jobs/Job"
+import { AuthorCache } from "../upstream/AuthorCache"
 import type { Llm } from "../upstream/Llm"
 import { ScholarlySources } from "../upstream/ScholarlySource"
 import { Scraper } from "../upstream/Scraper"
 import { WebSearch } from "../upstream/WebSearch"
 import { disambiguate } from "./AuthorDisambiguation"
+import { BatchRecipients } from "./BatchRecipients"
 import * as DeterministicComposer from "./DeterministicComposer"
 import type { Evidence } from "./Evidence"
 import { authorMetadata, type GenerationMetadata, paperMetadata, usageMetadata } from "./GenerationMetadata"
@@ -34,7 +36,10 @@ import { webClues } from "./WebClues"
 const makeGenerator = (strategy: Strategy, options: Options) =>
   Effect.gen(function* () {
     const { sources } = yield* ScholarlySources
-    const lookup = yield* ScholarlyLookup.make(sources, null, {
+    const cache = yield* AuthorCache
+    const batches = yield* BatchRecipients
+    const scope = yield* Effect.scope
+    const lookup = yield* ScholarlyLookup.make(sources, cache, {
       recencyYears: options.recencyYears,
       maxWorks: options.arxivMaxResults,
       enoughWorks: options.scholarlyEnoughWorks
@@ -44,6 +49,26 @@ const makeGenerator = (strategy: Strategy, options: Options) =>
       scraper: yield* Scraper,
       lookup
     })
+
+    // Batches whose other recipients this process has looked up ahead (the last thousand).
+    const prefetched = new Set<string>()
+    const prefetch = (job: Job) =>
+      Effect.gen(function* () {
+        if (job.batchId === null || prefetched.has(job.batchId)) return
+        prefetched.add(job.batchId)
+        if (prefetched.size > 1000) prefetched.delete(prefetched.values().next().value!)
+        const ahead = batches.others(job).pipe(
+          Effect.flatMap((others) =>
+            lookup.lookupMany(
+              others.map((o) => ({ name: stripTitles(o.name), interest: o.interest })),
+              { background: true }
+            )
+          ),
+          Effect.withSpan("Pipeline.lookAhead", { attributes: { "job.batch_id": job.batchId } })
+        )
+        // In the layer's scope: the batch's other jobs need it even if this one is interrupted.
+        yield* Effect.forkIn(ahead, scope)
+      })
 
     const generate = Effect.fn("Pipeline.generate")(function* (
       job: Job,
@@ -71,7 +96,9 @@ const makeGenerator = (strategy: Strategy, options: Options) =>
               run
             )
           ),
-          run.step("arxiv_helper", research.scholarly({ name, interest: job.recipientInterest }, run))
+          run.step("arxiv_helper", research.scholarly({ name, interest: job.recipientInterest }, run)),
+          // The rest of the batch is looked up behind this job's own lookup, which keeps its place in front.
+          prefetch(job)
         ],
         { concurrency: "unbounded" }
       )
@@ -196,7 +223,7 @@ const makeGenerator = (strategy: Strategy, options: Options) =>
   })
 
 /** What the pipeline researches with, besides the model. */
-export type ResearchPorts = WebSearch | Scraper | ScholarlySources
+export type ResearchPorts = WebSearch | Scraper | ScholarlySources | AuthorCache | BatchRecipients
 
 /** The pipeline composing with a language model. */
 export const layerWith = (options: Partial<Options> = {}): Layer.Layer<Generator, never, Llm | ResearchPorts> =>

@@ -52,7 +52,11 @@ const lookupOptions = (options: Options): Effect.Effect<LookupOptions> =>
 
 export interface ScholarlyLookup {
   readonly lookup: (query: AuthorQuery) => Effect.Effect<Lookup>
-  readonly lookupMany: (queries: ReadonlyArray<AuthorQuery>) => Effect.Effect<ReadonlyArray<Lookup>>
+  /** `background`: looked up ahead (a batch's later jobs); a job's own lookups go first. */
+  readonly lookupMany: (
+    queries: ReadonlyArray<AuthorQuery>,
+    options?: { readonly background?: boolean }
+  ) => Effect.Effect<ReadonlyArray<Lookup>>
 }
 
 const decodeCached = Schema.decodeUnknownEither(CandidatesJson)
@@ -114,7 +118,7 @@ export const make = (
     const cached = (keys: ReadonlyArray<string>) =>
       cache === null ? Effect.succeed(new Map<string, string>()) : cache.get(keys)
 
-    const lookupMany = (queries: ReadonlyArray<AuthorQuery>) =>
+    const lookupMany = (queries: ReadonlyArray<AuthorQuery>, asked: { readonly background?: boolean } = {}) =>
       Effect.gen(function* () {
         const { since } = yield* lookupOptions(options)
         const candidates = queries.map((): Array<AuthorCandidate> => [])
@@ -130,8 +134,11 @@ export const make = (
             return decoded !== null && Either.isRight(decoded) ? decoded.right : null
           }
           const misses = pending.filter((_, n) => hit(n) === null)
-          const asked = yield* calls.askAll(misses.map((i) => queries[i]!))
-          const byIndex = new Map(misses.map((i, n) => [i, asked[n]!]))
+          const answered = yield* calls.askAll(
+            misses.map((i) => queries[i]!),
+            asked
+          )
+          const byIndex = new Map(misses.map((i, n) => [i, answered[n]!]))
           const answers = pending.map((i, n) => {
             const fromCache = hit(n)
             return fromCache !== null
@@ -153,7 +160,11 @@ export const make = (
           pending = next
         }
         return queries.map((_, i): Lookup => ({ candidates: candidates[i]!, consulted: consulted[i]! }))
-      }).pipe(Effect.withSpan("ScholarlyLookup.lookupMany", { attributes: { queries: queries.length } }))
+      }).pipe(
+        Effect.withSpan("ScholarlyLookup.lookupMany", {
+          attributes: { queries: queries.length, background: asked.background ?? false }
+        })
+      )
 
     return {
       lookupMany,

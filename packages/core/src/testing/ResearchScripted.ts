@@ -1,12 +1,15 @@
 import { type Duration, Effect, Layer, Ref } from "effect"
+import { BatchRecipients } from "../pipeline/BatchRecipients"
 import { isSameAuthor } from "../pipeline/Names"
 import { Arxiv } from "../upstream/Arxiv"
 import * as ArxivSource from "../upstream/ArxivSource"
 import type { Paper } from "../upstream/Paper"
+import type { AuthorQuery } from "../upstream/ScholarlySource"
 import { type AuthorCandidate, type ScholarlySource, ScholarlySources } from "../upstream/ScholarlySource"
 import { Page, Scraper } from "../upstream/Scraper"
 import { UpstreamError } from "../upstream/UpstreamError"
 import { type SearchHit, WebSearch } from "../upstream/WebSearch"
+import * as AuthorCacheMemory from "./AuthorCacheMemory"
 
 export interface World {
   /** Search results: the same list for every query, or per query. */
@@ -20,6 +23,8 @@ export interface World {
    * Absent: arXiv is the only scholarly source.
    */
   readonly authors?: ReadonlyArray<AuthorCandidate>
+  /** What `BatchRecipients` answers for a job of a batch: the batch's other recipients. */
+  readonly batch?: ReadonlyArray<AuthorQuery>
   readonly failures?: {
     readonly search?: UpstreamError
     readonly pages?: Readonly<Record<string, UpstreamError>>
@@ -44,7 +49,8 @@ const pause = (latency: Duration.DurationInput | undefined) =>
 
 /**
  * Scripted in-memory search engine, page fetcher and arXiv for unit tests, recording every call; the scholarly sources
- * are arXiv alone, over the scripted arXiv.
+ * are arXiv over the scripted arXiv (behind a scripted identity source when `authors` is given), with an in-memory
+ * author cache and the batch recipients `batch` names.
  */
 export const make = (world: World) =>
   Effect.gen(function* () {
@@ -91,7 +97,7 @@ export const make = (world: World) =>
         })
     })
 
-    const authorQueries = yield* Ref.make<ReadonlyArray<string>>([])
+    const authorQueries = yield* Ref.make<ReadonlyArray<ReadonlyArray<string>>>([])
     const identities: ScholarlySource = {
       name: "openalex",
       maxGroup: 25,
@@ -99,12 +105,16 @@ export const make = (world: World) =>
       keyOf: (q) => q.name,
       lookup: (queries) =>
         Effect.gen(function* () {
-          yield* Ref.update(authorQueries, (all) => [...all, ...queries.map((q) => q.name)])
+          yield* Ref.update(authorQueries, (all) => [...all, queries.map((q) => q.name)])
           yield* pause(world.latency?.arxiv)
           return queries.map((q) => (world.authors ?? []).filter((a) => isSameAuthor(q.name, a.name)))
         })
     }
     const sources = [...(world.authors === undefined ? [] : [identities]), ArxivSource.make(arxiv)]
+    const cache = yield* AuthorCacheMemory.make()
+    const batch = BatchRecipients.of({
+      others: (job) => Effect.succeed(job.batchId === null ? [] : (world.batch ?? []))
+    })
 
     return {
       webSearch,
@@ -114,11 +124,16 @@ export const make = (world: World) =>
         Layer.succeed(WebSearch, webSearch),
         Layer.succeed(Scraper, scraper),
         Layer.succeed(Arxiv, arxiv),
-        Layer.succeed(ScholarlySources, ScholarlySources.of({ sources }))
+        Layer.succeed(ScholarlySources, ScholarlySources.of({ sources })),
+        cache.layer,
+        Layer.succeed(BatchRecipients, batch)
       ),
+      /** What the author cache holds. */
+      cached: cache.entries,
       searches: Ref.get(searches),
       fetches: Ref.get(fetches),
       arxivQueries: Ref.get(arxivQueries),
+      /** The identity source's lookups, each a group of names. */
       authorQueries: Ref.get(authorQueries)
     }
   })
