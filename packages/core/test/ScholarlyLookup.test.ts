@@ -73,6 +73,20 @@ describe("GroupedCalls", () => {
     })
   )
 
+  it.scoped("a call can race and be interrupted: it does not inherit the registration's uninterruptibility", () =>
+    Effect.gen(function* () {
+      const grouped = yield* GroupedCalls.make<number, number, never>({
+        maxGroup: 10,
+        concurrency: 1,
+        keyOf: String,
+        call: (qs) => Effect.raceFirst(Effect.as(Effect.sleep("10 millis"), qs), Effect.never)
+      })
+      const answer = yield* Effect.fork(grouped.ask(7))
+      yield* TestClock.adjust("20 millis")
+      expect(yield* Fiber.join(answer)).toBe(7)
+    })
+  )
+
   it.scoped("a failed group fails each of its askers; an interrupted asker does not stop the others' answer", () =>
     Effect.gen(function* () {
       const gate = yield* Deferred.make<void>()

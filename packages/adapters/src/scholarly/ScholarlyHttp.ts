@@ -2,12 +2,15 @@ import * as RateLimiter from "@effect/experimental/RateLimiter"
 import * as Metrics from "@scribe/core/ops/Metrics"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
 import { Data, Duration, Effect } from "effect"
+import * as CircuitBreaker from "../upstream/CircuitBreaker"
 import * as PlainHttp from "../upstream/PlainHttp"
 import * as RetryAfter from "../upstream/RetryAfter"
 import * as UpstreamBudget from "../upstream/UpstreamBudget"
 
 /**
- * JSON over HTTP for the scholarly APIs (OpenAlex, Semantic Scholar): each request waits for the source's budget,
+ * JSON over HTTP for the scholarly APIs (OpenAlex, Semantic Scholar), behind a circuit breaker for the source (a
+ * source that cannot be reached is skipped for a while, without spending its budget): each request waits for the
+ * source's budget,
  * a 429 (or a 503 with `Retry-After`) pushes the shared budget back by the wait it asked for and is retried while the
  * wait is short, and every other answer becomes a value or an `UpstreamError` of the right kind. Messages name the
  * status, never the URL (it carries a person's name, and OpenAlex's key).
@@ -62,6 +65,7 @@ const errorDetail = (body: string): string => {
 export const make = (options: Options): Effect.Effect<JsonClient, never, RateLimiter.RateLimiter> =>
   Effect.gen(function* () {
     const limiter = yield* RateLimiter.RateLimiter
+    const breaker = yield* CircuitBreaker.make({ label: options.label })
     const client = PlainHttp.make()
     const timeout = Duration.decode(options.timeout)
     const timeoutMs = Duration.toMillis(timeout)
@@ -74,7 +78,11 @@ export const make = (options: Options): Effect.Effect<JsonClient, never, RateLim
 
     const once = (request: Request): Effect.Effect<unknown, UpstreamError | Throttled> =>
       Effect.gen(function* () {
-        yield* UpstreamBudget.take(limiter, options.budget)
+        yield* breaker
+          .spend(UpstreamBudget.take(limiter, options.budget))
+          .pipe(
+            Effect.catchTag("BreakerOpen", (open) => Effect.fail(upstream("unavailable", open.message, open.retryInMs)))
+          )
         const body = request.json === undefined ? undefined : JSON.stringify(request.json)
         const reply = yield* client
           .send({
@@ -89,6 +97,17 @@ export const make = (options: Options): Effect.Effect<JsonClient, never, RateLim
             timeoutMs
           })
           .pipe(
+            Effect.tapBoth({
+              onFailure: (error) => breaker.record(CircuitBreaker.transportOutcome(error), error.message),
+              onSuccess: (reply) =>
+                breaker.record(
+                  CircuitBreaker.statusOutcome(
+                    reply.status,
+                    reply.status === 503 && reply.headers["retry-after"] !== undefined
+                  ),
+                  `answered ${reply.status}`
+                )
+            }),
             Effect.mapError((error) =>
               error.reason === "timeout"
                 ? upstream("timeout", `${options.label} did not answer within ${Duration.format(timeout)}`)
@@ -135,7 +154,12 @@ export const make = (options: Options): Effect.Effect<JsonClient, never, RateLim
             return yield* attempt(retriesLeft - 1)
           })
         )
-      return attempt(throttleRetries).pipe(Metrics.trackUpstream(options.service))
+      return attempt(throttleRetries).pipe(
+        Metrics.trackUpstream(options.service),
+        Effect.withSpan(`${options.label.replace(/\s+/g, "")}.request`, {
+          attributes: { "upstream.host": req.url.host, "http.request.method": req.method ?? "GET" }
+        })
+      )
     }
 
     return { request }

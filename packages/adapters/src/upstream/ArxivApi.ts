@@ -7,6 +7,7 @@ import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/Upstr
 import { Config, type ConfigError, type Context, Data, Duration, Effect, Layer, Schema } from "effect"
 import { XMLParser } from "fast-xml-parser"
 import { isHttpUrl } from "../ops/ConfigReaders"
+import * as CircuitBreaker from "./CircuitBreaker"
 import * as PlainHttp from "./PlainHttp"
 import * as RetryAfter from "./RetryAfter"
 import * as UpstreamBudget from "./UpstreamBudget"
@@ -202,15 +203,28 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Arxiv>
       algorithm: "fixed-window"
     }
     const space = intervalMs > 0 ? UpstreamBudget.take(limiter, budget) : Effect.void
+    // Offline, every job would otherwise wait its 3 s turn only to fail: an unreachable arXiv is skipped for a while.
+    const breaker = yield* CircuitBreaker.make({ label: "arXiv" })
 
     const request = (urlParams: Record<string, string>): Effect.Effect<string, UpstreamError | Throttled> =>
       Effect.gen(function* () {
-        yield* space
+        yield* breaker
+          .spend(space)
+          .pipe(Effect.catchTag("BreakerOpen", (open) => upstream("unavailable", open.message, open.retryInMs)))
         const url = new URL(options.url)
         for (const [key, value] of Object.entries(urlParams)) url.searchParams.append(key, value)
-        const response = yield* client
-          .send({ url, headers: { accept: "application/atom+xml" }, timeoutMs })
-          .pipe(Effect.mapError(transportFailure))
+        const response = yield* client.send({ url, headers: { accept: "application/atom+xml" }, timeoutMs }).pipe(
+          Effect.tapBoth({
+            onFailure: (error) => breaker.record(CircuitBreaker.transportOutcome(error), error.message),
+            // arXiv throttles with 503 as well as 429.
+            onSuccess: (reply) =>
+              breaker.record(
+                CircuitBreaker.statusOutcome(reply.status, reply.status === 503),
+                `answered ${reply.status}`
+              )
+          }),
+          Effect.mapError(transportFailure)
+        )
         const status = response.status
         yield* Effect.annotateCurrentSpan("http.response.status_code", status)
         if (status === 429) yield* Metrics.recordRateLimited("arxiv")

@@ -5,6 +5,7 @@ import { SearchHit, WebSearch } from "@scribe/core/upstream/WebSearch"
 import * as Cheerio from "cheerio"
 import { Config, ConfigError, type Context, Duration, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import { httpUrl, optionalSecret, optionalString } from "../ops/ConfigReaders"
+import * as CircuitBreaker from "./CircuitBreaker"
 import * as PlainHttp from "./PlainHttp"
 import * as RetryAfter from "./RetryAfter"
 import * as UpstreamBudget from "./UpstreamBudget"
@@ -131,6 +132,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<WebSea
 
     const timeoutMs = Duration.toMillis(timeout)
     const transportFailure = PlainHttp.upstreamFailure("search", "search", timeout)
+    const breaker = yield* CircuitBreaker.make({ label: "the search engine" })
     const withParams = (base: string, params: Record<string, string>) => {
       const url = new URL(base)
       for (const [key, value] of Object.entries(params)) url.searchParams.append(key, value)
@@ -163,9 +165,17 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<WebSea
     const search = Effect.fn("SearxngSearch.search")(function* (query: string, limit: number) {
       yield* Effect.annotateCurrentSpan({ provider: provider._tag, "upstream.host": host })
       if (limit <= 0 || query.trim().length === 0) return []
-      yield* UpstreamBudget.take(limiter, budget)
+      yield* breaker
+        .spend(UpstreamBudget.take(limiter, budget))
+        .pipe(Effect.catchTag("BreakerOpen", (open) => upstream("unavailable", open.message, open.retryInMs)))
       // The Brave key travels in a header, never in a span attribute.
-      const response = yield* call(query.trim(), limit).pipe(Effect.mapError(transportFailure))
+      const response = yield* call(query.trim(), limit).pipe(
+        Effect.tapBoth({
+          onFailure: (error) => breaker.record(CircuitBreaker.transportOutcome(error), error.message),
+          onSuccess: (reply) => breaker.record(CircuitBreaker.statusOutcome(reply.status), `answered ${reply.status}`)
+        }),
+        Effect.mapError(transportFailure)
+      )
       const body = response.body.toString("utf8")
       yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
       if (response.status === 429) yield* Metrics.recordRateLimited("search")

@@ -86,9 +86,12 @@ export const make = <Q, A, E>(options: Options<Q, A, E>): Effect.Effect<GroupedC
         if (backgroundOnly) runningBackground += 1
         groups.push([group, backgroundOnly])
       }
-      return Effect.forEach(groups, ([group, backgroundOnly]) => Effect.forkIn(send(group, backgroundOnly), scope), {
-        discard: true
-      })
+      // Forked from the uninterruptible registration: the call itself must stay interruptible (races, shutdown).
+      return Effect.forEach(
+        groups,
+        ([group, backgroundOnly]) => Effect.forkIn(Effect.interruptible(send(group, backgroundOnly)), scope),
+        { discard: true }
+      )
     })
 
     const enqueue = (question: Q, inBackground: boolean): Effect.Effect<Deferred.Deferred<A, E>> =>
