@@ -3,6 +3,8 @@ import {
   allPassed,
   arxivMentions,
   checkEmail,
+  fillInMarker,
+  fillInMarkers,
   type GroundingContext,
   hostAllowed,
   isTitleLike,
@@ -81,7 +83,7 @@ describe("grounding checks", () => {
     const email = body(
       'I read your paper "Message Passing on Sparse Graphs: A Study" (arXiv:2301.00001) and your book "Notes on the Analytical Engine". I could also write to ada@uni.example or visit https://cs.uni.example/~ada.'
     )
-    expect(checkEmail(email, ctx).map((r) => r.problems)).toEqual([[], [], [], []])
+    expect(checkEmail(email, ctx).map((r) => r.problems)).toEqual([[], [], [], [], []])
     expect(allPassed(checkEmail(email, ctx))).toBe(true)
   })
 
@@ -132,6 +134,18 @@ describe("grounding checks", () => {
     ])
     expect(failed("Dear Ada, hi.")).toEqual(["length"])
     expect(failed(body("x".repeat(5001)))).toEqual(["length"])
+  })
+
+  it("flags what is left to fill in, saying what it is", () => {
+    const email = body(`I read your paper ${fillInMarker("paper title")} and would love to discuss it with you.`)
+    expect(failed(email)).toEqual(["nothing_to_fill_in"])
+    expect(checkEmail(email, ctx).at(-1)?.problems).toEqual([
+      "the paper title is left to fill in: nothing found could go there"
+    ])
+    expect(fillInMarkers(`${fillInMarker("paper title")} / ${fillInMarker("book title")}`)).toEqual([
+      "paper title",
+      "book title"
+    ])
   })
 })
 

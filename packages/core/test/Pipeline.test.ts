@@ -503,7 +503,8 @@ describe("Pipeline errors", () => {
         retryAfterMs: 2000
       })
       expect(Either.getLeft(result).pipe(Option.map((f) => f.message))).toEqual(
-        Option.some("Language model rate limited the request during email_composer: llm said rate_limited")
+        // Plain words: the upstream's own message ("llm said rate_limited") stays in the logs.
+        Option.some("Language model rate limited the request during email_composer")
       )
     })
   )

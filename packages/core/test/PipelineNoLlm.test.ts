@@ -31,7 +31,7 @@ describe("DeterministicComposer.fill", () => {
     )
   })
 
-  it("falls back to the interest and neutral words when nothing was found", () => {
+  it("where nothing was found, leaves a visible marker, never the placeholder's need as its value", () => {
     const filled = DeterministicComposer.fill(template, {
       recipientName: "Ada Lovelace",
       interest: "graph neural networks",
@@ -39,8 +39,17 @@ describe("DeterministicComposer.fill", () => {
       evidence: { papers: [], facts: [] }
     })
     expect(filled).toBe(
-      'Dear Dr. Lovelace (Ada), I read "graph neural networks" and graph neural networks. At your institution, on graph neural networks: [my name] / your work on graph neural networks.'
+      'Dear Dr. Lovelace (Ada), I read "[[fill in: paper title]]" and [[fill in: paper title]]. At your institution, on graph neural networks: [my name] / your work on graph neural networks.'
     )
+    const offline = "Dear {{name}}, I read your paper {{paper_title}} and would love to discuss {{research_interest}}."
+    expect(
+      DeterministicComposer.fill(offline, {
+        recipientName: "Prof. Ada Lovelace",
+        interest: "deep learning",
+        analysis: analyseHeuristically(offline),
+        evidence: { papers: [], facts: [] }
+      })
+    ).toBe("Dear Ada Lovelace, I read your paper [[fill in: paper title]] and would love to discuss deep learning.")
   })
 })
 
@@ -80,10 +89,20 @@ describe("Pipeline without a language model", () => {
         new UpstreamError({ service, kind: "unavailable", message: "down", retryAfterMs: null })
       const { generator } = yield* setupNoLlm({ failures: { search: down("search"), arxiv: down("arxiv") } })
       const email = yield* generator.generate(job({ recipientInterest: "analytical engines" }), () => Effect.void)
-      expect(email.emailMessage).toContain("your paper analytical engines")
+      const m = meta(email)
+      // No paper was found: the placeholder is left visibly to fill in, not filled with its need or the interest.
+      expect(email.emailMessage).toContain("your paper [[fill in: paper title]]")
+      expect(email.emailMessage).not.toContain("your paper analytical engines")
       expect(email.emailMessage).toContain("your institution")
       expect(email.isConfident).toBe(false)
-      expect(meta(email).warnings).toHaveLength(3)
+      expect(m.checks).toMatchObject({ passed: false, sanitised: false, failed: ["nothing_to_fill_in"] })
+      expect(m.confidence.reason).toBe(
+        "written without a language model; the email leaves the paper title to fill in: nothing found could go there"
+      )
+      // Warnings in plain words: which upstream, what went wrong; not the upstream's own message ("down").
+      expect(m.warnings).toHaveLength(3)
+      expect(m.warnings).toContain("arXiv was unavailable")
+      for (const warning of m.warnings) expect(warning).not.toMatch(/\bdown\b/)
     })
   )
 

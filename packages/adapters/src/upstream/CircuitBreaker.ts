@@ -65,7 +65,7 @@ export const make = (options: Options): Effect.Effect<CircuitBreaker> =>
         yield* Ref.set(state, { _tag: "Open", until: now + coolDownMs, coolDownMs, reason })
         yield* Deferred.succeed(yield* Ref.get(openedSignal), undefined)
         yield* Effect.logWarning(
-          `${options.label} could not be reached or kept failing; skipping it for ${Math.round(coolDownMs / 1000)} s`,
+          `Skipping ${options.label} for ${Math.round(coolDownMs / 1000)} s: it could not be reached or kept failing`,
           reason
         )
       })
@@ -97,7 +97,7 @@ export const make = (options: Options): Effect.Effect<CircuitBreaker> =>
         if (outcome === "success") {
           if (current._tag !== "Closed" || current.failures > 0) {
             yield* Ref.set(state, { _tag: "Closed", failures: 0 })
-            if (current._tag !== "Closed") yield* Effect.logInfo(`${options.label} answers again`)
+            if (current._tag !== "Closed") yield* Effect.logInfo(`Asking ${options.label} again: it answered`)
           }
           return
         }

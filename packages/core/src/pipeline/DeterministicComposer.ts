@@ -1,10 +1,11 @@
 /** Fills a template without a language model, from the evidence alone. Its emails are never confident. */
 import type { Evidence } from "./Evidence"
+import { fillInMarker } from "./Grounding"
 import { firstName, lastName, stripTitles } from "./Names"
 import type { PlaceholderNeed, TemplateAnalysis } from "./TemplateAnalysis"
 
 export const label =
-  "Written without a language model: placeholders were filled mechanically from search results and verified arXiv papers. Review before sending."
+  "Written without a language model: placeholders were filled mechanically from search results and verified papers; what nothing was found for is marked [[fill in: …]]. Review before sending."
 
 export interface FillInput {
   readonly recipientName: string
@@ -38,15 +39,17 @@ export const fillValue = (need: PlaceholderNeed, input: FillInput): string => {
       if (/last_?name|surname|family/.test(key)) return lastName(input.recipientName)
       if (/^(title|honorific|salutation)$/.test(key)) return honorific(input.recipientName)
       return stripTitles(input.recipientName)
+    // With no evidence, the placeholder's need is never written as if it were the thing itself ("I read your paper
+    // deep learning"): a visible marker is left for the sender, and a check flags the email.
     case "publication":
-      return top === undefined ? input.interest : `"${top.title}"`
+      return top === undefined ? fillInMarker("paper title") : `"${top.title}"`
     case "book": {
       for (const s of statements) {
         const m = s.match(bookTitle)
         const title = m?.[1] ?? m?.[2]
         if (title !== undefined) return `"${title}"`
       }
-      return input.interest
+      return fillInMarker("book title")
     }
     case "interest":
       return input.interest
@@ -64,12 +67,13 @@ export const fillValue = (need: PlaceholderNeed, input: FillInput): string => {
   }
 }
 
-/** Replaces every placeholder; a quoted placeholder (`"{{paper}}"`) is not quoted twice. */
+/** Replaces every placeholder; a quoted placeholder (`"{{paper}}"`) is not quoted twice, nor a marker quoted. */
 export const fill = (template: string, input: FillInput): string => {
   const needs = new Map(input.analysis.placeholders.map((p) => [p.name, p]))
   return template.replace(/(["“]?)\{\{\s*([^{}]+?)\s*\}\}/g, (_, quote: string, name: string) => {
     const need = needs.get(name) ?? { name, kind: "other" as const, needs: "" }
     const value = fillValue(need, input)
+    if (quote !== "" && value.startsWith("[[")) return `${quote}${value}`
     return quote !== "" && value.startsWith('"') ? `${quote}${value.slice(1, -1)}` : `${quote}${value}`
   })
 }

@@ -1,4 +1,9 @@
-/** The words for upstream failures: a job's failure when the model fails, a warning when research does. */
+/**
+ * The words for upstream failures: a job's failure when the model fails, a warning when research does. What users
+ * see is plain words (which upstream, what went wrong); the upstream's own message — errno codes, hosts, ports — goes
+ * to the logs and the current span (`logged`), never into an email's metadata or a task's error.
+ */
+import { Effect } from "effect"
 import { GenerationFailed } from "../jobs/Generator"
 import { isTransient, type UpstreamError } from "../upstream/UpstreamError"
 import type { PipelineStep } from "./PipelineStep"
@@ -41,7 +46,7 @@ export const toGenerationFailed =
   (step: PipelineStep) =>
   (error: UpstreamError): GenerationFailed =>
     new GenerationFailed({
-      message: `${services[error.service]} ${kinds[error.kind]} during ${step}: ${error.message.slice(0, 300)}`,
+      message: `${services[error.service]} ${kinds[error.kind]} during ${step}`,
       type: failureTypes[error.kind],
       failedStep: step,
       transient: isTransient(error.kind),
@@ -49,5 +54,14 @@ export const toGenerationFailed =
     })
 
 /** An upstream failure as a warning in the email's metadata (research failures only lower the evidence). */
-export const describeError = (error: UpstreamError): string =>
-  `${services[error.service]} ${kinds[error.kind]}: ${error.message.slice(0, 200)}`
+export const describeError = (error: UpstreamError): string => `${services[error.service]} ${kinds[error.kind]}`
+
+/** The failure with the upstream's own words, for the logs and the current span. */
+export const logged = (error: UpstreamError): Effect.Effect<void> =>
+  Effect.zipRight(
+    Effect.annotateCurrentSpan({
+      "upstream.failure": error.kind,
+      "upstream.failure.detail": error.message.slice(0, 500)
+    }),
+    Effect.logWarning(`${services[error.service]} ${kinds[error.kind]}: ${error.message}`)
+  )

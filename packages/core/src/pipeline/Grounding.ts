@@ -8,7 +8,15 @@ import { arxivIdOf } from "../upstream/Paper"
 import { type Evidence, hostOf } from "./Evidence"
 import { normaliseText } from "./Names"
 
-export type CheckName = "no_placeholders" | "papers_grounded" | "links_grounded" | "length"
+export type CheckName = "no_placeholders" | "papers_grounded" | "links_grounded" | "length" | "nothing_to_fill_in"
+
+/** What the deterministic composer writes where it has no evidence for a placeholder: `[[fill in: paper title]]`. */
+export const fillInMarker = (what: string): string => `[[fill in: ${what}]]`
+const fillInPattern = /\[\[fill in: ([^\]]+)\]\]/g
+
+/** The things an email leaves for the sender to fill in, in order. */
+export const fillInMarkers = (email: string): ReadonlyArray<string> =>
+  Array.from(email.matchAll(fillInPattern), (m) => m[1] ?? "")
 
 export interface CheckResult {
   readonly check: CheckName
@@ -224,6 +232,10 @@ export const checkEmail = (email: string, ctx: GroundingContext): ReadonlyArray<
         : length > ctx.maxLength
           ? [`the email is too long (${length} characters, at most ${ctx.maxLength})`]
           : []
+    ),
+    result(
+      "nothing_to_fill_in",
+      fillInMarkers(email).map((what) => `the ${what} is left to fill in: nothing found could go there`)
     )
   ]
 }

@@ -3,7 +3,7 @@ import { Cache, Effect, Either, Equal, Fiber, Schema, type Tracer } from "effect
 import { Llm } from "../upstream/Llm"
 import type { UpstreamError } from "../upstream/UpstreamError"
 import { FactsReply } from "./Evidence"
-import { toGenerationFailed } from "./Failures"
+import { logged, toGenerationFailed } from "./Failures"
 import type { CheckAttempt } from "./GenerationMetadata"
 import { allPassed, type CheckResult, checkEmail, failureReasons } from "./Grounding"
 import type { Options } from "./PipelineOptions"
@@ -78,6 +78,7 @@ export const make = (options: Options) =>
             return { analysis: outcome.right.analysis, cached: !fresh }
           }
           if (outcome.left.kind !== "malformed_response") {
+            yield* logged(outcome.left)
             return yield* Effect.fail(toGenerationFailed("template_parser")(outcome.left))
           }
           yield* run.warn("template analysis: the model's replies did not decode; analysed by keywords instead")
@@ -108,6 +109,7 @@ export const make = (options: Options) =>
           )
           if (Either.isLeft(reply)) {
             if (reply.left.kind !== "malformed_response") {
+              yield* logged(reply.left)
               return yield* Effect.fail(toGenerationFailed("web_scraper")(reply.left))
             }
             yield* run.warn("fact extraction: the model's replies did not decode; no facts kept")
@@ -147,7 +149,7 @@ export const make = (options: Options) =>
                 schemaName: schemaNames.email_composer
               }),
               options.malformedRetries
-            ).pipe(Effect.mapError(toGenerationFailed("email_composer")))
+            ).pipe(Effect.tapError(logged), Effect.mapError(toGenerationFailed("email_composer")))
             yield* run.recordUsage("email_composer", reply.usage)
             draft = reply.value.email.trim()
             results = checkEmail(draft, input.grounding)

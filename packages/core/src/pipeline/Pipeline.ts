@@ -18,7 +18,7 @@ import { BatchRecipients } from "./BatchRecipients"
 import * as DeterministicComposer from "./DeterministicComposer"
 import type { Evidence } from "./Evidence"
 import { authorMetadata, type GenerationMetadata, paperMetadata, usageMetadata } from "./GenerationMetadata"
-import { titleMentions } from "./Grounding"
+import { fillInMarkers, titleMentions } from "./Grounding"
 import * as LlmStrategy from "./LlmStrategy"
 import { isSameAuthor, stripTitles } from "./Names"
 import * as NoLlmStrategy from "./NoLlmStrategy"
@@ -145,16 +145,28 @@ const makeGenerator = (strategy: Strategy, options: Options) =>
       const ambiguous = decision.status === "ambiguous"
       const isConfident = strategy.composer === "llm" && composition.passed && enoughEvidence && !ambiguous
       const unresolved = `could not tell which author is the recipient: ${decision.reason}`
+      const toFill = fillInMarkers(composition.email)
+      const leftToFill =
+        toFill.length === 0
+          ? null
+          : `the email leaves ${toFill.map((what) => `the ${what}`).join(" and ")} to fill in: nothing found could go there`
+      const failedChecks = composition.results.filter((r) => !r.passed && r.check !== "nothing_to_fill_in")
       const reason =
         strategy.composer === "deterministic"
-          ? `written without a language model${ambiguous ? `; ${unresolved}` : ""}`
-          : !composition.passed
+          ? [
+              "written without a language model",
+              ...(ambiguous ? [unresolved] : []),
+              ...(leftToFill ? [leftToFill] : [])
+            ].join("; ")
+          : !composition.passed && (failedChecks.length > 0 || leftToFill === null)
             ? "the draft failed grounding checks after every regeneration"
-            : ambiguous
-              ? unresolved
-              : !enoughEvidence
-                ? `too little evidence (no verified paper and fewer than ${options.minFactsForConfidence} facts)`
-                : "grounded in verified papers or facts, all checks passed"
+            : leftToFill !== null
+              ? leftToFill
+              : ambiguous
+                ? unresolved
+                : !enoughEvidence
+                  ? `too little evidence (no verified paper and fewer than ${options.minFactsForConfidence} facts)`
+                  : "grounded in verified papers or facts, all checks passed"
       const cited = new Set(titleMentions(composition.email).map((m) => m.text.toLowerCase()))
       const models: Partial<Record<PipelineStep, string>> = {}
       for (const u of usage) models[u.step] = u.usage.model

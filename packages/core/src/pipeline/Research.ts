@@ -11,7 +11,7 @@ import type { AuthorQuery } from "../upstream/ScholarlySource"
 import type { Page, Scraper } from "../upstream/Scraper"
 import type { SearchHit, WebSearch } from "../upstream/WebSearch"
 import type { Fact } from "./Evidence"
-import { describeError } from "./Failures"
+import { describeError, logged } from "./Failures"
 import type { Options } from "./PipelineOptions"
 import type { Run } from "./RunBookkeeping"
 import type { Lookup, ScholarlyLookup } from "./ScholarlyLookup"
@@ -36,7 +36,7 @@ export interface Dependencies {
 export const make = (strategy: Strategy, options: Options, deps: Dependencies) => {
   const searchFor = (q: string, run: Run) =>
     deps.search.search(q, options.searchResultsPerQuery).pipe(
-      Effect.tapError((e) => run.warn(`search "${q}": ${describeError(e)}`)),
+      Effect.tapError((e) => Effect.zipRight(logged(e), run.warn(`search "${q}": ${describeError(e)}`))),
       Effect.orElseSucceed((): ReadonlyArray<SearchHit> => [])
     )
 
@@ -50,9 +50,11 @@ export const make = (strategy: Strategy, options: Options, deps: Dependencies) =
     const hits = mergeHits(yield* Effect.forEach(qs, (q) => searchFor(q, run), { concurrency: "unbounded" }))
     const fetched = yield* Effect.forEach(
       hits.slice(0, options.maxPages),
-      (hit) =>
+      (hit, i) =>
         deps.scraper.fetchPage(hit.url).pipe(
-          Effect.tapError((e) => run.warn(`page ${hit.url}: ${describeError(e)}`)),
+          Effect.tapError((e) =>
+            Effect.zipRight(logged(e), run.warn(`search result ${i + 1} ("${hit.title}"): ${describeError(e)}`))
+          ),
           Effect.option
         ),
       { concurrency: options.fetchConcurrency }
@@ -75,7 +77,10 @@ export const make = (strategy: Strategy, options: Options, deps: Dependencies) =
   const scholarly = Effect.fn("Pipeline.scholarlyLookup")(function* (query: AuthorQuery, run: Run) {
     const found: Lookup = yield* deps.lookup.lookup(query)
     for (const outcome of found.consulted) {
-      if (outcome.error !== null) yield* run.warn(describeError(outcome.error))
+      if (outcome.error !== null) {
+        yield* logged(outcome.error)
+        yield* run.warn(describeError(outcome.error))
+      }
     }
     return found
   })

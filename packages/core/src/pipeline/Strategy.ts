@@ -68,7 +68,10 @@ export const fillFor = (input: ComposeInput) => {
   }
 }
 
-/** Checks a draft; a failing last draft is sanitised (and flagged by `passed: false`). */
+/**
+ * Checks a draft; a failing last draft is sanitised (and flagged by `passed: false`). One that only leaves things to
+ * fill in is kept as it is, flagged: there is nothing to remove.
+ */
 export const finish = (
   draft: string,
   input: ComposeInput,
@@ -76,6 +79,9 @@ export const finish = (
   results: ReadonlyArray<CheckResult>
 ): Composition => {
   if (allPassed(results)) return { email: draft, results, passed: true, attempts, sanitised: false }
+  if (results.every((r) => r.passed || r.check === "nothing_to_fill_in")) {
+    return { email: draft, results, passed: false, attempts, sanitised: false }
+  }
   const email = sanitise(draft, input.grounding, fillFor(input).placeholder)
   return { email, results: checkEmail(email, input.grounding), passed: false, attempts, sanitised: true }
 }
