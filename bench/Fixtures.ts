@@ -14,7 +14,8 @@ import { md5Uuid } from "./Seed"
 
 /**
  * Seed latencies in ms before scaling. Web research (6.8 s) is the search (both queries at once), the pages (fetched
- * at once) and the fact extraction call: 0.8 + 1.0 + 5.0.
+ * at once) and the fact extraction call: 0.8 + 1.0 + 5.0. An OpenAlex or Semantic Scholar request takes 0.3 / 0.4 s;
+ * a scholarly lookup from OpenAlex is two of them (the author search, then the works), 0.6 s.
  */
 export const seed = {
   analysis: 1200,
@@ -22,17 +23,31 @@ export const seed = {
   page: 1000,
   facts: 5000,
   arxiv: 1100,
+  openalex: 300,
+  semanticScholar: 400,
   compose: 3300
 } as const
 
 export const webResearchMs = seed.search + seed.page + seed.facts
-/** Every step one after another: 12.4 s. */
+export const scholarlyLookupMs = 2 * seed.openalex
+/** Every step one after another: 12.4 s (arXiv as the scholarly lookup, as the seeds had it). */
 export const sequentialMs = seed.analysis + webResearchMs + seed.arxiv + seed.compose
-/** Analysis, then the longer of web research and arXiv, then composing: 11.3 s. */
-export const criticalPathMs = seed.analysis + Math.max(webResearchMs, seed.arxiv) + seed.compose
+/** The original's critical path: analysis, then the longer of web research and arXiv, then composing: 11.3 s. */
+export const originalCriticalPathMs = seed.analysis + Math.max(webResearchMs, seed.arxiv) + seed.compose
+/** Analysis, web research and the scholarly lookup at once, then composing: max(1.2, 6.8, 0.6) + 3.3 = 10.1 s. */
+export const criticalPathMs = Math.max(seed.analysis, webResearchMs, scholarlyLookupMs) + seed.compose
 
 export type Latencies = { readonly [K in keyof typeof seed]: number }
-export const zeroLatencies: Latencies = { analysis: 0, search: 0, page: 0, facts: 0, arxiv: 0, compose: 0 }
+export const zeroLatencies: Latencies = {
+  analysis: 0,
+  search: 0,
+  page: 0,
+  facts: 0,
+  arxiv: 0,
+  openalex: 0,
+  semanticScholar: 0,
+  compose: 0
+}
 
 /** The pipeline model of the test kit, answering each of the three calls after its seed latency. */
 export const timedModel = (latencies: Latencies): LlmScript => {
@@ -66,7 +81,16 @@ const topics: ReadonlyArray<readonly [interest: string, theme: string]> = [
 
 const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
 
-/** Researcher `i` (0–99): a unique surname, two recent papers on their interest, a faculty page and a lab page. */
+/** The benchmark researchers' university, as OpenAlex lists it. */
+const benchmarks = { id: "I4299999999", ror: "05bnchmrk99", name: "University of Benchmarks", country: "GB" }
+
+/** Researchers whose field publishes in journals, not on arXiv (three in ten, like most faculty outside CS/physics). */
+export const journalOnly = (i: number) => [3, 7, 9].includes(i % 10)
+
+/**
+ * Researcher `i` (0–99): a unique surname, two recent papers on their interest (on arXiv, or for three in ten only in
+ * journals), known to OpenAlex at the University of Benchmarks, a faculty page and a lab page.
+ */
 export const researcher = (i: number): Person => {
   const first = firstNames[i % 10]!
   const surname = `${surnameHeads[Math.floor(i / 10) % 10]}${surnameTails[i % 10]}`
@@ -92,12 +116,27 @@ export const researcher = (i: number): Person => {
     }
   ]
   const slug = `${first}-${surname}`.toLowerCase()
+  const journal = journalOnly(i)
   return {
     key: slug,
     name,
     asTyped: i % 2 === 0 ? `Prof. ${name}` : `Dr. ${name}, PhD`,
     interest,
-    papers,
+    papers: journal ? [] : papers,
+    scholar: {
+      openalexId: `A57${String(i).padStart(8, "0")}`,
+      institution: benchmarks,
+      topics: [interest.replace(/\b\w/g, (c) => c.toUpperCase()), theme],
+      works: journal
+        ? papers.map((p, n) => ({
+            title: p.title,
+            published: p.published.slice(0, 10),
+            doi: `10.0000/bench.${i}.${n}`,
+            venue: "Journal of Benchmarks",
+            summary: p.summary
+          }))
+        : []
+    },
     searchMatch: new RegExp(`\\b${first}\\b.*\\b${surname}\\b`, "i"),
     facts: [`${surname} Lab`],
     pages: [
@@ -143,7 +182,9 @@ export const worldOptions = (
   llm: { script: timedModel(latencies), ...(options.rpm !== undefined ? { rpm: options.rpm } : {}) },
   search: { latencyMs: latencies.search },
   pageLatencyMs: latencies.page,
-  arxiv: { latencyMs: latencies.arxiv, minIntervalMs: options.arxivIntervalMs ?? 3000 }
+  arxiv: { latencyMs: latencies.arxiv, minIntervalMs: options.arxivIntervalMs ?? 3000 },
+  openalex: { latencyMs: latencies.openalex },
+  semanticScholar: { latencyMs: latencies.semanticScholar }
 })
 
 /**

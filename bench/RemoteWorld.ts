@@ -9,7 +9,11 @@ export interface WorldStats {
     readonly rateLimited: number
     readonly byStep: Record<string, number>
     readonly succeededByStep: Record<string, number>
+    /** Tokens Scribe reserves of its budget for these calls (≈ prompt characters / 4 + the completion cap). */
+    readonly estimatedTokens: number
   }
+  readonly openalex: { readonly accepted: number; readonly throttled: number; readonly searches: number }
+  readonly semanticScholar: { readonly accepted: number; readonly throttled: number }
   readonly arxiv: {
     readonly accepted: number
     readonly throttled: number

@@ -1,6 +1,7 @@
 /**
- * Benchmark 1: one email with the seed latencies (template analysis 1.2 s, web research 6.8 s, arXiv 1.1 s, compose
- * 3.3 s), against the sequential sum and the critical path; then the same with zero-latency upstreams, which leaves
+ * Benchmark 1: one email with the seed latencies (template analysis 1.2 s, web research 6.8 s, the scholarly lookup
+ * 0.6 s — two OpenAlex requests —, compose 3.3 s), against the sequential sum and the critical path, max(analysis,
+ * web research, scholarly lookup) + compose = 10.1 s; then the same with zero-latency upstreams, which leaves
  * only what Scribe itself adds (HTTP, the job row, dispatch, progress writes, the pipeline's own work, completion);
  * that run also lifts the budgets (search, arXiv, LLM requests and tokens), which are pacing, not overhead.
  *
@@ -62,6 +63,8 @@ const runEmails = (
             ? {}
             : {
                 SCRIBE_SEARCH_RPS: "1000",
+                SCRIBE_OPENALEX_RPS: "1000",
+                SCRIBE_SEMANTIC_SCHOLAR_RPS: "1000",
                 SCRIBE_LLM_RPM: "1000000",
                 SCRIBE_LLM_TPM: "1000000000",
                 SCRIBE_SUBMISSIONS_PER_MINUTE: "1000"
@@ -138,7 +141,10 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
         name: `wall time vs critical path (median of ${seededCount}, ×${scale}, PGlite embedded)`,
         value: wall,
         unit: "ms",
-        baseline: { label: `critical path 11.3 s ×${scale}`, value: scaled(Fixtures.criticalPathMs) },
+        baseline: {
+          label: `critical path ${Fixtures.criticalPathMs / 1000} s ×${scale}`,
+          value: scaled(Fixtures.criticalPathMs)
+        },
         target: { text: "≤ 1.05×", met: wall <= 1.05 * scaled(Fixtures.criticalPathMs) }
       },
       {
@@ -147,6 +153,16 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
         value: wall,
         unit: "ms",
         baseline: { label: `sequential 12.4 s ×${scale}`, value: scaled(Fixtures.sequentialMs) }
+      },
+      {
+        bench: "single-email",
+        name: "wall time vs the original's critical path (analysis, then research, then composing)",
+        value: wall,
+        unit: "ms",
+        baseline: {
+          label: `critical path ${Fixtures.originalCriticalPathMs / 1000} s ×${scale}`,
+          value: scaled(Fixtures.originalCriticalPathMs)
+        }
       },
       {
         bench: "single-email",

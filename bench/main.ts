@@ -23,12 +23,16 @@ import {
 } from "./Harness"
 import * as Listing from "./Listing"
 import * as Memory from "./Memory"
+import * as Offline from "./Offline"
 import * as Pollers from "./Pollers"
 import * as SingleEmail from "./SingleEmail"
+import * as Throughput from "./Throughput"
 
 const benchmarks: Record<string, (ctx: BenchContext) => Effect.Effect<BenchOutcome, unknown>> = {
   "single-email": SingleEmail.run,
   batch: Batch.run,
+  throughput: Throughput.run,
+  offline: Offline.run,
   listing: Listing.run,
   pollers: Pollers.run,
   "start-memory": Memory.run

@@ -42,13 +42,27 @@ const program = Effect.gen(function* () {
         succeeded: world.llm.succeeded(),
         rateLimited: world.llm.requests.filter((r) => r.status === 429).length,
         byStep: Object.fromEntries(steps.map((s) => [s, world.llm.calls(s)])),
-        succeededByStep: Object.fromEntries(steps.map((s) => [s, world.llm.succeeded(s)]))
+        succeededByStep: Object.fromEntries(steps.map((s) => [s, world.llm.succeeded(s)])),
+        // What Scribe reserves of the token budget per call: the prompt's characters / 4 plus the completion cap.
+        estimatedTokens: world.llm.requests.reduce(
+          (n, r) => n + Math.ceil((r.system.length + r.prompt.length) / 4) + (r.maxTokens ?? 1024),
+          0
+        )
       },
       arxiv: {
         accepted: world.arxiv.accepted().length,
         throttled: world.arxiv.throttled().length,
         // Gaps between consecutive arrivals (ms), to see how close to the interval the spacing runs.
         gaps: gapSummary([...world.arxiv.accepted(), ...world.arxiv.throttled()].map((e) => e.at))
+      },
+      openalex: {
+        accepted: world.openalex.accepted().length,
+        throttled: world.openalex.throttled().length,
+        searches: world.openalex.accepted().filter((r) => r.path === "/authors").length
+      },
+      semanticScholar: {
+        accepted: world.semanticScholar.accepted().length,
+        throttled: world.semanticScholar.throttled().length
       },
       search: { queries: world.search.queries.length },
       web: { served: world.web.served().length }

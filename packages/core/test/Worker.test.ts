@@ -367,11 +367,11 @@ describe("Worker", () => {
         Effect.withConfigProvider(WorkerConfig.config, ConfigProvider.fromMap(new Map(Object.entries(env))))
       )
 
-    it.effect("defaults: concurrency 8, 180 s per attempt, 3 attempts", () =>
+    it.effect("defaults: concurrency 32, 180 s per attempt, 3 attempts", () =>
       Effect.gen(function* () {
         const config = Either.getOrThrow(yield* read({}))
         expect([config.concurrency, Duration.toSeconds(config.taskTimeout), config.retry.maxAttempts]).toEqual([
-          8, 180, 3
+          32, 180, 3
         ])
         expect(config.name).toMatch(/^worker-/)
       })

@@ -22,7 +22,8 @@ const searchNotConfigured = Layer.succeed(
           service: "search",
           kind: "unavailable",
           message: "No search engine configured (set SEARXNG_URL or BRAVE_SEARCH_API_KEY)",
-          retryAfterMs: null
+          retryAfterMs: null,
+          hint: "no search engine is configured"
         })
       )
   })

@@ -34,7 +34,7 @@ export const pricesConfig: Config.Config<PriceTable> = Config.string("SCRIBE_LLM
 )
 
 /**
- * The worker's options from the environment: `SCRIBE_WORKER_CONCURRENCY` (8), `SCRIBE_TASK_TIMEOUT_SECONDS` (180),
+ * The worker's options from the environment: `SCRIBE_WORKER_CONCURRENCY` (32), `SCRIBE_TASK_TIMEOUT_SECONDS` (180),
  * `SCRIBE_MAX_ATTEMPTS` (3), `SCRIBE_RETRY_BASE_SECONDS` (5), `SCRIBE_RETRY_MAX_SECONDS` (300),
  * `SCRIBE_SHUTDOWN_GRACE_SECONDS` (25), `SCRIBE_WORKER_NAME` (default `defaultName`), `SCRIBE_LLM_PRICES` (see
  * `pricesConfig`), `SCRIBE_DAILY_TOKEN_BUDGET_PER_USER` (unset: unlimited). An invalid value fails at start, naming

@@ -80,9 +80,7 @@ export const make = (options: Options): Effect.Effect<JsonClient, never, RateLim
       Effect.gen(function* () {
         yield* breaker
           .spend(UpstreamBudget.take(limiter, options.budget))
-          .pipe(
-            Effect.catchTag("BreakerOpen", (open) => Effect.fail(upstream("unavailable", open.message, open.retryInMs)))
-          )
+          .pipe(Effect.catchTag("BreakerOpen", (open) => Effect.fail(CircuitBreaker.skipped(options.service)(open))))
         const body = request.json === undefined ? undefined : JSON.stringify(request.json)
         const reply = yield* client
           .send({
@@ -111,10 +109,13 @@ export const make = (options: Options): Effect.Effect<JsonClient, never, RateLim
             Effect.mapError((error) =>
               error.reason === "timeout"
                 ? upstream("timeout", `${options.label} did not answer within ${Duration.format(timeout)}`)
-                : upstream(
-                    error.reason === "request" ? "unavailable" : "malformed_response",
-                    `${options.label}: ${error.message}`
-                  )
+                : new UpstreamError({
+                    service: options.service,
+                    kind: error.reason === "request" ? "unavailable" : "malformed_response",
+                    message: `${options.label}: ${error.message}`,
+                    retryAfterMs: null,
+                    ...CircuitBreaker.transportHint(error)
+                  })
             )
           )
         const status = reply.status

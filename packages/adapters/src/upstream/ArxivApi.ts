@@ -191,7 +191,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Arxiv>
     const intervalMs = Duration.toMillis(interval)
     const timeout = Duration.decode(options.timeout ?? "30 seconds")
     const timeoutMs = Duration.toMillis(timeout)
-    const transportFailure = PlainHttp.upstreamFailure("arxiv", "arXiv", timeout)
+    const transportFailure = PlainHttp.upstreamFailure("arxiv", "arXiv", timeout, CircuitBreaker.transportHint)
     const throttleRetries = options.throttleRetries ?? 2
     const maxThrottleWaitMs = Duration.toMillis(options.maxThrottleWait ?? "30 seconds")
     // Requests leave `spacingMargin` more than the interval apart: arrival times jitter (busy event loops, networks),
@@ -210,7 +210,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Arxiv>
       Effect.gen(function* () {
         yield* breaker
           .spend(space)
-          .pipe(Effect.catchTag("BreakerOpen", (open) => upstream("unavailable", open.message, open.retryInMs)))
+          .pipe(Effect.catchTag("BreakerOpen", (open) => Effect.fail(CircuitBreaker.skipped("arxiv")(open))))
         const url = new URL(options.url)
         for (const [key, value] of Object.entries(urlParams)) url.searchParams.append(key, value)
         const response = yield* client.send({ url, headers: { accept: "application/atom+xml" }, timeoutMs }).pipe(

@@ -1,3 +1,4 @@
+import { UpstreamError } from "@scribe/core/upstream/UpstreamError"
 import { Clock, Data, Deferred, Duration, Effect, Ref } from "effect"
 import type { PlainHttpError } from "./PlainHttp"
 
@@ -175,3 +176,19 @@ export const transportOutcome = (error: PlainHttpError): Outcome => {
  */
 export const statusOutcome = (status: number, throttled = status === 429): Outcome =>
   throttled || status === 429 ? "neutral" : status >= 500 ? "server_error" : "success"
+
+/** A skipped call as the adapter's failure: `unavailable`, retried after the cool-down, in plain words for users. */
+export const skipped =
+  (service: UpstreamError["service"]) =>
+  (open: BreakerOpen): UpstreamError =>
+    new UpstreamError({
+      service,
+      kind: "unavailable",
+      message: open.message,
+      retryAfterMs: open.retryInMs,
+      hint: `not asked for ${Math.ceil(open.retryInMs / 1000)} s after failing moments ago`
+    })
+
+/** The plain-words reason for a transport failure users may see, when there is one. */
+export const transportHint = (error: PlainHttpError): { readonly hint?: string } =>
+  transportOutcome(error) === "unreachable" ? { hint: "could not be reached" } : {}

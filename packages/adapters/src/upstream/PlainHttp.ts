@@ -67,10 +67,16 @@ export interface Options {
 
 /**
  * A transport failure as the upstream error an adapter reports: a timeout; `unavailable` when the request could not be
- * sent; `malformed_response` when the answer broke off. `name` is how messages call the upstream.
+ * sent; `malformed_response` when the answer broke off. `name` is how messages call the upstream; `hint` gives the
+ * plain-words reason users may see, when there is one.
  */
 export const upstreamFailure =
-  (service: UpstreamError["service"], name: string, timeout: Duration.Duration) =>
+  (
+    service: UpstreamError["service"],
+    name: string,
+    timeout: Duration.Duration,
+    hint: (error: PlainHttpError) => { readonly hint?: string } = () => ({})
+  ) =>
   (error: PlainHttpError): UpstreamError =>
     error.reason === "timeout"
       ? new UpstreamError({
@@ -83,7 +89,8 @@ export const upstreamFailure =
           service,
           kind: error.reason === "request" ? "unavailable" : "malformed_response",
           message: `${name}: ${error.message}`,
-          retryAfterMs: null
+          retryAfterMs: null,
+          ...hint(error)
         })
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))

@@ -167,7 +167,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<WebSea
       if (limit <= 0 || query.trim().length === 0) return []
       yield* breaker
         .spend(UpstreamBudget.take(limiter, budget))
-        .pipe(Effect.catchTag("BreakerOpen", (open) => upstream("unavailable", open.message, open.retryInMs)))
+        .pipe(Effect.catchTag("BreakerOpen", (open) => Effect.fail(CircuitBreaker.skipped("search")(open))))
       // The Brave key travels in a header, never in a span attribute.
       const response = yield* call(query.trim(), limit).pipe(
         Effect.tapBoth({

@@ -22,12 +22,13 @@ export interface WorkerOptions {
 }
 
 /**
- * Jobs a worker runs at once by default. The upstream budgets are global (arXiv's 3 s spacing is what bounds a batch),
- * so extra jobs wait for budget instead of overrunning it; 8 keeps arXiv busy while the others research and compose
- * (in the benchmarks, a 100-item batch at 1.1× its floor, against 3.5× at 1), and 8 × 3 s of queueing stays far
- * inside the per-attempt limit.
+ * Jobs a worker runs at once by default. The upstream budgets are global, so extra jobs wait for budget instead of
+ * overrunning it. With the scholarly lookups grouped and cached, arXiv's spacing no longer bounds a batch: the search
+ * and LLM budgets do, and a job holds its slot for about one critical path (~10 s) — at 5 searches a second (2.5 jobs
+ * a second) that is ~25 jobs under way, so 32 keeps the budgets busy (docs/benchmarks.md, "throughput"), and a job's
+ * wait for budget stays far inside the per-attempt limit.
  */
-export const defaultConcurrency = 8
+export const defaultConcurrency = 32
 
 /** The options' defaults, in the units the environment gives them in. */
 export const defaults = {

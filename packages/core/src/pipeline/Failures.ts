@@ -54,7 +54,8 @@ export const toGenerationFailed =
     })
 
 /** An upstream failure as a warning in the email's metadata (research failures only lower the evidence). */
-export const describeError = (error: UpstreamError): string => `${services[error.service]} ${kinds[error.kind]}`
+export const describeError = (error: UpstreamError): string =>
+  `${services[error.service]} ${kinds[error.kind]}${error.hint === undefined ? "" : ` (${error.hint})`}`
 
 /** The failure with the upstream's own words, for the logs and the current span. */
 export const logged = (error: UpstreamError): Effect.Effect<void> =>

@@ -101,8 +101,20 @@ const words = (text: string): ReadonlyArray<string> =>
 const givenNames = (ws: ReadonlyArray<string>) => ws.flatMap(splitInitials).map((t) => t.toLowerCase())
 const familyName = (ws: ReadonlyArray<string>) => ws.join("").toLowerCase()
 
+/** Parsed names, remembered: author matching compares the same few names with every paper's authors. */
+const parsed = new Map<string, PersonName>()
+
 /** Parses `First M. Last`, `F. Last`, `Last, First` (titles stripped first). */
 export const parsePersonName = (raw: string): PersonName => {
+  const known = parsed.get(raw)
+  if (known !== undefined) return known
+  const name = parseUncached(raw)
+  if (parsed.size >= 10_000) parsed.clear()
+  parsed.set(raw, name)
+  return name
+}
+
+const parseUncached = (raw: string): PersonName => {
   const name = stripTitles(raw)
   const comma = name.indexOf(",")
   if (comma > 0) {
