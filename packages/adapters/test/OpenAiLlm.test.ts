@@ -337,7 +337,7 @@ layer(WorldModule.layer({ scale: 0.02, llm: { rpm: 10 } }), { excludeTestService
         yield* Effect.sleep("1500 millis")
         world.reset()
         world.llm.setScript(() => Reply.text("ok"))
-        // 180 per minute: a burst of 3, then one every 333 ms, at most ~7 in any 1.2 s.
+        // 180 per minute: one every 350 ms (333 ms and a margin), at most 4 in any 1.2 s.
         const paced = yield* llm({ requestsPerMinute: 180 })
         const results = yield* Effect.all(
           Array.from({ length: 12 }, () => paced.generateText(textRequest)),

@@ -424,6 +424,28 @@ describe("Pipeline timing and progress", () => {
     })
   )
 
+  it.scoped("reads a query's sure pages as soon as it answers, so a later query's spacing delays nothing", () =>
+    Effect.gen(function* () {
+      // The second query answers a second later (the search budget's spacing); its results add no page to the top.
+      const { generator, research } = yield* setup(
+        { ...script(), latency: { web_scraper: "5 seconds", email_composer: "3.3 seconds" } },
+        {
+          ...world,
+          latency: {
+            search: (q) => (q.endsWith("professor publications") ? "1.8 seconds" : "0.8 seconds"),
+            page: "1 second"
+          }
+        }
+      )
+      const fiber = yield* Effect.fork(generator.generate(job(), noProgress))
+      yield* TestClock.adjust("1.7 seconds")
+      expect(yield* research.fetches).toEqual([homeUrl, injectionUrl])
+      yield* TestClock.adjust("20 seconds")
+      const email = yield* Fiber.join(fiber)
+      expect(email.stepTimings.web_scraper).toBe(6.8)
+    })
+  )
+
   it.scoped("only fact extraction waits for a template analysis that takes longer than search and pages", () =>
     Effect.gen(function* () {
       const { generator } = yield* setup(

@@ -8,7 +8,7 @@ import type { PlainHttpError } from "./PlainHttp"
  * row; after the cool-down one call is let through to try it, and the breaker closes when that call succeeds or opens
  * again for twice as long (up to a maximum) when it fails. While it is open, calls fail at once without spending the
  * upstream's budget, and calls already waiting for budget stop waiting. Effect 3 has no circuit breaker; this is the
- * small one the adapters share (decision in docs/pipeline.md).
+ * small one the adapters share (docs/decisions/circuit-breaker.md).
  */
 
 export interface Options {

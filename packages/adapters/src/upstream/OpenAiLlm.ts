@@ -173,14 +173,15 @@ export const make = (
       options.maxTokensParameter ?? (baseUrl === openAiBaseUrl ? "max_completion_tokens" : "max_tokens")
     const assumedCompletion = options.assumedCompletionTokens ?? 1024
     const budgetKey = options.budgetKey ?? "llm"
-    // Requests are paced evenly with a burst of about one second's worth (providers enforce RPM over short
-    // intervals, not as a whole minute's burst); tokens may be spent a whole minute's worth at once.
+    // Requests are paced evenly, 5% slower than the RPM, with a burst of at most a tenth of a second's worth: providers
+    // count RPM over sliding windows, and a second's burst on top of the steady rate (a batch's first jobs all calling
+    // at once) was refused with 429s, each a job retried. Tokens may be spent a whole minute's worth at once.
     const rpm = Math.max(1, Math.floor(options.requestsPerMinute))
-    const burst = Math.ceil(rpm / 60)
+    const burst = Math.ceil(rpm / 600)
     const requests: UpstreamBudget.Budget = {
       key: `${budgetKey}:rpm`,
       limit: burst,
-      window: Duration.millis((60_000 * burst) / rpm),
+      window: Duration.millis(((60_000 * burst) / rpm) * 1.05),
       algorithm: "token-bucket"
     }
     const tokens = (count: number): UpstreamBudget.Budget => ({

@@ -4,13 +4,13 @@
  * template's keyword type (the same for the model's analysis in all but odd cases), and only fact extraction, whose
  * prompt uses the analysis, waits for it.
  */
-import { type Context, Effect } from "effect"
+import { type Context, Effect, Fiber, type Option } from "effect"
 import type { GenerationFailed } from "../jobs/Generator"
 import type { Job } from "../jobs/Job"
 import type { AuthorQuery } from "../upstream/ScholarlySource"
 import type { Page, Scraper } from "../upstream/Scraper"
 import type { SearchHit, WebSearch } from "../upstream/WebSearch"
-import type { Fact } from "./Evidence"
+import { canonicalUrl, type Fact } from "./Evidence"
 import { describeError, logged } from "./Failures"
 import type { Options } from "./PipelineOptions"
 import type { Run } from "./RunBookkeeping"
@@ -47,18 +47,39 @@ export const make = (strategy: Strategy, options: Options, deps: Dependencies) =
     run: Run
   ) {
     const qs = queries(name, job.recipientInterest, analyseHeuristically(job.emailTemplate).templateType)
-    const hits = mergeHits(yield* Effect.forEach(qs, (q) => searchFor(q, run), { concurrency: "unbounded" }))
-    const fetched = yield* Effect.forEach(
-      hits.slice(0, options.maxPages),
-      (hit, i) =>
-        deps.scraper.fetchPage(hit.url).pipe(
+    const fetching = yield* Effect.makeSemaphore(options.fetchConcurrency)
+    const started = new Map<string, Fiber.Fiber<Option.Option<Page>>>()
+    const fetchOnce = (hit: SearchHit) =>
+      Effect.suspend(() => {
+        const key = canonicalUrl(hit.url)
+        if (started.has(key)) return Effect.void
+        const page = deps.scraper.fetchPage(hit.url).pipe(
           Effect.tapError((e) =>
-            Effect.zipRight(logged(e), run.warn(`search result ${i + 1} ("${hit.title}"): ${describeError(e)}`))
+            Effect.zipRight(logged(e), run.warn(`search result "${hit.title}": ${describeError(e)}`))
           ),
-          Effect.option
+          Effect.option,
+          fetching.withPermits(1)
+        )
+        return Effect.map(Effect.fork(page), (fiber) => {
+          started.set(key, fiber)
+        })
+      })
+    // The search budget spaces the queries (one a second by default): the pages a query's results are sure to
+    // contribute — rank r of query k lands at r·n + k or earlier in the merged list — are fetched as soon as it
+    // answers, not after the last query.
+    const sure = (k: number) => Math.max(0, Math.ceil((options.maxPages - k) / qs.length))
+    const results = yield* Effect.forEach(
+      qs,
+      (q, k) =>
+        searchFor(q, run).pipe(
+          Effect.tap((found) => Effect.forEach(mergeHits([found]).slice(0, sure(k)), fetchOnce, { discard: true }))
         ),
-      { concurrency: options.fetchConcurrency }
+      { concurrency: "unbounded" }
     )
+    const hits = mergeHits(results)
+    const top = hits.slice(0, options.maxPages)
+    yield* Effect.forEach(top, fetchOnce, { discard: true })
+    const fetched = yield* Effect.forEach(top, (hit) => Fiber.join(started.get(canonicalUrl(hit.url))!))
     const pages = fetched.flatMap((p) => (p._tag === "Some" ? [p.value] : []))
     const seenUrls = [...hits.map((h) => h.url), ...pages.map((p) => p.url)]
     const facts = yield* strategy.extractFacts(

@@ -32,7 +32,8 @@ export interface World {
   }
   /** Time each call takes (through Effect's clock, so `TestClock` drives it). */
   readonly latency?: {
-    readonly search?: Duration.DurationInput
+    /** One for every query, or per query. */
+    readonly search?: Duration.DurationInput | ((query: string) => Duration.DurationInput)
     readonly page?: Duration.DurationInput
     readonly arxiv?: Duration.DurationInput
   }
@@ -63,7 +64,8 @@ export const make = (world: World) =>
       search: (query, limit) =>
         Effect.gen(function* () {
           yield* Ref.update(searches, (all) => [...all, query])
-          yield* pause(world.latency?.search)
+          const latency = world.latency?.search
+          yield* pause(typeof latency === "function" ? latency(query) : latency)
           if (world.failures?.search !== undefined) return yield* Effect.fail(world.failures.search)
           const hits = typeof world.hits === "function" ? world.hits(query) : (world.hits ?? [])
           return hits.slice(0, limit)
