@@ -201,6 +201,10 @@ await describePostgres("queue line counts (Postgres)", () => {
   const before0007 = Migrator.make({})({
     loader: Effect.map(Migrations.loader, (all) => all.filter(([id]) => id < 7))
   })
+  // Up to 0007 only: later migrations have nothing to do with the line.
+  const through0007 = Migrator.make({})({
+    loader: Effect.map(Migrations.loader, (all) => all.filter(([id]) => id <= 7))
+  })
   layer(
     Layer.unwrapScoped(
       // Migrated only up to 0007 here: claims in submission order, which need nothing later.
@@ -222,7 +226,7 @@ await describePostgres("queue line counts (Postgres)", () => {
         const jobs = yield* repo.insertJobs(recipients(10).map((name) => newJob(owner, now, name)))
         yield* leases.claimNext({ workerId: "w", now, leaseUntil })
 
-        expect((yield* Migrations.run).map(([id]) => id)).toEqual([7, 8, 9, 10, 11])
+        expect((yield* through0007).map(([id]) => id)).toEqual([7])
         const kept = yield* sql<{ stretch: number | string; pending: number }>`
           SELECT stretch, pending FROM queue_line_counts ORDER BY stretch`
         expect(kept.map((r) => [Number(r.stretch), r.pending])).toEqual([
