@@ -5,7 +5,7 @@
  * sources (arXiv only, concurrency 8), and against its floor (`Floor.ts`). Then the same batch again, warm: the
  * author cache answers every lookup. Scholarly requests per recipient are counted in both.
  */
-import * as Worker from "@scribe/core/jobs/Worker"
+import * as WorkerOptions from "@scribe/core/jobs/WorkerOptions"
 import { Effect } from "effect"
 import { buildWorker } from "../scripts/build"
 import { apiEntry } from "./ApiProcess"
@@ -26,7 +26,7 @@ const scholarlyRequests = (r: BatchRun) =>
 
 export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
   Effect.promise(async () => {
-    const ours = ctx.concurrency ?? Worker.defaultConcurrency
+    const ours = ctx.concurrency ?? WorkerOptions.defaultConcurrency
     const budget = rates(providerRpm, providerTpm)
     const world = await RemoteWorld.start({ scale: ctx.scale, latencies: Fixtures.seed, rpm: providerRpm })
     const database = await tempDatabase()

@@ -13,7 +13,7 @@ for (const order of ["fair", "fifo"] as const) {
     order,
     fresh: Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
-      yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
+      yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, author_cache, users`
       const repo = yield* SqlRepo.make
       const queue = yield* PgJobQueue.make(settings).pipe(
         Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.makeWith(order))

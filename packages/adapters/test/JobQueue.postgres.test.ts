@@ -12,7 +12,7 @@ import { jobQueueContract, liveSleep, settings, settled, submit } from "./JobQue
 const freshIn = (order: JobLeases.QueueOrder) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
+    yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, author_cache, users`
     const repo = yield* SqlRepo.make
     const queue = yield* PgJobQueue.makeListening(settings).pipe(
       Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.makeWith(order))
@@ -76,7 +76,7 @@ await describePostgres("JobQueue (Postgres, LISTEN/NOTIFY)", () => {
       it.effect("a killed LISTEN connection is noticed and replaced, and wake-ups resume", () =>
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
-          yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
+          yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, author_cache, users`
           const repo = yield* SqlRepo.make
           // A long safety poll, a quick liveness check: a wake-up within seconds can only come from NOTIFY.
           const queue = yield* PgJobQueue.makeListening({

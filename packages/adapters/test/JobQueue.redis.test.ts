@@ -13,7 +13,7 @@ import { newEmail } from "./RepoContract"
 
 const harness = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
+  yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, author_cache, users`
   const prefix = yield* scopedPrefix("queue")
   const repo = yield* SqlRepo.make
   const queue = yield* RedisJobQueue.make({ ...settings, redis: redisOptions, prefix }).pipe(

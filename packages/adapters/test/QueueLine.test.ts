@@ -56,7 +56,7 @@ const run = (ops: ReadonlyArray<Op>, order: JobLeases.QueueOrder) =>
     const repo = yield* Repo
     const leases = yield* JobLeases.JobLeases
     const sql = yield* SqlClient.SqlClient
-    yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
+    yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, author_cache, users`
     const users: ReadonlyArray<AuthUser> = [freshUser("line-a"), freshUser("line-b"), freshUser("line-c")]
     for (const user of users) yield* repo.upsertUser(user, now)
     const processing: Array<JobId> = []
@@ -101,7 +101,7 @@ const run = (ops: ReadonlyArray<Op>, order: JobLeases.QueueOrder) =>
           break
         }
         case "truncate":
-          yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
+          yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, author_cache, users`
           for (const user of users) yield* repo.upsertUser(user, now)
           processing.length = 0
           break

@@ -446,7 +446,7 @@ export const repoContract = <R, E>(name: string, options: ContractOptions<R, E>)
  */
 export const freshSqlRepo: Effect.Effect<Store, unknown, SqlClient.SqlClient> = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
+  yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, author_cache, users`
   return { repo: yield* SqlRepo.makeWith("fifo"), leases: yield* JobLeases.makeWith("fifo") }
 })
 
