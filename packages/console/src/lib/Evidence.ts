@@ -59,7 +59,7 @@ export const stepOrder = ["template_parser", "web_scraper", "arxiv_helper", "ema
 export const stepLabels: Record<string, string> = {
   template_parser: "Reading the template",
   web_scraper: "Researching the web",
-  arxiv_helper: "Finding papers on arXiv",
+  arxiv_helper: "Finding their papers",
   email_composer: "Writing the email"
 }
 
@@ -79,7 +79,8 @@ export const checkLabels: Record<string, string> = {
   no_placeholders: "Every placeholder filled",
   papers_grounded: "Every paper named is a real one of theirs",
   links_grounded: "Links and addresses only from the sources",
-  length: "A sensible length"
+  length: "A sensible length",
+  nothing_to_fill_in: "Nothing left for you to fill in"
 }
 
 export const evidenceOf = (metadata: Rec): Evidence => {
