@@ -10,7 +10,7 @@ import * as PrometheusText from "./PrometheusText"
 import { call } from "./TestServer"
 
 /**
- * Issue 7, acceptance 1 and 2: the span tree of one generated email (request → job attempt → four steps → upstream
+ * The span tree of one generated email (request → job attempt → four steps → upstream
  * calls) from an in-memory exporter, and `/metrics` moving as jobs run. The real API on a real port, the real worker
  * and pipeline on embedded PGlite, every upstream a local server of the simulated world.
  */
