@@ -72,7 +72,8 @@ const countLabels: Record<string, string> = {
   papers_verified: "Papers verified as theirs",
   papers_excluded_not_author: "Papers excluded: not an author",
   papers_excluded_too_old: "Papers excluded: too old",
-  papers_excluded_irrelevant: "Papers excluded: off-topic"
+  papers_excluded_irrelevant: "Papers excluded: off-topic",
+  papers_excluded_namesake: "Papers excluded: someone else by that name"
 }
 
 export const checkLabels: Record<string, string> = {
