@@ -98,7 +98,7 @@ export const make = (options: Options = {}): Effect.Effect<SupabaseAuthServer, n
         last_sign_in_at: now
       }
     }
-    const sessionFor = async (grant: string, email: string, sessionId = randomUUID()) => {
+    const sessionFor = async (grant: string, email: string, sessionId: string = randomUUID()) => {
       const user = userOf(email)
       const now = Math.floor(Date.now() / 1000)
       const accessToken = await new Jose.SignJWT({

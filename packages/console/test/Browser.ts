@@ -40,7 +40,7 @@ export const isolatedContext = async (
 
 /** A full-page screenshot from the top of the page (a sticky header scrolled with the page would cover it). */
 export const screenshot = async (page: Page, path: string) => {
-  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.evaluate("window.scrollTo(0, 0)")
   await page.screenshot({ path, fullPage: true })
 }
 

@@ -153,7 +153,10 @@ describe.skipIf(!haveChromium)("the web console signed in with Supabase Auth, in
     await visible(page.getByText("No failed jobs"))
     await screenshot(page, `${screenshots}admin-1280.png`)
     await page.getByRole("link", { name: student }).click()
+    await page.getByRole("heading", { name: `Emails of ${student}` }).waitFor()
     await contains("the student's email", page.locator(".list-item"), People.ada.name)
+    await contains("the student's job", page.getByRole("region", { name: "Recent jobs" }), "completed")
+    await visible(page.getByText("No résumé templates"))
     await screenshot(page, `${screenshots}admin-user-1280.png`)
 
     // Session refresh: the client swaps its token before it expires, and the API accepts the new one.
