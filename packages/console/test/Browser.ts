@@ -87,3 +87,26 @@ export const explained = async (page: Page, serviceOutput: () => string, name: s
     )
   }
 }
+
+/**
+ * The page's controls that have no accessible name: form fields without a label (or `aria-label(ledby)`), buttons and
+ * links without text or `aria-label`. Each is described by its tag and what little it has.
+ */
+export const unnamedControls = (page: Page): Promise<ReadonlyArray<string>> =>
+  page.evaluate(`(() => {
+    const named = (el) =>
+      (el.getAttribute("aria-label") ?? "").trim() !== "" ||
+      (el.getAttribute("aria-labelledby") ?? "").trim() !== "" ||
+      (el.getAttribute("title") ?? "").trim() !== ""
+    const out = []
+    for (const el of document.querySelectorAll("input, select, textarea")) {
+      if (el.type === "hidden") continue
+      if ((el.labels && el.labels.length > 0) || named(el)) continue
+      out.push(el.tagName.toLowerCase() + "[name=" + (el.name || "") + "]")
+    }
+    for (const el of document.querySelectorAll("button, a[href]")) {
+      if ((el.textContent ?? "").trim() !== "" || named(el)) continue
+      out.push(el.tagName.toLowerCase() + " " + el.outerHTML.slice(0, 80))
+    }
+    return out
+  })()`)

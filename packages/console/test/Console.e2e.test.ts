@@ -13,6 +13,7 @@ import {
   launch,
   screenshot,
   screenshots,
+  unnamedControls,
   until,
   visible
 } from "./Browser"
@@ -210,6 +211,7 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
       await page.locator("main h1, main h2").first().waitFor()
       await page.waitForLoadState("networkidle")
       await screenshot(page, `${screenshots}${name}-375.png`)
+      expect({ name, unnamed: await unnamedControls(page) }).toEqual({ name, unnamed: [] })
     }
     await page.getByRole("button", { name: "Menu" }).click()
     await page.getByRole("button", { name: "Sign out" }).click()

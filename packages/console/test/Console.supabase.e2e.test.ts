@@ -14,6 +14,7 @@ import {
   launch,
   screenshot,
   screenshots,
+  unnamedControls,
   until,
   visible
 } from "./Browser"
@@ -95,6 +96,7 @@ describe.skipIf(!haveChromium)("the web console signed in with Supabase Auth, in
     await page.getByLabel("Email").waitFor()
     expect(await page.getByRole("button", { name: "Sign in locally" }).count()).toBe(0)
     await screenshot(page, `${screenshots}signin-supabase-1280.png`)
+    expect(await unnamedControls(page)).toEqual([])
 
     // A magic link: asked for, "mailed" (kept in the simulated Supabase's outbox), followed back signed in.
     await page.getByLabel("Email").fill(student)
@@ -152,12 +154,14 @@ describe.skipIf(!haveChromium)("the web console signed in with Supabase Auth, in
     )
     await visible(page.getByText("No failed jobs"))
     await screenshot(page, `${screenshots}admin-1280.png`)
+    expect(await unnamedControls(page)).toEqual([])
     await page.getByRole("link", { name: student }).click()
     await page.getByRole("heading", { name: `Emails of ${student}` }).waitFor()
     await contains("the student's email", page.locator(".list-item"), People.ada.name)
     await contains("the student's job", page.getByRole("region", { name: "Recent jobs" }), "completed")
     await visible(page.getByText("No résumé templates"))
     await screenshot(page, `${screenshots}admin-user-1280.png`)
+    expect(await unnamedControls(page)).toEqual([])
 
     // Session refresh: the client swaps its token before it expires, and the API accepts the new one.
     const refreshed = await until(
