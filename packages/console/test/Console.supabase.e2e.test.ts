@@ -98,6 +98,13 @@ describe.skipIf(!haveChromium)("the web console signed in with Supabase Auth, in
     await screenshot(page, `${screenshots}signin-supabase-1280.png`)
     expect(await unnamedControls(page)).toEqual([])
 
+    // A link that is no good (used, expired) comes back with Supabase's reason, shown once.
+    await page.goto(
+      `${supabase.origin}/auth/v1/verify?token=used&type=magiclink&redirect_to=${encodeURIComponent(service.origin)}`
+    )
+    await contains("the link's refusal", page.getByRole("alert"), "Email link is invalid or has expired")
+    expect(new URL(page.url()).hash).toBe("")
+
     // A magic link: asked for, "mailed" (kept in the simulated Supabase's outbox), followed back signed in.
     await page.getByLabel("Email").fill(student)
     await page.getByRole("button", { name: "Email me a link" }).click()
