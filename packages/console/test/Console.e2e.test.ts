@@ -99,6 +99,19 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
       mimeType: "application/pdf",
       buffer: Buffer.from(await Resumes.twoPageResume())
     })
+    // too short for the server's rule (10–2000 characters): its message is shown at that field
+    const stress = page.getByLabel("What the template should stress")
+    const instructions = await stress.inputValue()
+    await stress.fill("short")
+    await page.getByRole("button", { name: "Write a template" }).click()
+    await until(
+      "the instructions marked invalid",
+      () => stress.getAttribute("aria-invalid"),
+      (v) => v === "true"
+    )
+    const describedBy = (await stress.getAttribute("aria-describedby")) ?? ""
+    expect(await page.locator(`[id="${describedBy.split(" ").at(-1)}"]`).textContent()).toMatch(/10/)
+    await stress.fill(instructions)
     await page.getByRole("button", { name: "Write a template" }).click()
     await visible(page.getByText("built without a model"), 30_000)
     const drafted = await until(
