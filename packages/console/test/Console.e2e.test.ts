@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs"
+import { mkdirSync, readFileSync, rmSync } from "node:fs"
 import * as People from "@scribe/adapters/testkit/People"
 import * as Resumes from "@scribe/adapters/testkit/Resumes"
 import type { Browser, Page } from "playwright-core"
@@ -45,6 +45,7 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
 
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true })
+    rmSync(`${screenshots}failure-local.png`, { force: true })
     ensureConsole()
     service = await startService()
     browser = await launch()

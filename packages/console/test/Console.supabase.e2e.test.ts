@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs"
+import { mkdirSync, rmSync } from "node:fs"
 import * as People from "@scribe/adapters/testkit/People"
 import * as SupabaseAuthServer from "@scribe/adapters/testkit/SupabaseAuthServer"
 import { Effect, Exit, Scope } from "effect"
@@ -41,6 +41,7 @@ describe.skipIf(!haveChromium)("the web console signed in with Supabase Auth, in
 
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true })
+    rmSync(`${screenshots}failure-supabase.png`, { force: true })
     ensureConsole()
     supabase = await Effect.runPromise(
       Scope.extend(
