@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs"
-import { join } from "node:path"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { describe, expect, it } from "vitest"
 import { consoleDist, ensureConsole } from "../../../scripts/build"
@@ -16,6 +17,10 @@ describe("the console's weight", () => {
   it("loads under 300 KB of gzipped JavaScript; Supabase, the spreadsheet code and the operators' view come later", () => {
     ensureConsole()
     const { kb, files } = firstLoadKb(consoleDist)
+    // The figure, kept beside the screenshots so a run's weight can be read (and compared) after it.
+    const record = fileURLToPath(new URL("../test-results/first-load.json", import.meta.url))
+    mkdirSync(dirname(record), { recursive: true })
+    writeFileSync(record, `${JSON.stringify({ gzippedKb: Math.round(kb * 10) / 10, limitKb: 300, files }, null, 2)}\n`)
     expect(files.length).toBeGreaterThan(0)
     expect(kb).toBeLessThan(300)
     const first = files.map((f) => readFileSync(join(consoleDist, f), "utf8")).join("\n")

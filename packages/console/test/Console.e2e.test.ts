@@ -1,46 +1,23 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
-import { fileURLToPath } from "node:url"
+import { mkdirSync, readFileSync, rmSync } from "node:fs"
 import * as People from "@scribe/adapters/testkit/People"
-import { type Browser, chromium, type Locator, type Page } from "playwright-core"
+import * as Resumes from "@scribe/adapters/testkit/Resumes"
+import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ensureConsole } from "../../../scripts/build"
+import {
+  contains,
+  count,
+  explained,
+  haveChromium,
+  isolatedContext,
+  launch,
+  screenshot,
+  screenshots,
+  unnamedControls,
+  until,
+  visible
+} from "./Browser"
 import { type Service, startService } from "./ServiceProcess"
-
-const executablePath = "/usr/bin/chromium"
-const haveChromium = existsSync(executablePath)
-if (!haveChromium && process.env.CI === "true")
-  throw new Error(`${executablePath} is missing (apt-get install chromium)`)
-
-/** Where every page's screenshots go, at 1280 and at 375 px wide. */
-export const screenshots = fileURLToPath(new URL("../test-results/screenshots/", import.meta.url))
-
-/** Polls `check` until it holds (a failed assertion names `what` and the last value seen). */
-const until = async <A>(what: string, read: () => Promise<A>, ok: (a: A) => boolean, timeout = 15_000) => {
-  const deadline = Date.now() + timeout
-  let last: A = await read()
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    last = await read()
-  }
-  return last
-}
-const count = (what: string, locator: Locator, n: number, timeout?: number) =>
-  until(
-    what,
-    () => locator.count(),
-    (c) => c === n,
-    timeout
-  )
-const contains = (what: string, locator: Locator, text: string | RegExp, timeout?: number) =>
-  until(
-    what,
-    async () => (await locator.first().textContent()) ?? "",
-    (t) => (typeof text === "string" ? t.includes(text) : text.test(t)),
-    timeout
-  )
-const visible = (locator: Locator, timeout?: number) =>
-  locator.first().waitFor({ state: "visible", ...(timeout === undefined ? {} : { timeout }) })
 
 const template =
   "Dear {{name}},\n\nI have been reading your work on {{research}} and would love to learn more about your group.\n\nBest regards,\nSam"
@@ -59,33 +36,23 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
   let browser: Browser
   let page: Page
   const visited: Array<{ readonly name: string; readonly path: string }> = []
-  const foreign: Array<string> = []
+  let foreign: Array<string> = []
 
   const shot = async (name: string) => {
     visited.push({ name, path: new URL(page.url()).pathname })
-    await page.screenshot({ path: `${screenshots}${name}-1280.png`, fullPage: true })
+    await screenshot(page, `${screenshots}${name}-1280.png`)
   }
 
   beforeAll(async () => {
-    rmSync(screenshots, { recursive: true, force: true })
     mkdirSync(screenshots, { recursive: true })
+    rmSync(`${screenshots}failure-local.png`, { force: true })
     ensureConsole()
     service = await startService()
-    browser = await chromium.launch({
-      executablePath,
-      headless: true,
-      args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
-    })
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
+    browser = await launch()
     // Nothing but the service itself: a request to any other origin is refused and recorded (the test then fails).
-    await context.route(
-      (url) => url.origin !== service.origin,
-      (route) => {
-        foreign.push(route.request().url())
-        return route.abort()
-      }
-    )
-    page = await context.newPage()
+    const isolated = await isolatedContext(browser, [service.origin])
+    foreign = isolated.foreign
+    page = await isolated.context.newPage()
   }, 180_000)
 
   afterAll(async () => {
@@ -94,18 +61,7 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
   }, 30_000)
 
   it("signs in, saves a template, writes one email with its evidence, imports, queues, cancels, discards, exports", async () => {
-    try {
-      await walkThrough()
-    } catch (error) {
-      await page.screenshot({ path: `${screenshots}failure.png`, fullPage: true }).catch(() => {})
-      const text = await page
-        .locator("body")
-        .textContent()
-        .catch(() => "")
-      throw new Error(
-        `${String(error)}\nat ${page.url()}, the page said:\n${text}\nthe service said:\n${service.output().slice(-3000)}`
-      )
-    }
+    await explained(page, () => service.output(), "local", walkThrough)
   }, 240_000)
 
   const walkThrough = async () => {
@@ -129,6 +85,45 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
     await count("two placeholders marked", page.locator("mark.placeholder"), 2)
     await page.getByRole("button", { name: "Save template" }).click()
     await page.getByText("Template saved.").waitFor()
+    // kept in the profile on the server: a reload reads it back
+    await page.reload()
+    await until(
+      "the saved template after a reload",
+      () => page.getByLabel("Email template").inputValue(),
+      (v) => v === template
+    )
+    await count("two placeholders marked after the reload", page.locator("mark.placeholder"), 2)
+
+    // A template from a résumé PDF: uploaded, written by the service, taken into the editor; then put back.
+    await page.getByLabel("Résumé (PDF)").setInputFiles({
+      name: "resume.pdf",
+      mimeType: "application/pdf",
+      buffer: Buffer.from(await Resumes.twoPageResume())
+    })
+    // too short for the server's rule (10–2000 characters): its message is shown at that field
+    const stress = page.getByLabel("What the template should stress")
+    const instructions = await stress.inputValue()
+    await stress.fill("short")
+    await page.getByRole("button", { name: "Write a template" }).click()
+    await until(
+      "the instructions marked invalid",
+      () => stress.getAttribute("aria-invalid"),
+      (v) => v === "true"
+    )
+    const describedBy = (await stress.getAttribute("aria-describedby")) ?? ""
+    expect(await page.locator(`[id="${describedBy.split(" ").at(-1)}"]`).textContent()).toMatch(/10/)
+    await stress.fill(instructions)
+    await page.getByRole("button", { name: "Write a template" }).click()
+    await visible(page.getByText("built without a model"), 30_000)
+    const drafted = await until(
+      "the résumé's template in the editor",
+      () => page.getByLabel("Email template").inputValue(),
+      (v) => v !== template
+    )
+    expect(drafted).toMatch(/\{\{\s*name\s*\}\}/)
+    await visible(page.locator("mark.placeholder"))
+    await page.getByRole("button", { name: "Revert" }).click()
+    expect(await page.getByLabel("Email template").inputValue()).toBe(template)
     await shot("template")
 
     // One email: live steps, then the email with its evidence.
@@ -220,7 +215,7 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
     await page.goto(`${service.origin}/admin`)
     await contains("the refusal", page.getByRole("alert"), /operators only|not available on this service/)
     await count("no admin figures", page.getByText("Users", { exact: true }), 0)
-    await shot("admin")
+    await shot("admin-refused")
 
     // Every page again at phone width.
     await page.setViewportSize({ width: 375, height: 812 })
@@ -229,12 +224,13 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
       await page.goto(`${service.origin}${path}`)
       await page.locator("main h1, main h2").first().waitFor()
       await page.waitForLoadState("networkidle")
-      await page.screenshot({ path: `${screenshots}${name}-375.png`, fullPage: true })
+      await screenshot(page, `${screenshots}${name}-375.png`)
+      expect({ name, unnamed: await unnamedControls(page) }).toEqual({ name, unnamed: [] })
     }
     await page.getByRole("button", { name: "Menu" }).click()
     await page.getByRole("button", { name: "Sign out" }).click()
     await page.getByRole("button", { name: "Sign in locally" }).waitFor()
-    await page.screenshot({ path: `${screenshots}signin-375.png`, fullPage: true })
+    await screenshot(page, `${screenshots}signin-375.png`)
 
     expect(errors).toEqual([])
     expect(foreign).toEqual([])

@@ -4,7 +4,7 @@ import type { WeekActivity } from "./AdminTypes"
 export const ActivityChart = ({ weeks }: { readonly weeks: ReadonlyArray<WeekActivity> }) => {
   const width = 640
   const height = 200
-  const pad = { top: 12, right: 8, bottom: 28, left: 36 }
+  const pad = { top: 16, right: 8, bottom: 32, left: 44 }
   const innerW = width - pad.left - pad.right
   const innerH = height - pad.top - pad.bottom
   const max = Math.max(1, ...weeks.map((w) => Math.max(w.emails_generated, w.active_users)))

@@ -53,3 +53,20 @@ export interface FailedJob {
   readonly attempts: number
   readonly created_at: Date
 }
+
+export interface AdminJob {
+  readonly id: string
+  readonly recipient_name: string
+  readonly status: string
+  readonly current_step: string | null
+  readonly error_message: string | null
+  readonly attempts: number
+  readonly created_at: Date
+}
+
+export interface AdminTemplate {
+  readonly id: string
+  readonly template_text: string
+  readonly generator: "llm" | "deterministic"
+  readonly created_at: Date
+}

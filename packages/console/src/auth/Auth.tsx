@@ -19,6 +19,8 @@ export type AuthState =
 export interface Auth {
   readonly state: AuthState
   readonly config: ConsoleConfig
+  /** Why the sign-in link this page was opened from did not sign in (expired, used), as Supabase put it. */
+  readonly linkError: string | null
   /** The current access token (refreshed by Supabase when near expiry), or `null` when signed out. */
   readonly getToken: () => Promise<string | null>
   readonly signInWithPassword: (email: string, password: string) => Promise<void>
@@ -69,6 +71,19 @@ const fromToken = (kind: SignedIn["kind"], token: string): (SignedIn & { status:
   }
 }
 
+/**
+ * A sign-in link that failed brings the browser back with `error_description` in the fragment (or the query); it is
+ * read once, and taken out of the address bar so a reload does not show it again.
+ */
+const takeLinkError = (): string | null => {
+  const fragment = new URLSearchParams(window.location.hash.slice(1))
+  const query = new URLSearchParams(window.location.search)
+  const description = fragment.get("error_description") ?? query.get("error_description")
+  if (description === null) return null
+  window.history.replaceState(window.history.state, "", window.location.pathname)
+  return description
+}
+
 const loadSupabase = async (config: NonNullable<ConsoleConfig["supabase"]>): Promise<SupabaseClient> => {
   const { createClient } = await import("@supabase/supabase-js")
   return createClient(config.url, config.anon_key, {
@@ -89,6 +104,10 @@ export const AuthProvider = ({
   readonly children: ReactNode
 }) => {
   const [state, setState] = useState<AuthState>({ status: "loading" })
+  const [linkError, setLinkError] = useState(() => (config.supabase === null ? null : takeLinkError()))
+  useEffect(() => {
+    if (state.status === "signedIn") setLinkError(null)
+  }, [state.status])
   const supabase = useRef<Promise<SupabaseClient> | null>(null)
   const devToken = useRef<string | null>(null)
 
@@ -131,6 +150,7 @@ export const AuthProvider = ({
     () => ({
       state,
       config,
+      linkError,
       getToken,
       signInWithPassword: async (email, password) => {
         const { error } = await (await requireSupabase()).auth.signInWithPassword({ email, password })
@@ -158,7 +178,7 @@ export const AuthProvider = ({
         setState({ status: "signedOut" })
       }
     }),
-    [state, config, getToken, requireSupabase]
+    [state, config, linkError, getToken, requireSupabase]
   )
   return <AuthContext.Provider value={auth}>{children}</AuthContext.Provider>
 }

@@ -27,7 +27,8 @@ const ResumeTemplates = ({ onUse }: { readonly onUse: (template: string) => void
   const [fileError, setFileError] = useState<string | undefined>()
   const list = useQuery({
     queryKey: ["resume-templates"],
-    queryFn: () => contract.call<ReadonlyArray<ResumeTemplate>>("GET", "/api/templates/", { urlParams: { limit: 20 } })
+    queryFn: () =>
+      contract.call<ReadonlyArray<ResumeTemplate>>("GET", "/api/templates/", { urlParams: { limit: 20, offset: 0 } })
   })
   const create = useMutation({
     mutationFn: () => {

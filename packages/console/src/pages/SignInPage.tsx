@@ -102,9 +102,12 @@ export const SignInPage = () => {
             service, or open the console on this machine (127.0.0.1 or localhost).
           </Notice>
         )}
-        {error !== null && (
+        {(error ?? auth.linkError) !== null && (
           <div className="state state-error" role="alert">
-            <p>{error}</p>
+            <p>
+              {error ??
+                `That sign-in link did not work: ${auth.linkError}. Ask for a new one, or sign in with your password.`}
+            </p>
           </div>
         )}
       </div>
