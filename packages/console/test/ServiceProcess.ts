@@ -53,7 +53,9 @@ export const startService = async (env: Record<string, string> = {}): Promise<Se
       PORT: String(port),
       HOST: "127.0.0.1",
       SCRIBE_WORKER_CONCURRENCY: "1",
-      // arXiv's pace sets each job's length: slow enough to watch a batch wait in line, quick enough for a test.
+      // arXiv alone, at its pace, sets each job's length: slow enough to watch a batch wait in line, quick enough for
+      // a test (the other scholarly sources answer a whole batch at once).
+      SCRIBE_SCHOLARLY_SOURCES: "arxiv",
       SCRIBE_ARXIV_MIN_INTERVAL_MS: "1500",
       ...env
     },
