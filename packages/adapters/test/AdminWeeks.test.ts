@@ -10,7 +10,8 @@ import { layerTempPostgres, tempDatabaseUrl } from "../testkit/TempPostgres"
 import { describePostgres } from "../testkit/TestDatabase"
 
 /**
- * The operators' per-user, per-week counts (`admin_user_weeks`, migration 0013) must equal a count of the rows
+ * The operators' per-user, per-week and per-user counts (`admin_user_weeks`, `admin_user_totals`, migration 0013)
+ * must equal a count of the rows
  * themselves, whatever happened to them: jobs submitted in any week and with any status, claimed, put back for a
  * retry, completed with or without a generation time, failed, cancelled, emails written and marked (not) confident,
  * deleted, a user deleted with everything of theirs, the tables truncated.
@@ -218,11 +219,30 @@ const keptAndCounted = Effect.gen(function* () {
                       count(*) FILTER (WHERE is_confident) AS confident_emails
                FROM emails GROUP BY 1, 2) e USING (user_id, week)
     ORDER BY user_id, week`
+  // The per-user totals are the weeks' sums.
+  const totals = yield* sql`
+    SELECT user_id, 'all' AS week, jobs, completed_jobs, failed_jobs, timed_jobs, generation_seconds, emails,
+           confident_emails
+    FROM admin_user_totals WHERE jobs <> 0 OR emails <> 0 ORDER BY user_id`
+  const summed = yield* sql`
+    SELECT user_id, 'all' AS week, sum(jobs) AS jobs, sum(completed_jobs) AS completed_jobs,
+           sum(failed_jobs) AS failed_jobs, sum(timed_jobs) AS timed_jobs,
+           sum(generation_seconds) AS generation_seconds, sum(emails) AS emails,
+           sum(confident_emails) AS confident_emails
+    FROM admin_user_weeks GROUP BY user_id HAVING sum(jobs) <> 0 OR sum(emails) <> 0 ORDER BY user_id`
   // No kept row has a count below zero (nothing was taken away twice).
   const negative = yield* sql<{ n: number | string }>`
-    SELECT count(*) AS n FROM admin_user_weeks
-    WHERE jobs < 0 OR completed_jobs < 0 OR failed_jobs < 0 OR timed_jobs < 0 OR emails < 0 OR confident_emails < 0`
-  return { kept: shape(kept), counted: shape(counted), negative: Number(negative[0]?.n) }
+    SELECT (SELECT count(*) FROM admin_user_weeks
+            WHERE jobs < 0 OR completed_jobs < 0 OR failed_jobs < 0 OR timed_jobs < 0 OR emails < 0
+               OR confident_emails < 0)
+         + (SELECT count(*) FROM admin_user_totals
+            WHERE jobs < 0 OR completed_jobs < 0 OR failed_jobs < 0 OR timed_jobs < 0 OR emails < 0
+               OR confident_emails < 0) AS n`
+  return {
+    kept: [...shape(kept), ...shape(totals)],
+    counted: [...shape(counted), ...shape(summed)],
+    negative: Number(negative[0]?.n)
+  }
 })
 
 const run = (ops: ReadonlyArray<Op>) =>

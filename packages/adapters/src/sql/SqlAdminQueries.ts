@@ -168,13 +168,13 @@ const WeekRow = Schema.Struct({ week: Schema.String, emails: Int8, active_users:
 const orRepoError = (operation: string) => Effect.mapError((cause: unknown) => new RepoError({ operation, cause }))
 
 /**
- * The `AdminQueries` port on any Postgres `SqlClient`: the counts from the per-user, per-week rows of migration 0013,
+ * The `AdminQueries` port on any Postgres `SqlClient`: the counts from the per-user and per-week rows of migration 0013,
  * the rest from the indexes listed in migration 0010.
  */
 export const make = Effect.gen(function* () {
   const sql = (yield* SqlClient.SqlClient).withoutTransforms()
 
-  // The totals from the per-user, per-week counts (migration 0013); this week's from the created_at indexes.
+  // The totals from the per-user counts (migration 0013); this week's from the created_at indexes.
   const totals = SqlSchema.single({
     Request: Schema.DateFromSelf,
     Result: TotalsRow,
@@ -188,20 +188,18 @@ export const make = Effect.gen(function* () {
       FROM (SELECT coalesce(sum(emails), 0) AS emails, coalesce(sum(confident_emails), 0) AS confident_emails,
                    coalesce(sum(completed_jobs), 0) AS completed_jobs, coalesce(sum(failed_jobs), 0) AS failed_jobs,
                    (sum(generation_seconds) / nullif(sum(timed_jobs), 0))::float8 AS mean_generation_seconds
-            FROM admin_user_weeks) r`
+            FROM admin_user_totals) r`
   })
 
-  // One row per user and week (migration 0013), grouped by user, joined to the users.
+  // One row of counts per user (migration 0013), the users in order from their index.
   const users = () =>
     sql<object>`
-      WITH r AS (SELECT user_id, sum(emails) AS emails, sum(jobs) AS jobs, sum(failed_jobs) AS failed_jobs
-                 FROM admin_user_weeks GROUP BY user_id),
-           t AS (SELECT user_id, count(*) AS templates FROM resume_templates GROUP BY user_id)
+      WITH t AS (SELECT user_id, count(*) AS templates FROM resume_templates GROUP BY user_id)
       SELECT u.id, u.email, u.display_name, u.onboarded, u.email_template, u.created_at,
              coalesce(r.emails, 0) AS emails, coalesce(t.templates, 0) AS templates,
              coalesce(r.jobs, 0) AS jobs, coalesce(r.failed_jobs, 0) AS failed_jobs
       FROM users u
-      LEFT JOIN r ON r.user_id = u.id
+      LEFT JOIN admin_user_totals r ON r.user_id = u.id
       LEFT JOIN t ON t.user_id = u.id
       ORDER BY u.created_at DESC, u.id DESC`.pipe(
       Effect.flatMap((rows) =>
