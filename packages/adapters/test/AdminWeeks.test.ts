@@ -92,14 +92,19 @@ const apply = (step: Op, salt: number) =>
       ORDER BY created_at, id`
     switch (step._tag) {
       case "submit": {
+        // One statement, as a batch is inserted: `count` jobs of this user and week, and as many of the others'.
         const created = at(step.week, salt)
-        for (let i = 0; i < step.count; i++) {
-          yield* sql`
-            INSERT INTO queue_items (id, user_id, recipient_name, recipient_interest, email_template, status,
-                                     available_at, created_at)
-            VALUES (${crypto.randomUUID()}, ${userIds[step.user]!}, 'Dr. Who', 'time', 'Dear {{name}}', 'pending',
-                    ${created}, ${created})`
-        }
+        yield* sql`
+          INSERT INTO queue_items (id, user_id, recipient_name, recipient_interest, email_template, status,
+                                   available_at, created_at)
+          SELECT gen_random_uuid(), ${userIds[step.user]!}, 'Dr. Who', 'time', 'Dear {{name}}', 'pending',
+                 ${created}, ${created}
+          FROM generate_series(1, ${step.count})
+          UNION ALL
+          SELECT gen_random_uuid(), (ARRAY[${userIds[0]!}, ${userIds[1]!}, ${userIds[2]!}])[1 + i % 3], 'Dr. Who',
+                 'time', 'Dear {{name}}', 'pending', ${created}::timestamptz - (i % 3) * interval '7 days',
+                 ${created}::timestamptz - (i % 3) * interval '7 days'
+          FROM generate_series(1, ${step.count}) i`
         break
       }
       case "status": {

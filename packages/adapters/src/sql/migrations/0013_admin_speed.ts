@@ -6,9 +6,9 @@ import { Effect } from "effect"
  * in the transactions that change the jobs and the emails, so the overview and the users list read one row per user
  * and the activity one per user active in the weeks asked, instead of every job and email (at 100 000 jobs those
  * passes took 100–380 ms); `users_created_idx` gives the users list its order. A job counts in the week it was
- * submitted, an email in the week it was written (UTC, weeks starting on Monday). The job trigger fires only when a
- * job is inserted or deleted or when its status leaves or enters `completed`/`failed` (a claim or a progress report
- * does not fire it). Counts change in the changing transaction, so they are exact, never a cache; every existing row
+ * submitted, an email in the week it was written (UTC, weeks starting on Monday). Inserted jobs are counted once per
+ * statement (a batch is one); the job row triggers fire only when a job is deleted or its status leaves or enters
+ * `completed`/`failed` (a claim or a progress report does not fire them). Counts change in the changing transaction, so they are exact, never a cache; every existing row
  * is counted once here.
  */
 export default Effect.gen(function* () {
@@ -85,9 +85,42 @@ export default Effect.gen(function* () {
       RETURN NULL;
     END
     $$`
+  // A batch's jobs arrive in one INSERT: counted once per statement, a row per user and week.
   yield* sql`
-    CREATE TRIGGER queue_items_admin_insert_delete
-      AFTER INSERT OR DELETE ON queue_items
+    CREATE FUNCTION scribe_admin_jobs_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO admin_user_weeks AS w
+        (user_id, week, jobs, completed_jobs, failed_jobs, timed_jobs, generation_seconds)
+      SELECT user_id, scribe_iso_week(created_at), count(*), count(*) FILTER (WHERE status = 'completed'),
+             count(*) FILTER (WHERE status = 'failed'),
+             count(generation_time) FILTER (WHERE status = 'completed'),
+             coalesce(sum(generation_time::numeric) FILTER (WHERE status = 'completed'), 0)
+      FROM inserted GROUP BY 1, 2 ORDER BY 1, 2
+      ON CONFLICT (user_id, week) DO UPDATE
+      SET jobs = w.jobs + EXCLUDED.jobs, completed_jobs = w.completed_jobs + EXCLUDED.completed_jobs,
+          failed_jobs = w.failed_jobs + EXCLUDED.failed_jobs, timed_jobs = w.timed_jobs + EXCLUDED.timed_jobs,
+          generation_seconds = w.generation_seconds + EXCLUDED.generation_seconds;
+      INSERT INTO admin_user_totals AS t
+        (user_id, jobs, completed_jobs, failed_jobs, timed_jobs, generation_seconds)
+      SELECT user_id, count(*), count(*) FILTER (WHERE status = 'completed'),
+             count(*) FILTER (WHERE status = 'failed'),
+             count(generation_time) FILTER (WHERE status = 'completed'),
+             coalesce(sum(generation_time::numeric) FILTER (WHERE status = 'completed'), 0)
+      FROM inserted GROUP BY 1 ORDER BY 1
+      ON CONFLICT (user_id) DO UPDATE
+      SET jobs = t.jobs + EXCLUDED.jobs, completed_jobs = t.completed_jobs + EXCLUDED.completed_jobs,
+          failed_jobs = t.failed_jobs + EXCLUDED.failed_jobs, timed_jobs = t.timed_jobs + EXCLUDED.timed_jobs,
+          generation_seconds = t.generation_seconds + EXCLUDED.generation_seconds;
+      RETURN NULL;
+    END
+    $$`
+  yield* sql`
+    CREATE TRIGGER queue_items_admin_insert
+      AFTER INSERT ON queue_items REFERENCING NEW TABLE AS inserted
+      FOR EACH STATEMENT EXECUTE FUNCTION scribe_admin_jobs_inserted()`
+  yield* sql`
+    CREATE TRIGGER queue_items_admin_delete
+      AFTER DELETE ON queue_items
       FOR EACH ROW EXECUTE FUNCTION scribe_admin_job_week()`
   yield* sql`
     CREATE TRIGGER queue_items_admin_update
