@@ -8,8 +8,9 @@ import { Effect } from "effect"
  * passes took 100–380 ms); `users_created_idx` gives the users list its order. A job counts in the week it was
  * submitted, an email in the week it was written (UTC, weeks starting on Monday). Inserted jobs are counted once per
  * statement (a batch is one); the job row triggers fire only when a job is deleted or its status leaves or enters
- * `completed`/`failed` (a claim or a progress report does not fire them). Counts change in the changing transaction, so they are exact, never a cache; every existing row
- * is counted once here.
+ * `completed`/`failed` (a claim or a progress report does not fire them). Counts change in the changing transaction,
+ * so they are exact, never a cache; every existing row is counted once here. The users list no longer reads 0010's
+ * `queue_items_user_failed_idx`; 0010's other indexes still serve this week's counts, the errors and a user's views.
  */
 export default Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
