@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Logger, LogLevel } from "effect"
+import * as Admin from "./Admin"
 import * as Batch from "./Batch"
 import {
   type BenchContext,
@@ -35,7 +36,8 @@ const benchmarks: Record<string, (ctx: BenchContext) => Effect.Effect<BenchOutco
   offline: Offline.run,
   listing: Listing.run,
   pollers: Pollers.run,
-  "start-memory": Memory.run
+  "start-memory": Memory.run,
+  admin: Admin.run
 }
 
 const args = process.argv.slice(2)

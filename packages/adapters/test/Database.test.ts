@@ -31,7 +31,8 @@ describe("Database", () => {
             { migration_id: 9, name: "resume_templates" },
             { migration_id: 10, name: "admin_indexes" },
             { migration_id: 11, name: "fair_queue" },
-            { migration_id: 12, name: "author_cache" }
+            { migration_id: 12, name: "author_cache" },
+            { migration_id: 13, name: "admin_speed" }
           ])
           return sql
         }).pipe(Effect.provide(layer))

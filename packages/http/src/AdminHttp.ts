@@ -41,6 +41,33 @@ const adminUser = (u: UserSummary): typeof AdminUser.Type => ({
   email_template: u.emailTemplate
 })
 
+/**
+ * An operator's view of a user in its wire encoding, as `Schema.encode(AdminUser)` writes it: the users list answers
+ * every user at once, and the schema's encoder cost more than the query (see `encodeQueueItem`).
+ */
+export const encodeAdminUser = (user: typeof AdminUser.Type): typeof AdminUser.Encoded => ({
+  ...user,
+  created_at: user.created_at.toISOString()
+})
+
+const iso = (date: Date | null) => (date === null ? null : date.toISOString())
+
+/** A user's job in its wire encoding, as `Schema.encode(AdminQueueItem)` writes it (see `encodeAdminUser`). */
+export const encodeAdminQueueItem = (item: typeof AdminQueueItem.Type): typeof AdminQueueItem.Encoded => ({
+  ...item,
+  created_at: item.created_at.toISOString(),
+  started_at: iso(item.started_at),
+  completed_at: iso(item.completed_at)
+})
+
+/** A failed job in its wire encoding, as `Schema.encode(FailedJobItem)` writes it (see `encodeAdminUser`). */
+export const encodeFailedJobItem = (item: typeof FailedJobItem.Type): typeof FailedJobItem.Encoded => ({
+  ...item,
+  created_at: item.created_at.toISOString(),
+  started_at: iso(item.started_at),
+  completed_at: iso(item.completed_at)
+})
+
 const queueItem = (job: Job): typeof AdminQueueItem.Type => ({
   id: job.id,
   batch_id: job.batchId,
@@ -93,7 +120,8 @@ export const AdminHttpLive = HttpApiBuilder.group(ScribeApi, "admin", (handlers)
       )
       .handle("users", () =>
         Admin.users().pipe(
-          Effect.map((users) => users.map(adminUser)),
+          // Already in its wire encoding (see `encodeAdminUser`): HttpApi sends a response as it is.
+          Effect.map((users) => HttpServerResponse.unsafeJson(users.map((u) => encodeAdminUser(adminUser(u))))),
           orInternal
         )
       )
@@ -120,7 +148,7 @@ export const AdminHttpLive = HttpApiBuilder.group(ScribeApi, "admin", (handlers)
       )
       .handle("userQueue", ({ path, urlParams }) =>
         Admin.userJobs(path.user_id, urlParams.limit).pipe(
-          Effect.map((jobs) => jobs.map(queueItem)),
+          Effect.map((jobs) => HttpServerResponse.unsafeJson(jobs.map((j) => encodeAdminQueueItem(queueItem(j))))),
           orInternal
         )
       )
@@ -134,7 +162,7 @@ export const AdminHttpLive = HttpApiBuilder.group(ScribeApi, "admin", (handlers)
       )
       .handle("errors", ({ urlParams }) =>
         Admin.errors(urlParams.limit).pipe(
-          Effect.map((jobs) => jobs.map(failedJob)),
+          Effect.map((jobs) => HttpServerResponse.unsafeJson(jobs.map((j) => encodeFailedJobItem(failedJob(j))))),
           orInternal
         )
       )

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import { AdminQueueItem, AdminUser, FailedJobItem } from "@scribe/client/AdminApi"
 import { EmailResponse, QueueItem } from "@scribe/client/Wire"
 // The fast-check that effect's `Arbitrary` builds on (its `Unknown` arbitrary needs that same version's runner).
 import { Arbitrary, FastCheck as fc, Schema } from "effect"
+import { encodeAdminQueueItem, encodeAdminUser, encodeFailedJobItem } from "../src/AdminHttp"
 import { encodeEmailResponse, encodeQueueItem } from "../src/Presenters"
 
 describe("encodeQueueItem", () => {
@@ -71,5 +73,23 @@ describe("encodeEmailResponse", () => {
     expect(JSON.parse(written).metadata).toEqual(metadata)
     expect(written).toContain('"metadata":{"__proto__":{"polluted":true},"composer":"deterministic"}')
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+})
+
+describe("the operators' encoders", () => {
+  const agrees = <A, I>(schema: Schema.Schema<A, I>, encoder: (a: A) => I) => {
+    const encode = Schema.encodeSync(schema)
+    fc.assert(
+      fc.property(Arbitrary.make(schema), (value) => {
+        expect(JSON.stringify(encoder(value))).toBe(JSON.stringify(encode(value)))
+      }),
+      { numRuns: 300 }
+    )
+  }
+
+  it("write exactly what the contract's schemas encode, key order included", () => {
+    agrees(AdminUser, encodeAdminUser)
+    agrees(AdminQueueItem, encodeAdminQueueItem)
+    agrees(FailedJobItem, encodeFailedJobItem)
   })
 })

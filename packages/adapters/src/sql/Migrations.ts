@@ -12,6 +12,7 @@ import resumeTemplates from "./migrations/0009_resume_templates"
 import adminIndexes from "./migrations/0010_admin_indexes"
 import fairQueue from "./migrations/0011_fair_queue"
 import authorCache from "./migrations/0012_author_cache"
+import adminSpeed from "./migrations/0013_admin_speed"
 
 /** The numbered migrations, statically imported so they load the same under tsx, vitest and a bundle. */
 export const loader = Migrator.fromRecord({
@@ -25,7 +26,8 @@ export const loader = Migrator.fromRecord({
   "0009_resume_templates": resumeTemplates,
   "0010_admin_indexes": adminIndexes,
   "0011_fair_queue": fairQueue,
-  "0012_author_cache": authorCache
+  "0012_author_cache": authorCache,
+  "0013_admin_speed": adminSpeed
 })
 
 /**

@@ -1,9 +1,9 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { AdminQueries } from "@scribe/core/admin/AdminQueries"
+import { AdminQueries, type UserSummary } from "@scribe/core/admin/AdminQueries"
 import { Email } from "@scribe/core/emails/Email"
-import { UserId } from "@scribe/core/Ids"
-import { Job, JobStatus } from "@scribe/core/jobs/Job"
-import { PipelineStep, StepTimings } from "@scribe/core/pipeline/PipelineStep"
+import { BatchId, EmailId, JobId, UserId } from "@scribe/core/Ids"
+import { Job, type JobStatus } from "@scribe/core/jobs/Job"
+import type { PipelineStep, StepTimings } from "@scribe/core/pipeline/PipelineStep"
 import { RepoError } from "@scribe/core/store/Repo"
 import { TemplateType } from "@scribe/core/templates/Template"
 import { Effect, Layer, Option, Schema } from "effect"
@@ -11,58 +11,89 @@ import { Effect, Layer, Option, Schema } from "effect"
 /** int8 (count(*), seq): a number from PGlite, a string from node-postgres. */
 const Int8 = Schema.Union(Schema.Number, Schema.NumberFromString)
 
-const JobFields = {
-  id: Schema.String,
-  user_id: Schema.String,
-  batch_id: Schema.NullOr(Schema.String),
-  seq: Int8,
-  recipient_name: Schema.String,
-  recipient_interest: Schema.String,
-  email_template: Schema.String,
-  status: JobStatus,
-  current_step: Schema.NullOr(PipelineStep),
-  step_status: Schema.NullOr(Schema.String),
-  step_timings: StepTimings,
-  attempts: Schema.Number,
-  error_message: Schema.NullOr(Schema.String),
-  error_type: Schema.NullOr(Schema.String),
-  failed_step: Schema.NullOr(PipelineStep),
-  email_id: Schema.NullOr(Schema.String),
-  generation_time: Schema.NullOr(Schema.Number),
-  created_at: Schema.DateFromSelf,
-  started_at: Schema.NullOr(Schema.DateFromSelf),
-  finished_at: Schema.NullOr(Schema.DateFromSelf)
+/** A `queue_items` row (`SELECT *`) as the driver returns it. */
+interface JobRow {
+  readonly id: string
+  readonly user_id: string
+  readonly batch_id: string | null
+  readonly seq: number | string
+  readonly recipient_name: string
+  readonly recipient_interest: string
+  readonly email_template: string
+  readonly status: JobStatus
+  readonly current_step: PipelineStep | null
+  readonly step_status: string | null
+  readonly step_timings: StepTimings
+  readonly attempts: number
+  readonly error_message: string | null
+  readonly error_type: string | null
+  readonly failed_step: PipelineStep | null
+  readonly email_id: string | null
+  readonly generation_time: number | null
+  readonly created_at: Date
+  readonly started_at: Date | null
+  readonly finished_at: Date | null
+  readonly trace_parent: string | null
 }
-type JobRow = Schema.Struct.Type<typeof JobFields>
 
-const jobOf = (r: JobRow): typeof Job.Encoded => ({
-  id: r.id,
-  userId: r.user_id,
-  batchId: r.batch_id,
-  seq: r.seq,
-  recipientName: r.recipient_name,
-  recipientInterest: r.recipient_interest,
-  emailTemplate: r.email_template,
-  status: r.status,
-  currentStep: r.current_step,
-  stepStatus: r.step_status,
-  stepTimings: r.step_timings,
-  attempts: r.attempts,
-  errorMessage: r.error_message,
-  errorType: r.error_type,
-  failedStep: r.failed_step,
-  emailId: r.email_id,
-  generationTime: r.generation_time,
-  createdAt: r.created_at,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at
-})
+interface FailedJobRow extends JobRow {
+  readonly user_email: string | null
+  readonly user_display_name: string | null
+}
 
-const FailedJobRow = Schema.Struct({
-  ...JobFields,
-  user_email: Schema.NullOr(Schema.String),
-  user_display_name: Schema.NullOr(Schema.String)
-})
+const isJobRow = (u: unknown): u is JobRow =>
+  typeof u === "object" &&
+  u !== null &&
+  "id" in u &&
+  typeof u.id === "string" &&
+  "user_id" in u &&
+  typeof u.user_id === "string" &&
+  "status" in u &&
+  typeof u.status === "string" &&
+  "step_timings" in u &&
+  typeof u.step_timings === "object" &&
+  "created_at" in u &&
+  u.created_at instanceof Date
+
+/**
+ * A job row as a `Job`, without validating it again, as `QueueListing` reads the queue: the full decode (the row
+ * schema, then every refinement of `Job`) cost most of a user's queue and of the errors (100 and 50 jobs) at 100 000
+ * jobs. Every row passed those rules when it was written and the table's constraints hold it to them, so only its
+ * shape is checked (`isJobRow`).
+ */
+const trustedJob = (r: JobRow): Job =>
+  new Job(
+    {
+      id: JobId.make(r.id, true),
+      userId: UserId.make(r.user_id, true),
+      batchId: r.batch_id === null ? null : BatchId.make(r.batch_id, true),
+      seq: Number(r.seq),
+      recipientName: r.recipient_name,
+      recipientInterest: r.recipient_interest,
+      emailTemplate: r.email_template,
+      status: r.status,
+      currentStep: r.current_step,
+      stepStatus: r.step_status,
+      stepTimings: r.step_timings,
+      attempts: r.attempts,
+      errorMessage: r.error_message,
+      errorType: r.error_type,
+      failedStep: r.failed_step,
+      emailId: r.email_id === null ? null : EmailId.make(r.email_id, true),
+      generationTime: r.generation_time,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      traceParent: r.trace_parent
+    },
+    true
+  )
+
+/** `rows` as jobs, once each has a job row's shape. */
+const trustedJobs = <R extends JobRow>(operation: string, rows: ReadonlyArray<unknown>) =>
+  rows.every(isJobRow)
+    ? Effect.succeed(rows as ReadonlyArray<R>)
+    : Effect.fail(new Error(`${operation}: a row of an unexpected shape`))
 
 const EmailRow = Schema.Struct({
   id: Schema.String,
@@ -79,8 +110,6 @@ const EmailRow = Schema.Struct({
 })
 
 const emailOf = Schema.decodeUnknown(Email)
-const decodeJob = Schema.decodeUnknown(Job)
-const jobFrom = (r: JobRow) => decodeJob(jobOf(r))
 
 const TotalsRow = Schema.Struct({
   users: Int8,
@@ -94,65 +123,91 @@ const TotalsRow = Schema.Struct({
   active_users_since: Int8
 })
 
-const UserRow = Schema.Struct({
-  id: UserId,
-  email: Schema.NullOr(Schema.String),
-  display_name: Schema.NullOr(Schema.String),
-  onboarded: Schema.Boolean,
-  email_template: Schema.NullOr(Schema.String),
-  created_at: Schema.DateFromSelf,
-  emails: Int8,
-  templates: Int8,
-  jobs: Int8,
-  failed_jobs: Int8
+/** A row of the users list as the driver returns it (the counts are int8: numbers from PGlite, strings from pg). */
+interface UserRow {
+  readonly id: string
+  readonly email: string | null
+  readonly display_name: string | null
+  readonly onboarded: boolean
+  readonly email_template: string | null
+  readonly created_at: Date
+  readonly emails: number | string
+  readonly templates: number | string
+  readonly jobs: number | string
+  readonly failed_jobs: number | string
+}
+
+const isUserRow = (u: unknown): u is UserRow =>
+  typeof u === "object" &&
+  u !== null &&
+  "id" in u &&
+  typeof u.id === "string" &&
+  "onboarded" in u &&
+  typeof u.onboarded === "boolean" &&
+  "created_at" in u &&
+  u.created_at instanceof Date &&
+  "emails" in u &&
+  "jobs" in u
+
+/** A users-list row as a `UserSummary`, trusted as `trustedJob` is: the list has every user, 1 000 rows and more. */
+const trustedUser = (r: UserRow): UserSummary => ({
+  id: UserId.make(r.id, true),
+  email: r.email,
+  displayName: r.display_name,
+  onboarded: r.onboarded,
+  emailTemplate: r.email_template,
+  createdAt: r.created_at,
+  emails: Number(r.emails),
+  templates: Number(r.templates),
+  jobs: Number(r.jobs),
+  failedJobs: Number(r.failed_jobs)
 })
 
 const WeekRow = Schema.Struct({ week: Schema.String, emails: Int8, active_users: Int8 })
 
 const orRepoError = (operation: string) => Effect.mapError((cause: unknown) => new RepoError({ operation, cause }))
 
-/** The `AdminQueries` port on any Postgres `SqlClient`; the indexes each query relies on are listed in migration 0010. */
+/**
+ * The `AdminQueries` port on any Postgres `SqlClient`: the counts from the per-user and per-week rows of migration 0013,
+ * the rest from the indexes listed in migration 0010.
+ */
 export const make = Effect.gen(function* () {
   const sql = (yield* SqlClient.SqlClient).withoutTransforms()
 
-  // One pass over emails and one over jobs; active users from the (created_at, user_id) index.
+  // The totals from the per-user counts (migration 0013); this week's from the created_at indexes.
   const totals = SqlSchema.single({
     Request: Schema.DateFromSelf,
     Result: TotalsRow,
     execute: (since) => sql`
       SELECT (SELECT count(*) FROM users) AS users,
-             e.emails, e.confident_emails, e.emails_since,
+             r.emails, r.confident_emails,
+             (SELECT count(*) FROM emails WHERE created_at >= ${since}) AS emails_since,
              (SELECT count(*) FROM resume_templates) AS templates,
-             j.completed_jobs, j.failed_jobs, j.mean_generation_seconds,
+             r.completed_jobs, r.failed_jobs, r.mean_generation_seconds,
              (SELECT count(DISTINCT user_id) FROM queue_items WHERE created_at >= ${since}) AS active_users_since
-      FROM (SELECT count(*) AS emails,
-                   count(*) FILTER (WHERE is_confident) AS confident_emails,
-                   count(*) FILTER (WHERE created_at >= ${since}) AS emails_since
-            FROM emails) e,
-           (SELECT count(*) FILTER (WHERE status = 'completed') AS completed_jobs,
-                   count(*) FILTER (WHERE status = 'failed') AS failed_jobs,
-                   avg(generation_time) FILTER (WHERE status = 'completed') AS mean_generation_seconds
-            FROM queue_items) j`
+      FROM (SELECT coalesce(sum(emails), 0) AS emails, coalesce(sum(confident_emails), 0) AS confident_emails,
+                   coalesce(sum(completed_jobs), 0) AS completed_jobs, coalesce(sum(failed_jobs), 0) AS failed_jobs,
+                   (sum(generation_seconds) / nullif(sum(timed_jobs), 0))::float8 AS mean_generation_seconds
+            FROM admin_user_totals) r`
   })
 
-  // One grouped pass over each table, joined to the users: cheaper than four index lookups per user (and no JIT).
-  const users = SqlSchema.findAll({
-    Request: Schema.Void,
-    Result: UserRow,
-    execute: () => sql`
-      WITH e AS (SELECT user_id, count(*) AS emails FROM emails GROUP BY user_id),
-           t AS (SELECT user_id, count(*) AS templates FROM resume_templates GROUP BY user_id),
-           q AS (SELECT user_id, count(*) AS jobs, count(*) FILTER (WHERE status = 'failed') AS failed_jobs
-                 FROM queue_items GROUP BY user_id)
+  // One row of counts per user (migration 0013), the users in order from their index.
+  const users = () =>
+    sql<object>`
+      WITH t AS (SELECT user_id, count(*) AS templates FROM resume_templates GROUP BY user_id)
       SELECT u.id, u.email, u.display_name, u.onboarded, u.email_template, u.created_at,
-             coalesce(e.emails, 0) AS emails, coalesce(t.templates, 0) AS templates,
-             coalesce(q.jobs, 0) AS jobs, coalesce(q.failed_jobs, 0) AS failed_jobs
+             coalesce(r.emails, 0) AS emails, coalesce(t.templates, 0) AS templates,
+             coalesce(r.jobs, 0) AS jobs, coalesce(r.failed_jobs, 0) AS failed_jobs
       FROM users u
-      LEFT JOIN e ON e.user_id = u.id
+      LEFT JOIN admin_user_totals r ON r.user_id = u.id
       LEFT JOIN t ON t.user_id = u.id
-      LEFT JOIN q ON q.user_id = u.id
-      ORDER BY u.created_at DESC, u.id DESC`
-  })
+      ORDER BY u.created_at DESC, u.id DESC`.pipe(
+      Effect.flatMap((rows) =>
+        rows.every(isUserRow)
+          ? Effect.succeed(rows.map(trustedUser))
+          : Effect.fail(new Error("adminUsers: a row of an unexpected shape"))
+      )
+    )
 
   const userExists = SqlSchema.findOne({
     Request: UserId,
@@ -174,38 +229,36 @@ export const make = Effect.gen(function* () {
       ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`
   })
 
-  const userJobs = SqlSchema.findAll({
-    Request: Schema.Struct({ id: UserId, limit: Schema.Number }),
-    Result: Schema.Struct(JobFields),
-    execute: ({ id, limit }) => sql`
-      SELECT * FROM queue_items WHERE user_id = ${id} ORDER BY created_at DESC, seq DESC LIMIT ${limit}`
-  })
+  const userJobs = ({ id, limit }: { readonly id: UserId; readonly limit: number }) =>
+    sql<object>`SELECT * FROM queue_items WHERE user_id = ${id} ORDER BY created_at DESC, seq DESC LIMIT ${limit}`.pipe(
+      Effect.flatMap((rows) => trustedJobs<JobRow>("adminUserJobs", rows)),
+      Effect.map((rows) => rows.map(trustedJob))
+    )
 
-  // Rows are grouped by the week's start (cheap), labelled once per week; distinct users per week by hashing pairs.
+  // The weeks' rows (migration 0013): `since` is a week's start, so whole weeks are what is asked.
   const activity = SqlSchema.findAll({
     Request: Schema.DateFromSelf,
     Result: WeekRow,
     execute: (since) => sql`
-      WITH e AS (SELECT date_trunc('week', created_at AT TIME ZONE 'UTC') AS w, count(*) AS emails
-                 FROM emails WHERE created_at >= ${since} GROUP BY 1),
-           a AS (SELECT w, count(*) AS active_users
-                 FROM (SELECT DISTINCT date_trunc('week', created_at AT TIME ZONE 'UTC') AS w, user_id
-                       FROM queue_items WHERE created_at >= ${since}) pairs
-                 GROUP BY w)
-      SELECT to_char(w, 'IYYY-"W"IW') AS week, coalesce(e.emails, 0) AS emails,
-             coalesce(a.active_users, 0) AS active_users
-      FROM e FULL JOIN a USING (w)`
+      SELECT to_char(week, 'IYYY-"W"IW') AS week, sum(emails) AS emails,
+             count(*) FILTER (WHERE jobs > 0) AS active_users
+      FROM admin_user_weeks
+      WHERE week >= scribe_iso_week(${since})
+      GROUP BY week
+      HAVING sum(emails) > 0 OR count(*) FILTER (WHERE jobs > 0) > 0`
   })
 
-  const failedJobs = SqlSchema.findAll({
-    Request: Schema.Number,
-    Result: FailedJobRow,
-    execute: (limit) => sql`
+  const failedJobs = (limit: number) =>
+    sql<object>`
       SELECT q.*, u.email AS user_email, u.display_name AS user_display_name
       FROM queue_items q JOIN users u ON u.id = q.user_id
       WHERE q.status = 'failed'
-      ORDER BY q.created_at DESC, q.seq DESC LIMIT ${limit}`
-  })
+      ORDER BY q.created_at DESC, q.seq DESC LIMIT ${limit}`.pipe(
+      Effect.flatMap((rows) => trustedJobs<FailedJobRow>("adminFailedJobs", rows)),
+      Effect.map((rows) =>
+        rows.map((r) => ({ job: trustedJob(r), userEmail: r.user_email, userDisplayName: r.user_display_name }))
+      )
+    )
 
   const toEmail = (r: typeof EmailRow.Type) =>
     emailOf({
@@ -239,25 +292,7 @@ export const make = Effect.gen(function* () {
         orRepoError("adminTotals"),
         Effect.withSpan("AdminQueries.totals")
       ),
-    users: () =>
-      users(undefined).pipe(
-        Effect.map((rows) =>
-          rows.map((r) => ({
-            id: r.id,
-            email: r.email,
-            displayName: r.display_name,
-            onboarded: r.onboarded,
-            emailTemplate: r.email_template,
-            createdAt: r.created_at,
-            emails: r.emails,
-            templates: r.templates,
-            jobs: r.jobs,
-            failedJobs: r.failed_jobs
-          }))
-        ),
-        orRepoError("adminUsers"),
-        Effect.withSpan("AdminQueries.users")
-      ),
+    users: () => users().pipe(orRepoError("adminUsers"), Effect.withSpan("AdminQueries.users")),
     userExists: (id) =>
       userExists(id).pipe(
         Effect.map(Option.isSome),
@@ -274,11 +309,7 @@ export const make = Effect.gen(function* () {
         Effect.withSpan("AdminQueries.userEmails")
       ),
     userJobs: (id, limit) =>
-      userJobs({ id, limit }).pipe(
-        Effect.flatMap((rows) => Effect.forEach(rows, jobFrom)),
-        orRepoError("adminUserJobs"),
-        Effect.withSpan("AdminQueries.userJobs")
-      ),
+      userJobs({ id, limit }).pipe(orRepoError("adminUserJobs"), Effect.withSpan("AdminQueries.userJobs")),
     activity: (since) =>
       activity(since).pipe(
         Effect.map((rows) => rows.map((r) => ({ week: r.week, emails: r.emails, activeUsers: r.active_users }))),
@@ -286,15 +317,7 @@ export const make = Effect.gen(function* () {
         Effect.withSpan("AdminQueries.activity")
       ),
     failedJobs: (limit) =>
-      failedJobs(limit).pipe(
-        Effect.flatMap((rows) =>
-          Effect.forEach(rows, (r) =>
-            Effect.map(jobFrom(r), (job) => ({ job, userEmail: r.user_email, userDisplayName: r.user_display_name }))
-          )
-        ),
-        orRepoError("adminFailedJobs"),
-        Effect.withSpan("AdminQueries.failedJobs")
-      )
+      failedJobs(limit).pipe(orRepoError("adminFailedJobs"), Effect.withSpan("AdminQueries.failedJobs"))
   })
 })
 

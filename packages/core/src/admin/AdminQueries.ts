@@ -65,7 +65,10 @@ export class AdminQueries extends Context.Tag("@scribe/core/AdminQueries")<
     ) => Effect.Effect<{ readonly items: ReadonlyArray<Email>; readonly total: number }, RepoError>
     /** A user's most recent jobs, newest first. */
     readonly userJobs: (id: UserId, limit: number) => Effect.Effect<ReadonlyArray<Job>, RepoError>
-    /** Emails and active users (who submitted a job) per ISO week since `since`; weeks with neither are left out. */
+    /**
+     * Emails and active users (who submitted a job) per ISO week since `since`, the start of an ISO week (UTC); weeks
+     * with neither are left out.
+     */
     readonly activity: (since: Date) => Effect.Effect<ReadonlyArray<WeekCounts>, RepoError>
     /** The most recent failed jobs, newest first, with their users. */
     readonly failedJobs: (limit: number) => Effect.Effect<ReadonlyArray<FailedJob>, RepoError>
