@@ -11,16 +11,18 @@ import { describeRedis, redisOptions, scopedPrefix, wipePrefix } from "../testki
 import { jobQueueContract, liveSleep, settings, settled, submit } from "./JobQueueContract"
 import { newEmail } from "./RepoContract"
 
-const harness = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
-  const prefix = yield* scopedPrefix("queue")
-  const repo = yield* SqlRepo.make
-  const queue = yield* RedisJobQueue.make({ ...settings, redis: redisOptions, prefix }).pipe(
-    Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.makeWith("fifo"))
-  )
-  return { repo, queue, prefix }
-})
+const harnessIn = (order: JobLeases.QueueOrder) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
+    const prefix = yield* scopedPrefix("queue")
+    const repo = yield* SqlRepo.makeWith(order)
+    const queue = yield* RedisJobQueue.make({ ...settings, redis: redisOptions, prefix, order }).pipe(
+      Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.makeWith(order))
+    )
+    return { repo, queue, prefix }
+  })
+const harness = harnessIn("fifo")
 
 /** The members of the queue's three sets, by set. */
 const messages = (prefix: string) =>
@@ -36,8 +38,15 @@ const messages = (prefix: string) =>
   )
 
 await describePostgres("JobQueue (Redis dispatch)", () =>
-  describeRedis("JobQueue (Redis dispatch)", () =>
-    jobQueueContract("JobQueue (Redis dispatch)", {
+  describeRedis("JobQueue (Redis dispatch)", () => {
+    // Fair order: the database's claim picks the job, Redis carries the wake-ups.
+    jobQueueContract("JobQueue (Redis dispatch, fair order)", {
+      layer: layerTempPostgres({ maxConnections: 16 }),
+      order: "fair",
+      fresh: harnessIn("fair")
+    })
+
+    jobQueueContract("JobQueue (Redis dispatch, fifo order)", {
       layer: layerTempPostgres({ maxConnections: 16 }),
       order: "fifo",
       fresh: harness,
@@ -119,5 +128,5 @@ await describePostgres("JobQueue (Redis dispatch)", () =>
         )
       }
     })
-  )
+  })
 )
