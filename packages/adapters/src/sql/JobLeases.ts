@@ -11,6 +11,7 @@ import {
   type Offer,
   type Retry
 } from "@scribe/core/jobs/JobQueue"
+import { defaults as workerDefaults } from "@scribe/core/jobs/WorkerOptions"
 import { firstStep, PipelineStep, stepStatus } from "@scribe/core/pipeline/PipelineStep"
 import { Config, type ConfigError, Context, Effect, Layer, Option, Schema } from "effect"
 import { IdRow, Int8, JobFromRow, MetadataJson, StepTimingsJson } from "./Rows"
@@ -84,8 +85,40 @@ export const orderConfig: Config.Config<QueueOrder> = Config.literal(
   "fifo"
 )("SCRIBE_QUEUE_ORDER").pipe(Config.withDefault("fair" as const))
 
-/** `JobLeases` taking jobs in `order`. */
-export const makeWith = (order: QueueOrder): Effect.Effect<typeof JobLeases.Service, never, SqlClient.SqlClient> =>
+/** How claims are limited beyond the order. */
+export interface ClaimLimits {
+  /**
+   * Under the fair order, a user running this many jobs (processing under a live lease) is passed over while another
+   * user has a claimable job; when every user with a claimable job is at the cap, the fair order decides alone (no
+   * worker idles while a job waits). `null`: no cap.
+   */
+  readonly maxRunningPerUser: number | null
+}
+
+export const noLimits: ClaimLimits = { maxRunningPerUser: null }
+
+/**
+ * `SCRIBE_MAX_RUNNING_PER_USER` (a positive integer); unset, half of `SCRIBE_WORKER_CONCURRENCY` (at least 1), so no
+ * user holds more than half a worker's slots while another user waits.
+ */
+export const limitsConfig: Config.Config<ClaimLimits> = Config.all({
+  cap: Config.option(Config.integer("SCRIBE_MAX_RUNNING_PER_USER")),
+  concurrency: Config.integer("SCRIBE_WORKER_CONCURRENCY").pipe(Config.withDefault(workerDefaults.concurrency))
+}).pipe(
+  Config.validate({
+    message: "SCRIBE_MAX_RUNNING_PER_USER must be a positive integer",
+    validation: ({ cap }) => Option.match(cap, { onNone: () => true, onSome: (n) => n >= 1 })
+  }),
+  Config.map(({ cap, concurrency }) => ({
+    maxRunningPerUser: Option.getOrElse(cap, () => Math.max(1, Math.floor(concurrency / 2)))
+  }))
+)
+
+/** `JobLeases` taking jobs in `order`, within `limits`. */
+export const makeWith = (
+  order: QueueOrder,
+  limits: ClaimLimits = noLimits
+): Effect.Effect<typeof JobLeases.Service, never, SqlClient.SqlClient> =>
   Effect.gen(function* () {
     const sql = (yield* SqlClient.SqlClient).withoutTransforms()
     const usage = yield* UsageRepo.make
@@ -144,10 +177,13 @@ export const makeWith = (order: QueueOrder): Effect.Effect<typeof JobLeases.Serv
       WHERE q.id = next.id
       RETURNING q.*`
     })
-    const claimFair = SqlSchema.findOne({
-      Request: Claim,
-      Result: JobFromRow,
-      execute: ({ workerId, now, leaseUntil }) => sql`
+    // With a cap, the users walked are those running fewer than `cap` jobs under a live lease (counted on the user's
+    // line index: the user's pending and processing jobs).
+    const fairClaim = (capped: boolean) =>
+      SqlSchema.findOne({
+        Request: Schema.Struct({ ...Claim.fields, cap: Schema.Number }),
+        Result: JobFromRow,
+        execute: ({ workerId, now, leaseUntil, cap }) => sql`
       UPDATE queue_items q
       SET ${claimSet(workerId, now, leaseUntil)}
       FROM (
@@ -159,19 +195,32 @@ export const makeWith = (order: QueueOrder): Effect.Effect<typeof JobLeases.Serv
           LIMIT 1
           FOR UPDATE SKIP LOCKED
         ) head
-        WHERE u.pending > 0
+        WHERE u.pending > 0 ${
+          capped
+            ? sql`AND (SELECT count(*) FROM queue_items r
+                 WHERE r.user_id = u.user_id AND r.status = 'processing' AND r.lease_until >= ${now}) < ${cap}`
+            : sql``
+        }
         ORDER BY u.turn
         LIMIT 1
       ) next
       WHERE q.id = next.id
       RETURNING q.*`
-    })
+      })
+    const claimFair = fairClaim(false)
+    const claimFairCapped = fairClaim(true)
+    const cap = limits.maxRunningPerUser
     const claimNext = (request: typeof Claim.Type) =>
       order === "fifo"
         ? claimFifo(request)
-        : Effect.flatMap(claimExpired(request), (expired) =>
-            Option.isSome(expired) ? Effect.succeed(expired) : claimFair(request)
-          )
+        : Effect.flatMap(claimExpired(request), (expired) => {
+            if (Option.isSome(expired)) return Effect.succeed(expired)
+            if (cap === null) return claimFair({ ...request, cap: 0 })
+            // Everyone with a claimable job at the cap: the fair order alone.
+            return Effect.flatMap(claimFairCapped({ ...request, cap }), (claimed) =>
+              Option.isSome(claimed) ? Effect.succeed(claimed) : claimFair({ ...request, cap: 0 })
+            )
+          })
 
     // The same transition for one given job: the row lock serialises it with a concurrent claim or cancel, and
     // whichever comes second finds the row no longer claimable.
@@ -361,14 +410,16 @@ export const makeWith = (order: QueueOrder): Effect.Effect<typeof JobLeases.Serv
 /** `JobLeases` in the default (fair) order. */
 export const make = makeWith("fair")
 
-/** `JobLeases` in `order` on the `SqlClient` in context. */
-export const layerWith = (order: QueueOrder): Layer.Layer<JobLeases, never, SqlClient.SqlClient> =>
-  Layer.effect(JobLeases, makeWith(order))
+/** `JobLeases` in `order` (within `limits`) on the `SqlClient` in context. */
+export const layerWith = (
+  order: QueueOrder,
+  limits: ClaimLimits = noLimits
+): Layer.Layer<JobLeases, never, SqlClient.SqlClient> => Layer.effect(JobLeases, makeWith(order, limits))
 
 /** `JobLeases` (fair order) on the `SqlClient` in context. */
 export const layer: Layer.Layer<JobLeases, never, SqlClient.SqlClient> = layerWith("fair")
 
-/** `JobLeases` in the order `SCRIBE_QUEUE_ORDER` names. */
+/** `JobLeases` in the order `SCRIBE_QUEUE_ORDER` names, within `SCRIBE_MAX_RUNNING_PER_USER` (`limitsConfig`). */
 export const layerConfig: Layer.Layer<JobLeases, ConfigError.ConfigError, SqlClient.SqlClient> = Layer.unwrapEffect(
-  Effect.map(orderConfig, layerWith)
+  Effect.map(Config.all([orderConfig, limitsConfig]), ([order, limits]) => layerWith(order, limits))
 )

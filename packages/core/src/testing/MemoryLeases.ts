@@ -51,7 +51,8 @@ export class MemoryLeases extends Context.Tag("@scribe/core/testing/MemoryLeases
 /**
  * The job the next claim takes at `t`, as the SQL claims choose it. `fifo`: the first claimable job (due pending, or
  * processing with an expired lease) by `seq`. `fair`: a job whose lease expired while its user has nothing pending
- * first; then, walking the users with pending jobs in turn order, the first claimable job of the first user that has one.
+ * first; then, walking the users with pending jobs in turn order, the first claimable job of the first user that has one
+ * (with a cap, first among the users running fewer than it).
  */
 const nextClaimable = (s: State, t: number): Job | undefined => {
   const due = (j: Job) => j.status === "pending" && (s.availableAt.get(j.id) ?? 0) <= t
@@ -62,8 +63,18 @@ const nextClaimable = (s: State, t: number): Job | undefined => {
   const orphan = all.find((j) => expired(j) && !waiting.has(j.userId))
   if (orphan !== undefined) return orphan
   const users = [...waiting].sort((a, b) => (s.turns.turns.get(a) ?? 0) - (s.turns.turns.get(b) ?? 0))
+  const headOf = (user: UserId) => all.find((j) => j.userId === user && (due(j) || expired(j)))
+  const cap = s.maxRunningPerUser
+  if (cap !== null) {
+    const running = (user: UserId) =>
+      all.filter((j) => j.userId === user && j.status === "processing" && (s.leases.get(j.id)?.until ?? 0) >= t).length
+    for (const user of users) {
+      const head = running(user) < cap ? headOf(user) : undefined
+      if (head !== undefined) return head
+    }
+  }
   for (const user of users) {
-    const head = all.find((j) => j.userId === user && (due(j) || expired(j)))
+    const head = headOf(user)
     if (head !== undefined) return head
   }
   return undefined

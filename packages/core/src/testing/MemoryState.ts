@@ -27,6 +27,8 @@ export interface State {
   /** The order claims take jobs in, and the fair order's turns (kept in either order, as the SQL triggers do). */
   readonly order: QueueOrder
   readonly turns: Turns
+  /** Under the fair order, passed over while running this many while another user has a claimable job (`null`: no cap). */
+  readonly maxRunningPerUser: number | null
 }
 
 export const empty: State = {
@@ -39,7 +41,8 @@ export const empty: State = {
   keys: new Map(),
   usage: new Map(),
   order: "fair",
-  turns: noTurns
+  turns: noTurns,
+  maxRunningPerUser: null
 }
 
 /** How many pending jobs `userId` has. */

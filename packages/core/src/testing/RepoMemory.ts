@@ -20,9 +20,9 @@ import { empty, pendingOf, type State, set, without } from "./MemoryState"
  * An in-memory store with the same semantics as the SQL adapters, for unit tests and the contract suites: its `Repo`
  * and its `MemoryLeases` over one state, claims taking jobs in `order` (positions listed accordingly).
  */
-export const makeStoreWith = (order: QueueOrder) =>
+export const makeStoreWith = (order: QueueOrder, limits: { readonly maxRunningPerUser: number | null } = empty) =>
   Effect.gen(function* () {
-    const state = yield* Ref.make<State>({ ...empty, order })
+    const state = yield* Ref.make<State>({ ...empty, order, maxRunningPerUser: limits.maxRunningPerUser })
 
     const insertAll = (s: State, jobs: ReadonlyArray<NewJob>): readonly [ReadonlyArray<Job>, State] => {
       let seq = s.nextSeq
