@@ -30,7 +30,8 @@ describe("Database", () => {
             { migration_id: 8, name: "profiles" },
             { migration_id: 9, name: "resume_templates" },
             { migration_id: 10, name: "admin_indexes" },
-            { migration_id: 11, name: "fair_queue" }
+            { migration_id: 11, name: "fair_queue" },
+            { migration_id: 12, name: "worker_heartbeats" }
           ])
           return sql
         }).pipe(Effect.provide(layer))
@@ -43,7 +44,7 @@ describe("Database", () => {
       yield* Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         expect(yield* sql`SELECT id FROM users`).toEqual([{ id: "u1" }])
-        expect(yield* sql`SELECT count(*)::int AS n FROM effect_sql_migrations`).toEqual([{ n: 10 }])
+        expect(yield* sql`SELECT count(*)::int AS n FROM effect_sql_migrations`).toEqual([{ n: 11 }])
       }).pipe(Effect.provide(Database.layerPglite(dataDir)))
     })
   )

@@ -8,16 +8,27 @@ import * as SqlRepo from "../src/sql/SqlRepo"
 import { layerTempPostgres } from "../testkit/TempPostgres"
 import { describePostgres } from "../testkit/TestDatabase"
 import { describeRedis, redisOptions, scopedPrefix, wipePrefix } from "../testkit/TestRedis"
+import { heartbeatTests } from "./HeartbeatTests"
 import { jobQueueContract, liveSleep, settings, settled, submit } from "./JobQueueContract"
 import { newEmail } from "./RepoContract"
 
-const harnessIn = (order: JobLeases.QueueOrder) =>
+const empty = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) =>
+    sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users, queue_workers`
+)
+
+/** One prefix per test, shared by the queues a test builds (they stand for processes on one Redis). */
+let sharedPrefix: string | undefined
+
+const harnessIn = (order: JobLeases.QueueOrder, shared = false) =>
   Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
-    const prefix = yield* scopedPrefix("queue")
+    if (!shared) yield* empty
+    const prefix = shared && sharedPrefix !== undefined ? sharedPrefix : yield* scopedPrefix("queue")
+    if (shared) sharedPrefix = prefix
     const repo = yield* SqlRepo.makeWith(order)
-    const queue = yield* RedisJobQueue.make({ ...settings, redis: redisOptions, prefix, order }).pipe(
+    const heartbeat = { interval: "200 millis", silence: "600 millis" } as const
+    const queue = yield* RedisJobQueue.make({ ...settings, redis: redisOptions, prefix, order, heartbeat }).pipe(
       Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.makeWith(order))
     )
     return { repo, queue, prefix }
@@ -43,7 +54,19 @@ await describePostgres("JobQueue (Redis dispatch)", () =>
     jobQueueContract("JobQueue (Redis dispatch, fair order)", {
       layer: layerTempPostgres({ maxConnections: 16 }),
       order: "fair",
-      fresh: harnessIn("fair")
+      fresh: harnessIn("fair"),
+      extra: (it) =>
+        heartbeatTests(
+          it,
+          Effect.zipRight(
+            empty,
+            Effect.sync(() => {
+              sharedPrefix = undefined
+            })
+          ),
+          harnessIn("fair", true),
+          JobLeases.makeWith("fair")
+        )
     })
 
     jobQueueContract("JobQueue (Redis dispatch, fifo order)", {
@@ -51,6 +74,18 @@ await describePostgres("JobQueue (Redis dispatch)", () =>
       order: "fifo",
       fresh: harness,
       extra: (it) => {
+        heartbeatTests(
+          it,
+          Effect.zipRight(
+            empty,
+            Effect.sync(() => {
+              sharedPrefix = undefined
+            })
+          ),
+          harnessIn("fifo", true),
+          JobLeases.makeWith("fifo")
+        )
+
         it.scoped("a flushed Redis loses no job: the reconciler re-offers what is claimable", () =>
           Effect.gen(function* () {
             yield* TestClock.setTime(Date.parse("2026-03-01T09:00:00.000Z"))

@@ -16,6 +16,7 @@ import {
 import { Redis, type RedisOptions } from "ioredis"
 import * as RedisConfig from "../ops/RedisConfig"
 import { JobLeases, orderConfig, type QueueOrder } from "../sql/JobLeases"
+import * as Heartbeat from "./Heartbeat"
 import * as QueueConfig from "./QueueConfig"
 import { type Keys, withScripts } from "./RedisQueueScripts"
 import * as Wakeup from "./Wakeup"
@@ -32,6 +33,8 @@ export interface Options extends QueueConfig.Options {
    * wake-ups between processes. Pass the order `JobLeases` was built with.
    */
   readonly order?: QueueOrder
+  /** Workers' heartbeats: the jobs of a worker silent for seconds are handed back (`Heartbeat`). */
+  readonly heartbeat?: Heartbeat.Options
 }
 
 const missingRedis = ConfigError.MissingData(["REDIS_URL"], "REDIS_URL is required for Redis dispatch")
@@ -223,6 +226,19 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<JobQue
       Effect.forkScoped
     )
 
+    // A silent worker's jobs: their messages back in line at once (fifo), every process's takers woken.
+    const heartbeat = yield* Heartbeat.make(
+      (ids) =>
+        Effect.gen(function* () {
+          if (!fair) {
+            for (const id of ids) yield* command("requeue", () => redis.scribeRequeue(...keys, id))
+          }
+          yield* publish
+          yield* wakeup.wake
+        }),
+      options.heartbeat
+    )
+
     return {
       leaseDuration,
       offer: (jobs) =>
@@ -233,7 +249,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<JobQue
           Effect.asVoid,
           Effect.withSpan("JobQueue.offer")
         ),
-      take,
+      take: (workerId) => Effect.zipRight(heartbeat.register(workerId), take(workerId)),
       renew: (claim) =>
         Effect.gen(function* () {
           const until = (yield* Clock.currentTimeMillis) + leaseMs

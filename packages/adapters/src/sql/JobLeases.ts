@@ -61,8 +61,19 @@ export class JobLeases extends Context.Tag("@scribe/adapters/sql/JobLeases")<
     readonly nextDue: (now: Date) => Effect.Effect<Option.Option<Date>, JobQueueError>
     /** Up to `limit` jobs claimable at `now`, in line order. */
     readonly claimable: (now: Date, limit: number) => Effect.Effect<ReadonlyArray<Offer>, JobQueueError>
+    /** The named workers (see `workerName`) are alive now, by the database's clock. */
+    readonly beat: (names: ReadonlyArray<string>) => Effect.Effect<void, JobQueueError>
+    /**
+     * Hands back the jobs of every worker that has not beaten for `silentMs` (by the database's clock): their leases
+     * end now, so the next claim takes them at their place in line; the worker is forgotten until it beats again. A
+     * worker that never beat is left to its leases. The jobs handed back.
+     */
+    readonly reap: (silentMs: number) => Effect.Effect<ReadonlyArray<JobId>, JobQueueError>
   }
 >() {}
+
+/** The worker a lease owner (`<worker>/<slot>/<n>`) belongs to: its part before the first `/`. */
+export const workerName = (workerId: string) => workerId.split("/", 1)[0] ?? workerId
 
 /** A method at the SQL edge: its failures become the queue's error, its span is `JobLeases.<operation>`. */
 const leaseMethod =
@@ -136,6 +147,7 @@ export const makeWith = (
     attempts = attempts + 1,
     lease_owner = ${workerId},
     lease_until = ${leaseUntil},
+    claimed_at = ${now},
     started_at = COALESCE(started_at, ${now})`
 
     const Claim = Schema.Struct({ workerId: Schema.String, now: Schema.DateFromSelf, leaseUntil: Schema.DateFromSelf })
@@ -359,7 +371,27 @@ export const makeWith = (
       LIMIT ${limit}`
     })
 
+    // A lease that ended: long before any caller's `now`.
+    const ended = new Date(0)
+    const reap = SqlSchema.findAll({
+      Request: Schema.Number,
+      Result: Schema.Struct({ id: JobId }),
+      execute: (silentMs) => sql`
+      WITH gone AS (
+        DELETE FROM queue_workers WHERE beat_at < now() - ${silentMs} * interval '1 millisecond' RETURNING name
+      )
+      UPDATE queue_items SET lease_until = ${ended}
+      WHERE status = 'processing' AND lease_until > ${ended}
+        AND split_part(lease_owner, '/', 1) IN (SELECT name FROM gone)
+      RETURNING id`
+    })
+    const beatOne = (name: string) => sql`
+      INSERT INTO queue_workers (name, beat_at) VALUES (${name}, now())
+      ON CONFLICT (name) DO UPDATE SET beat_at = EXCLUDED.beat_at`
+
     return JobLeases.of({
+      beat: (names) => leaseMethod("beat")(Effect.forEach(names, beatOne, { discard: true })),
+      reap: (silentMs) => leaseMethod("reap")(Effect.map(reap(silentMs), (rows) => rows.map((r) => r.id))),
       claimNext: (request) => leaseMethod("claimNext")(claimNext(request)),
       claimById: (request) => leaseMethod("claimById")(claimById(request)),
       renew: (lease, leaseUntil) => leaseMethod("renew")(renew({ ...lease, leaseUntil })),

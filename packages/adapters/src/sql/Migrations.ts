@@ -11,6 +11,7 @@ import profiles from "./migrations/0008_profiles"
 import resumeTemplates from "./migrations/0009_resume_templates"
 import adminIndexes from "./migrations/0010_admin_indexes"
 import fairQueue from "./migrations/0011_fair_queue"
+import workerHeartbeats from "./migrations/0012_worker_heartbeats"
 
 /** The numbered migrations, statically imported so they load the same under tsx, vitest and a bundle. */
 export const loader = Migrator.fromRecord({
@@ -23,7 +24,8 @@ export const loader = Migrator.fromRecord({
   "0008_profiles": profiles,
   "0009_resume_templates": resumeTemplates,
   "0010_admin_indexes": adminIndexes,
-  "0011_fair_queue": fairQueue
+  "0011_fair_queue": fairQueue,
+  "0012_worker_heartbeats": workerHeartbeats
 })
 
 /**
