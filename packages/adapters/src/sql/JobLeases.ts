@@ -168,71 +168,49 @@ export const makeWith = (
       RETURNING q.*`
     })
 
-    // Fair order: walking the users with pending jobs in turn order (`queue_users`, migration 0010), the first claimable
-    // job (due pending, or lease expired) of the first user that has one not held by a concurrent claim, so a job whose
-    // worker died is back at its place in its user's line. The nested loop stops at the first user that yields a row: a
-    // claim locks one job. The claim's trigger moves its user's turn to the back. A job whose lease expired while its
-    // user has nothing pending is taken first (that user would be first in turn anyway).
-    const claimExpired = SqlSchema.findOne({
+    // Fair order: a job whose lease expired while its user has nothing pending first (that user would be first in turn
+    // anyway); then, walking the users with pending jobs in turn order (`queue_users`, migration 0011), the first
+    // claimable job (due pending, or lease expired) of the first user that has one not held by a concurrent claim, so a
+    // job whose worker died is back at its place in its user's line. The nested loop stops at the first user that
+    // yields a row: a claim locks one job. With a cap, the users walked first are those running fewer than `cap` jobs
+    // under a live lease (counted on the user's line index) or alone in line; when none has a claimable job, the walk
+    // without the cap decides, so no worker idles while a job waits. One statement: COALESCE evaluates each pick only
+    // when the ones before found nothing. The claim's trigger moves its user's turn to the back.
+    const expiredPick = (now: Date) => sql`(
+      SELECT id FROM queue_items i WHERE status = 'processing' AND lease_until < ${now}
+        AND NOT EXISTS (SELECT 1 FROM queue_users u WHERE u.user_id = i.user_id AND u.pending > 0)
+      ORDER BY seq
+      LIMIT 1
+      FOR UPDATE SKIP LOCKED)`
+    const fairPick = (now: Date, cap: number | null) => sql`(
+      SELECT head.id FROM queue_users u
+      CROSS JOIN LATERAL (
+        SELECT id FROM queue_items i
+        WHERE i.user_id = u.user_id AND i.status IN ('pending', 'processing') AND ${claimableAt(now)}
+        ORDER BY i.seq
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+      ) head
+      WHERE u.pending > 0 ${
+        cap === null
+          ? sql``
+          : sql`AND (NOT EXISTS (SELECT 1 FROM queue_users o WHERE o.pending > 0 AND o.user_id <> u.user_id)
+               OR (SELECT count(*) FROM queue_items r
+                   WHERE r.user_id = u.user_id AND r.status = 'processing' AND r.lease_until >= ${now}) < ${cap})`
+      }
+      ORDER BY u.turn
+      LIMIT 1)`
+    const cap = limits.maxRunningPerUser
+    const claimFair = SqlSchema.findOne({
       Request: Claim,
       Result: JobFromRow,
       execute: ({ workerId, now, leaseUntil }) => sql`
       UPDATE queue_items q
       SET ${claimSet(workerId, now, leaseUntil)}
-      FROM (
-        SELECT id FROM queue_items i WHERE status = 'processing' AND lease_until < ${now}
-          AND NOT EXISTS (SELECT 1 FROM queue_users u WHERE u.user_id = i.user_id AND u.pending > 0)
-        ORDER BY seq
-        LIMIT 1
-        FOR UPDATE SKIP LOCKED
-      ) next
-      WHERE q.id = next.id
+      WHERE q.id = COALESCE(${expiredPick(now)}, ${cap === null ? sql`` : sql`${fairPick(now, cap)}, `}${fairPick(now, null)})
       RETURNING q.*`
     })
-    // With a cap, the users walked are those running fewer than `cap` jobs under a live lease (counted on the user's
-    // line index: the user's pending and processing jobs).
-    const fairClaim = (capped: boolean) =>
-      SqlSchema.findOne({
-        Request: Schema.Struct({ ...Claim.fields, cap: Schema.Number }),
-        Result: JobFromRow,
-        execute: ({ workerId, now, leaseUntil, cap }) => sql`
-      UPDATE queue_items q
-      SET ${claimSet(workerId, now, leaseUntil)}
-      FROM (
-        SELECT head.id FROM queue_users u
-        CROSS JOIN LATERAL (
-          SELECT id FROM queue_items i
-          WHERE i.user_id = u.user_id AND i.status IN ('pending', 'processing') AND ${claimableAt(now)}
-          ORDER BY i.seq
-          LIMIT 1
-          FOR UPDATE SKIP LOCKED
-        ) head
-        WHERE u.pending > 0 ${
-          capped
-            ? sql`AND (SELECT count(*) FROM queue_items r
-                 WHERE r.user_id = u.user_id AND r.status = 'processing' AND r.lease_until >= ${now}) < ${cap}`
-            : sql``
-        }
-        ORDER BY u.turn
-        LIMIT 1
-      ) next
-      WHERE q.id = next.id
-      RETURNING q.*`
-      })
-    const claimFair = fairClaim(false)
-    const claimFairCapped = fairClaim(true)
-    const cap = limits.maxRunningPerUser
-    const claimNext = (request: typeof Claim.Type) =>
-      order === "fifo"
-        ? claimFifo(request)
-        : Effect.flatMap(claimExpired(request), (expired) => {
-            if (Option.isSome(expired)) return Effect.succeed(expired)
-            if (cap === null) return claimFair({ ...request, cap: 0 })
-            // Everyone with a claimable job at the cap: the fair order alone.
-            return Effect.flatMap(claimFairCapped({ ...request, cap }), (claimed) =>
-              Option.isSome(claimed) ? Effect.succeed(claimed) : claimFair({ ...request, cap: 0 })
-            )
-          })
+    const claimNext = (request: typeof Claim.Type) => (order === "fifo" ? claimFifo(request) : claimFair(request))
 
     // The same transition for one given job: the row lock serialises it with a concurrent claim or cancel, and
     // whichever comes second finds the row no longer claimable.
