@@ -10,6 +10,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Logger, LogLevel } from "effect"
 import * as Batch from "./Batch"
+import * as FairQueue from "./FairQueue"
 import {
   type BenchContext,
   type BenchOutcome,
@@ -29,7 +30,8 @@ const benchmarks: Record<string, (ctx: BenchContext) => Effect.Effect<BenchOutco
   "single-email": SingleEmail.run,
   batch: Batch.run,
   listing: Listing.run,
-  pollers: Pollers.run
+  pollers: Pollers.run,
+  "fair-queue": FairQueue.run
 }
 
 const args = process.argv.slice(2)
