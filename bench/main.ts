@@ -11,6 +11,7 @@ import { join } from "node:path"
 import { Effect, Logger, LogLevel } from "effect"
 import * as Admin from "./Admin"
 import * as Batch from "./Batch"
+import * as FairQueue from "./FairQueue"
 import {
   type BenchContext,
   type BenchOutcome,
@@ -37,7 +38,8 @@ const benchmarks: Record<string, (ctx: BenchContext) => Effect.Effect<BenchOutco
   listing: Listing.run,
   pollers: Pollers.run,
   "start-memory": Memory.run,
-  admin: Admin.run
+  admin: Admin.run,
+  "fair-queue": FairQueue.run
 }
 
 const args = process.argv.slice(2)

@@ -32,7 +32,8 @@ describe("Database", () => {
             { migration_id: 10, name: "admin_indexes" },
             { migration_id: 11, name: "fair_queue" },
             { migration_id: 12, name: "author_cache" },
-            { migration_id: 13, name: "admin_speed" }
+            { migration_id: 13, name: "admin_speed" },
+            { migration_id: 14, name: "worker_heartbeats" }
           ])
           return sql
         }).pipe(Effect.provide(layer))

@@ -1,7 +1,10 @@
-import type { SqlClient } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import type { AuthUser } from "@scribe/core/auth/AuthUser"
+import type { Job } from "@scribe/core/jobs/Job"
 import { Repo } from "@scribe/core/store/Repo"
+import * as RepoMemory from "@scribe/core/testing/RepoMemory"
+import type { Context } from "effect"
 import { ConfigProvider, Effect, Either, Layer, Option } from "effect"
 import * as Database from "../src/sql/Database"
 import * as JobLeases from "../src/sql/JobLeases"
@@ -37,6 +40,34 @@ const drain = Effect.gen(function* () {
   }
 })
 
+/**
+ * Cap 2: user A's batch of 6 has 3 running (nobody else waited); user B then submits 2, and both are taken before A's
+ * next although round-robin alone would alternate; with B's line empty, A's jobs are taken again (no worker idles).
+ */
+const capScenario = (store: {
+  readonly repo: Context.Tag.Service<Repo>
+  readonly leases: {
+    readonly claimNext: (r: JobLeases.ClaimRequest) => Effect.Effect<Option.Option<Job>, unknown>
+  }
+}) =>
+  Effect.gen(function* () {
+    const { repo, leases } = store
+    const [a, b] = [freshUser("capped"), freshUser("waiting")]
+    const claim = Effect.map(
+      leases.claimNext({ workerId: "w", now, leaseUntil }),
+      (c) => Option.getOrThrow(c).recipientName
+    )
+    yield* insertJobsFor(repo, a, now, ["A1", "A2", "A3", "A4", "A5", "A6"])
+    expect([yield* claim, yield* claim, yield* claim]).toEqual(["A1", "A2", "A3"])
+    yield* insertJobsFor(repo, b, now, ["B1", "B2"])
+    expect([yield* claim, yield* claim, yield* claim]).toEqual(["B1", "B2", "A4"])
+    // A job whose lease has lapsed no longer counts as running.
+    const later = new Date(leaseUntil.getTime() + 1)
+    yield* insertJobsFor(repo, b, now, ["B3"])
+    const next = yield* leases.claimNext({ workerId: "w", now: later, leaseUntil: new Date(later.getTime() + 60_000) })
+    expect(Option.map(next, (j) => j.recipientName)).toEqual(Option.some("A1"))
+  })
+
 const byPosition = (listed: ReadonlyMap<string, number>) =>
   [...listed.entries()].sort((x, y) => x[1] - y[1]).map(([id]) => id)
 
@@ -63,6 +94,18 @@ const suite = (name: string, store: Layer.Layer<SqlClient.SqlClient, unknown>) =
           expect(taken.slice(0, 3).map((t) => t.id)).toContain(single!.id)
           expect(taken.map((t) => t.id)).toEqual(byPosition(listed))
         })
+    )
+
+    it.effect("a running cap per user: a capped user is passed over while another waits, never idling a worker", () =>
+      Effect.gen(function* () {
+        const repo = yield* Repo
+        const sql = yield* SqlClient.SqlClient
+        const empty = sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
+        yield* empty
+        const leases = yield* JobLeases.makeWith("fair", { maxRunningPerUser: 2 })
+        yield* capScenario({ repo, leases })
+        yield* empty
+      })
     )
 
     it.effect("cancels and retries keep everyone's positions equal to the order claims take", () =>
@@ -105,6 +148,28 @@ describe("SCRIBE_QUEUE_ORDER", () => {
       const bad = yield* read({ SCRIBE_QUEUE_ORDER: "random" })
       expect(Either.isLeft(bad) && String(bad.left)).toContain("SCRIBE_QUEUE_ORDER")
     })
+  )
+})
+
+describe("SCRIBE_MAX_RUNNING_PER_USER", () => {
+  it.effect("half the worker's slots by default (at least 1), as set when set, a non-positive value refused", () =>
+    Effect.gen(function* () {
+      const read = (env: Record<string, string>) =>
+        Effect.either(
+          Effect.withConfigProvider(JobLeases.limitsConfig, ConfigProvider.fromMap(new Map(Object.entries(env))))
+        )
+      expect(yield* read({ SCRIBE_WORKER_CONCURRENCY: "32" })).toEqual(Either.right({ maxRunningPerUser: 16 }))
+      expect(yield* read({ SCRIBE_WORKER_CONCURRENCY: "1" })).toEqual(Either.right({ maxRunningPerUser: 1 }))
+      expect(yield* read({ SCRIBE_MAX_RUNNING_PER_USER: "3" })).toEqual(Either.right({ maxRunningPerUser: 3 }))
+      const bad = yield* read({ SCRIBE_MAX_RUNNING_PER_USER: "0" })
+      expect(Either.isLeft(bad) && String(bad.left)).toContain("SCRIBE_MAX_RUNNING_PER_USER")
+    })
+  )
+})
+
+describe("fair order (memory)", () => {
+  it.effect("a running cap per user: a capped user is passed over while another waits, never idling a worker", () =>
+    Effect.flatMap(RepoMemory.makeStoreWith("fair", { maxRunningPerUser: 2 }), capScenario)
   )
 })
 

@@ -7,14 +7,23 @@ import * as SqlRepo from "../src/sql/SqlRepo"
 import { recipients } from "../testkit/Jobs"
 import { layerTempPostgres } from "../testkit/TempPostgres"
 import { describePostgres } from "../testkit/TestDatabase"
+import { heartbeatTests } from "./HeartbeatTests"
 import { jobQueueContract, liveSleep, settings, settled, submit } from "./JobQueueContract"
+
+/** Heartbeats quick enough for a test to see a silent worker's jobs handed back within a second or two. */
+export const quickHeartbeat = { interval: "200 millis", silence: "600 millis" } as const
+
+const empty = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) =>
+    sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, author_cache, users, queue_workers`
+)
 
 const freshIn = (order: JobLeases.QueueOrder) =>
   Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, author_cache, users`
+    yield* empty
     const repo = yield* SqlRepo.make
-    const queue = yield* PgJobQueue.makeListening(settings).pipe(
+    const queue = yield* PgJobQueue.makeListening({ ...settings, heartbeat: quickHeartbeat }).pipe(
       Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.makeWith(order))
     )
     return { repo, queue }
@@ -34,6 +43,8 @@ await describePostgres("JobQueue (Postgres, LISTEN/NOTIFY)", () => {
     order: "fair",
     fresh,
     extra: (it) => {
+      heartbeatTests(it, empty, fresh, JobLeases.makeWith("fair"))
+
       it.scoped("20 concurrent claims over 10 jobs take each job exactly once", () =>
         Effect.gen(function* () {
           const h = yield* fresh

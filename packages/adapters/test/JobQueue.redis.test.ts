@@ -8,19 +8,32 @@ import * as SqlRepo from "../src/sql/SqlRepo"
 import { layerTempPostgres } from "../testkit/TempPostgres"
 import { describePostgres } from "../testkit/TestDatabase"
 import { describeRedis, redisOptions, scopedPrefix, wipePrefix } from "../testkit/TestRedis"
+import { heartbeatTests } from "./HeartbeatTests"
 import { jobQueueContract, liveSleep, settings, settled, submit } from "./JobQueueContract"
 import { newEmail } from "./RepoContract"
 
-const harness = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, author_cache, users`
-  const prefix = yield* scopedPrefix("queue")
-  const repo = yield* SqlRepo.make
-  const queue = yield* RedisJobQueue.make({ ...settings, redis: redisOptions, prefix }).pipe(
-    Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.makeWith("fifo"))
-  )
-  return { repo, queue, prefix }
-})
+const empty = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) =>
+    sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, author_cache, users, queue_workers`
+)
+
+/** One prefix per test, shared by the queues a test builds (they stand for processes on one Redis). */
+let sharedPrefix: string | undefined
+
+const harnessIn = (order: JobLeases.QueueOrder, shared = false) =>
+  Effect.gen(function* () {
+    if (!shared) yield* empty
+    const prefix = shared && sharedPrefix !== undefined ? sharedPrefix : yield* scopedPrefix("queue")
+    if (shared) sharedPrefix = prefix
+    const repo = yield* SqlRepo.makeWith(order)
+    const heartbeat = { interval: "200 millis", silence: "600 millis" } as const
+    const queue = yield* RedisJobQueue.make({ ...settings, redis: redisOptions, prefix, order, heartbeat }).pipe(
+      Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.makeWith(order))
+    )
+    return { repo, queue, prefix }
+  })
+const harness = harnessIn("fifo")
 
 /** The members of the queue's three sets, by set. */
 const messages = (prefix: string) =>
@@ -36,12 +49,43 @@ const messages = (prefix: string) =>
   )
 
 await describePostgres("JobQueue (Redis dispatch)", () =>
-  describeRedis("JobQueue (Redis dispatch)", () =>
-    jobQueueContract("JobQueue (Redis dispatch)", {
+  describeRedis("JobQueue (Redis dispatch)", () => {
+    // Fair order: the database's claim picks the job, Redis carries the wake-ups.
+    jobQueueContract("JobQueue (Redis dispatch, fair order)", {
+      layer: layerTempPostgres({ maxConnections: 16 }),
+      order: "fair",
+      fresh: harnessIn("fair"),
+      extra: (it) =>
+        heartbeatTests(
+          it,
+          Effect.zipRight(
+            empty,
+            Effect.sync(() => {
+              sharedPrefix = undefined
+            })
+          ),
+          harnessIn("fair", true),
+          JobLeases.makeWith("fair")
+        )
+    })
+
+    jobQueueContract("JobQueue (Redis dispatch, fifo order)", {
       layer: layerTempPostgres({ maxConnections: 16 }),
       order: "fifo",
       fresh: harness,
       extra: (it) => {
+        heartbeatTests(
+          it,
+          Effect.zipRight(
+            empty,
+            Effect.sync(() => {
+              sharedPrefix = undefined
+            })
+          ),
+          harnessIn("fifo", true),
+          JobLeases.makeWith("fifo")
+        )
+
         it.scoped("a flushed Redis loses no job: the reconciler re-offers what is claimable", () =>
           Effect.gen(function* () {
             yield* TestClock.setTime(Date.parse("2026-03-01T09:00:00.000Z"))
@@ -119,5 +163,5 @@ await describePostgres("JobQueue (Redis dispatch)", () =>
         )
       }
     })
-  )
+  })
 )

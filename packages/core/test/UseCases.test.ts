@@ -54,16 +54,17 @@ const finish = (jobId: string, outcome: "completed" | "failed") =>
   })
 
 describe("queue use-cases", () => {
-  it.effect("keeps batch request order and ranks pending jobs across users", () =>
+  it.effect("keeps batch request order and ranks pending jobs across users, round-robin (the fair order)", () =>
     Effect.gen(function* () {
       const first = yield* Queue.submitBatch(alice, { emailTemplate: template, items: [item("A1"), item("A2")] })
       yield* Queue.submitBatch(bob, { emailTemplate: template, items: [item("B1")] })
       const third = yield* Queue.submitBatch(alice, { emailTemplate: template, items: [item("A3")] })
       const listed = yield* Queue.list(alice)
       expect(listed.map((e) => e.job.recipientName)).toEqual(["A1", "A2", "A3"])
-      expect(listed.map((e) => e.position)).toEqual([1, 2, 4])
+      // Alice's first job, then Bob's, then Alice's others.
+      expect(listed.map((e) => e.position)).toEqual([1, 3, 4])
       expect(listed.map((e) => e.job.id)).toEqual([...first, ...third])
-      expect((yield* Queue.list(bob)).map((e) => e.position)).toEqual([3])
+      expect((yield* Queue.list(bob)).map((e) => e.position)).toEqual([2])
     }).pipe(Effect.provide(stores))
   )
 

@@ -30,12 +30,11 @@ const accountStores = Layer.mergeAll(SqlProfileRepo.layer, SqlTemplateStore.laye
  */
 const assemble = <RDb, EDb, EQ>(
   database: Layer.Layer<RDb | SqlClient.SqlClient, EDb>,
-  queue: Layer.Layer<JobQueue, EQ, JobLeases.JobLeases | RDb>,
-  // Redis dispatch offers jobs in submission order, so its listings rank them that way.
-  repo: Layer.Layer<Repo, ConfigError.ConfigError, SqlClient.SqlClient> = SqlRepo.layerConfig
+  queue: Layer.Layer<JobQueue, EQ, JobLeases.JobLeases | RDb>
 ): Layer.Layer<Stores, EDb | EQ | ConfigError.ConfigError> => {
+  // Every dispatch takes jobs in the order `SCRIBE_QUEUE_ORDER` names, and the listings rank them that way.
   const dispatch = queue.pipe(Layer.provide(JobLeases.layerConfig))
-  const offering = layerOfferingRepo.pipe(Layer.provide(Layer.merge(repo, dispatch)))
+  const offering = layerOfferingRepo.pipe(Layer.provide(Layer.merge(SqlRepo.layerConfig, dispatch)))
   return Layer.mergeAll(offering, dispatch, StoreHealth.layerConfig, SqlJobStats.layer, accountStores).pipe(
     Layer.provideMerge(database)
   )
@@ -70,13 +69,9 @@ export const layerConfig = (options: { readonly requireDatabaseUrl: boolean }) =
           )
         }
         const database = Database.layerPglite(location.dataDir)
-        return Option.isSome(redis)
-          ? assemble(database, redisQueue, SqlRepo.layerWith("fifo"))
-          : assemble(database, PgJobQueue.layerLocalConfig)
+        return Option.isSome(redis) ? assemble(database, redisQueue) : assemble(database, PgJobQueue.layerLocalConfig)
       }
       const database = Database.layerPg(location.url)
-      return Option.isSome(redis)
-        ? assemble(database, redisQueue, SqlRepo.layerWith("fifo"))
-        : assemble(database, PgJobQueue.layerConfig)
+      return Option.isSome(redis) ? assemble(database, redisQueue) : assemble(database, PgJobQueue.layerConfig)
     })
   )

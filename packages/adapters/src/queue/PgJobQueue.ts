@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { type Claim, JobQueue, type JobQueueError } from "@scribe/core/jobs/JobQueue"
+import { type Claim, JobQueue, JobQueueError } from "@scribe/core/jobs/JobQueue"
 import {
   Clock,
   type ConfigError,
@@ -14,12 +14,15 @@ import {
   Stream
 } from "effect"
 import { JobLeases } from "../sql/JobLeases"
+import * as Heartbeat from "./Heartbeat"
 import * as QueueConfig from "./QueueConfig"
 import * as Wakeup from "./Wakeup"
 
 export interface Options extends QueueConfig.Options {
   /** How often the LISTEN connection proves itself alive (default: `pollInterval`). */
   readonly listenerCheck?: Duration.DurationInput
+  /** Workers' heartbeats, for processes sharing the database (`makeListening`). */
+  readonly heartbeat?: Heartbeat.Options
 }
 
 /** The channel the `queue_items` trigger notifies when a row becomes pending (migration 0002). */
@@ -200,7 +203,10 @@ const listen = (
     Effect.forever
   )
 
-/** `make`, plus wake-ups from every process through Postgres LISTEN/NOTIFY. */
+/**
+ * `make`, plus wake-ups from every process through Postgres LISTEN/NOTIFY, and heartbeats: the jobs of a worker silent
+ * for seconds are handed back and every process's takers woken (`Heartbeat`).
+ */
 export const makeListening = (
   options: Options
 ): Effect.Effect<Context.Tag.Service<JobQueue>, never, JobLeases | PgClient.PgClient | Scope.Scope> =>
@@ -208,7 +214,19 @@ export const makeListening = (
     const queue = yield* make(options, true)
     const pg = yield* PgClient.PgClient
     yield* Effect.forkScoped(listen(pg, queue, Duration.decode(options.listenerCheck ?? options.pollInterval)))
-    return queue
+    const heartbeat = yield* Heartbeat.make(
+      () =>
+        // This process's takers at once, the others' through the channel.
+        Effect.zipRight(
+          queue.missed,
+          pg`SELECT pg_notify(${channel}, 'pending')`.pipe(
+            Effect.mapError((cause) => new JobQueueError({ operation: "reap", cause })),
+            Effect.asVoid
+          )
+        ),
+      options.heartbeat
+    )
+    return { ...queue, take: (workerId) => Effect.zipRight(heartbeat.register(workerId), queue.take(workerId)) }
   })
 
 /** Postgres: claims with SKIP LOCKED, wake-ups through LISTEN/NOTIFY. */

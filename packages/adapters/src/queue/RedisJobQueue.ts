@@ -15,7 +15,8 @@ import {
 } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import * as RedisConfig from "../ops/RedisConfig"
-import { JobLeases } from "../sql/JobLeases"
+import { JobLeases, orderConfig, type QueueOrder } from "../sql/JobLeases"
+import * as Heartbeat from "./Heartbeat"
 import * as QueueConfig from "./QueueConfig"
 import { type Keys, withScripts } from "./RedisQueueScripts"
 import * as Wakeup from "./Wakeup"
@@ -26,6 +27,14 @@ export interface Options extends QueueConfig.Options {
   readonly prefix: string
   /** How often each process re-offers claimable jobs that have no message (lost offers, a flushed Redis). */
   readonly reconcileInterval: Duration.DurationInput
+  /**
+   * `fifo` (the default here): a message per job, taken in `seq` order. `fair`: the database's fair claim chooses the
+   * job (`JobLeases.claimNext`), so the order and the listed positions are the SQL store's; Redis carries the
+   * wake-ups between processes. Pass the order `JobLeases` was built with.
+   */
+  readonly order?: QueueOrder
+  /** Workers' heartbeats: the jobs of a worker silent for seconds are handed back (`Heartbeat`). */
+  readonly heartbeat?: Heartbeat.Options
 }
 
 const missingRedis = ConfigError.MissingData(["REDIS_URL"], "REDIS_URL is required for Redis dispatch")
@@ -45,13 +54,15 @@ export const config: Config.Config<Options> = Config.all({
     )
   ),
   prefix: RedisConfig.redisPrefix,
-  reconcileInterval: QueueConfig.seconds("SCRIBE_QUEUE_RECONCILE_SECONDS", 5)
+  reconcileInterval: QueueConfig.seconds("SCRIBE_QUEUE_RECONCILE_SECONDS", 5),
+  order: orderConfig
 }).pipe(
-  Config.map(({ base, redis, prefix, reconcileInterval }) => ({
+  Config.map(({ base, redis, prefix, reconcileInterval, order }) => ({
     ...base,
     redis,
     prefix: `${prefix}queue:`,
-    reconcileInterval
+    reconcileInterval,
+    order
   }))
 )
 
@@ -119,9 +130,17 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<JobQue
 
     const publish = command("publish", () => redis.publish(wakeChannel, "1"))
 
+    const fair = options.order === "fair"
+
     const offerAll = (jobs: ReadonlyArray<Offer>) =>
       Effect.gen(function* () {
         if (jobs.length === 0) return 0
+        if (fair) {
+          // The jobs are in the table already; the other processes' takers only need waking.
+          yield* publish
+          yield* wakeup.wake
+          return jobs.length
+        }
         const now = yield* Clock.currentTimeMillis
         const args = jobs.flatMap((j) => [j.id, String(j.seq), String(j.availableAt.getTime())])
         const added = yield* command("offer", () => redis.scribeOffer(...keys, String(now), ...args))
@@ -136,9 +155,28 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<JobQue
       )
 
     /** After a write that ended the claimed job: forget its message when the write counted. */
-    const settled = (claim: Claim) => (ended: boolean) => (ended ? forget(claim.job.id) : Effect.void)
+    const settled = (claim: Claim) => (ended: boolean) => (ended && !fair ? forget(claim.job.id) : Effect.void)
 
-    const take = (workerId: string): Effect.Effect<Claim, JobQueueError> =>
+    // Fair order: the database's claim, waiting (for a wake-up, the next due instant, or the poll) when none is due.
+    const takeFair = (workerId: string): Effect.Effect<Claim, JobQueueError> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function* () {
+          while (true) {
+            const armed = yield* wakeup.arm
+            const now = yield* Clock.currentTimeMillis
+            const leaseUntil = new Date(now + leaseMs)
+            const claimed = yield* leases.claimNext({ workerId, now: new Date(now), leaseUntil })
+            if (Option.isSome(claimed)) {
+              return { job: claimed.value, lease: { jobId: claimed.value.id, workerId }, leaseUntil }
+            }
+            const next = yield* leases.nextDue(new Date(now))
+            const at = yield* Clock.currentTimeMillis
+            yield* restore(Wakeup.waitFor(armed, at, Option.getOrNull(Option.map(next, (d) => d.getTime())), poll))
+          }
+        })
+      ).pipe(Effect.withSpan("JobQueue.take"))
+
+    const takeMessage = (workerId: string): Effect.Effect<Claim, JobQueueError> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
           while (true) {
@@ -166,8 +204,16 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<JobQue
         })
       ).pipe(Effect.withSpan("JobQueue.take"))
 
+    const take = fair ? takeFair : takeMessage
+
+    // Fifo: re-offers the claimable jobs that have no message. Fair: claims read the table, so there is no message to
+    // lose, but a job committed by a process that died before waking anyone is only noticed here: wake the takers.
     const reconcile = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
+      if (fair) {
+        if ((yield* leases.claimable(new Date(now), 1)).length > 0) yield* wakeup.wake
+        return
+      }
       const claimable = yield* leases.claimable(new Date(now), 1000)
       const added = yield* offerAll(claimable)
       if (added > 0) yield* Effect.logInfo(`JobQueue: re-offered ${added} job(s) that had no message`)
@@ -180,6 +226,19 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<JobQue
       Effect.forkScoped
     )
 
+    // A silent worker's jobs: their messages back in line at once (fifo), every process's takers woken.
+    const heartbeat = yield* Heartbeat.make(
+      (ids) =>
+        Effect.gen(function* () {
+          if (!fair) {
+            for (const id of ids) yield* command("requeue", () => redis.scribeRequeue(...keys, id))
+          }
+          yield* publish
+          yield* wakeup.wake
+        }),
+      options.heartbeat
+    )
+
     return {
       leaseDuration,
       offer: (jobs) =>
@@ -190,12 +249,12 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<JobQue
           Effect.asVoid,
           Effect.withSpan("JobQueue.offer")
         ),
-      take,
+      take: (workerId) => Effect.zipRight(heartbeat.register(workerId), take(workerId)),
       renew: (claim) =>
         Effect.gen(function* () {
           const until = (yield* Clock.currentTimeMillis) + leaseMs
           const renewed = yield* leases.renew(claim.lease, new Date(until))
-          if (renewed) {
+          if (renewed && !fair) {
             yield* command("renew", () => redis.zadd(keys[2], "XX", until, claim.lease.jobId)).pipe(
               Effect.catchAll((error) => Effect.logWarning("JobQueue: could not extend the message's deadline", error))
             )
@@ -214,9 +273,12 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<JobQue
           if (!released) return false
           const now = yield* Clock.currentTimeMillis
           const { id, seq } = claim.job
-          yield* command("release", () =>
-            redis.scribeRelease(...keys, String(now), id, String(seq), String(retry.availableAt.getTime()))
-          ).pipe(
+          const dispatched = fair
+            ? Effect.void
+            : command("release", () =>
+                redis.scribeRelease(...keys, String(now), id, String(seq), String(retry.availableAt.getTime()))
+              )
+          yield* dispatched.pipe(
             Effect.zipRight(publish),
             Effect.catchAll((error) =>
               Effect.logWarning("JobQueue: release not dispatched; the reconciler will", error)

@@ -11,6 +11,7 @@ import {
   type Offer,
   type Retry
 } from "@scribe/core/jobs/JobQueue"
+import { defaults as workerDefaults } from "@scribe/core/jobs/WorkerOptions"
 import { firstStep, PipelineStep, stepStatus } from "@scribe/core/pipeline/PipelineStep"
 import { Config, type ConfigError, Context, Effect, Layer, Option, Schema } from "effect"
 import { IdRow, Int8, JobFromRow, MetadataJson, StepTimingsJson } from "./Rows"
@@ -60,8 +61,19 @@ export class JobLeases extends Context.Tag("@scribe/adapters/sql/JobLeases")<
     readonly nextDue: (now: Date) => Effect.Effect<Option.Option<Date>, JobQueueError>
     /** Up to `limit` jobs claimable at `now`, in line order. */
     readonly claimable: (now: Date, limit: number) => Effect.Effect<ReadonlyArray<Offer>, JobQueueError>
+    /** The named workers (see `workerName`) are alive now, by the database's clock. */
+    readonly beat: (names: ReadonlyArray<string>) => Effect.Effect<void, JobQueueError>
+    /**
+     * Hands back the jobs of every worker that has not beaten for `silentMs` (by the database's clock): their leases
+     * end now, so the next claim takes them at their place in line; the worker is forgotten until it beats again. A
+     * worker that never beat is left to its leases. The jobs handed back.
+     */
+    readonly reap: (silentMs: number) => Effect.Effect<ReadonlyArray<JobId>, JobQueueError>
   }
 >() {}
+
+/** The worker a lease owner (`<worker>/<slot>/<n>`) belongs to: its part before the first `/`. */
+export const workerName = (workerId: string) => workerId.split("/", 1)[0] ?? workerId
 
 /** A method at the SQL edge: its failures become the queue's error, its span is `JobLeases.<operation>`. */
 const leaseMethod =
@@ -84,8 +96,40 @@ export const orderConfig: Config.Config<QueueOrder> = Config.literal(
   "fifo"
 )("SCRIBE_QUEUE_ORDER").pipe(Config.withDefault("fair" as const))
 
-/** `JobLeases` taking jobs in `order`. */
-export const makeWith = (order: QueueOrder): Effect.Effect<typeof JobLeases.Service, never, SqlClient.SqlClient> =>
+/** How claims are limited beyond the order. */
+export interface ClaimLimits {
+  /**
+   * Under the fair order, a user running this many jobs (processing under a live lease) is passed over while another
+   * user has a claimable job; when every user with a claimable job is at the cap, the fair order decides alone (no
+   * worker idles while a job waits). `null`: no cap.
+   */
+  readonly maxRunningPerUser: number | null
+}
+
+export const noLimits: ClaimLimits = { maxRunningPerUser: null }
+
+/**
+ * `SCRIBE_MAX_RUNNING_PER_USER` (a positive integer); unset, half of `SCRIBE_WORKER_CONCURRENCY` (at least 1), so no
+ * user holds more than half a worker's slots while another user waits.
+ */
+export const limitsConfig: Config.Config<ClaimLimits> = Config.all({
+  cap: Config.option(Config.integer("SCRIBE_MAX_RUNNING_PER_USER")),
+  concurrency: Config.integer("SCRIBE_WORKER_CONCURRENCY").pipe(Config.withDefault(workerDefaults.concurrency))
+}).pipe(
+  Config.validate({
+    message: "SCRIBE_MAX_RUNNING_PER_USER must be a positive integer",
+    validation: ({ cap }) => Option.match(cap, { onNone: () => true, onSome: (n) => n >= 1 })
+  }),
+  Config.map(({ cap, concurrency }) => ({
+    maxRunningPerUser: Option.getOrElse(cap, () => Math.max(1, Math.floor(concurrency / 2)))
+  }))
+)
+
+/** `JobLeases` taking jobs in `order`, within `limits`. */
+export const makeWith = (
+  order: QueueOrder,
+  limits: ClaimLimits = noLimits
+): Effect.Effect<typeof JobLeases.Service, never, SqlClient.SqlClient> =>
   Effect.gen(function* () {
     const sql = (yield* SqlClient.SqlClient).withoutTransforms()
     const usage = yield* UsageRepo.make
@@ -103,6 +147,7 @@ export const makeWith = (order: QueueOrder): Effect.Effect<typeof JobLeases.Serv
     attempts = attempts + 1,
     lease_owner = ${workerId},
     lease_until = ${leaseUntil},
+    claimed_at = ${now},
     started_at = COALESCE(started_at, ${now})`
 
     const Claim = Schema.Struct({ workerId: Schema.String, now: Schema.DateFromSelf, leaseUntil: Schema.DateFromSelf })
@@ -123,55 +168,49 @@ export const makeWith = (order: QueueOrder): Effect.Effect<typeof JobLeases.Serv
       RETURNING q.*`
     })
 
-    // Fair order: walking the users with pending jobs in turn order (`queue_users`, migration 0010), the first claimable
-    // job (due pending, or lease expired) of the first user that has one not held by a concurrent claim, so a job whose
-    // worker died is back at its place in its user's line. The nested loop stops at the first user that yields a row: a
-    // claim locks one job. The claim's trigger moves its user's turn to the back. A job whose lease expired while its
-    // user has nothing pending is taken first (that user would be first in turn anyway).
-    const claimExpired = SqlSchema.findOne({
-      Request: Claim,
-      Result: JobFromRow,
-      execute: ({ workerId, now, leaseUntil }) => sql`
-      UPDATE queue_items q
-      SET ${claimSet(workerId, now, leaseUntil)}
-      FROM (
-        SELECT id FROM queue_items i WHERE status = 'processing' AND lease_until < ${now}
-          AND NOT EXISTS (SELECT 1 FROM queue_users u WHERE u.user_id = i.user_id AND u.pending > 0)
-        ORDER BY seq
+    // Fair order: a job whose lease expired while its user has nothing pending first (that user would be first in turn
+    // anyway); then, walking the users with pending jobs in turn order (`queue_users`, migration 0011), the first
+    // claimable job (due pending, or lease expired) of the first user that has one not held by a concurrent claim, so a
+    // job whose worker died is back at its place in its user's line. The nested loop stops at the first user that
+    // yields a row: a claim locks one job. With a cap, the users walked first are those running fewer than `cap` jobs
+    // under a live lease (counted on the user's line index) or alone in line; when none has a claimable job, the walk
+    // without the cap decides, so no worker idles while a job waits. One statement: COALESCE evaluates each pick only
+    // when the ones before found nothing. The claim's trigger moves its user's turn to the back.
+    const expiredPick = (now: Date) => sql`(
+      SELECT id FROM queue_items i WHERE status = 'processing' AND lease_until < ${now}
+        AND NOT EXISTS (SELECT 1 FROM queue_users u WHERE u.user_id = i.user_id AND u.pending > 0)
+      ORDER BY seq
+      LIMIT 1
+      FOR UPDATE SKIP LOCKED)`
+    const fairPick = (now: Date, cap: number | null) => sql`(
+      SELECT head.id FROM queue_users u
+      CROSS JOIN LATERAL (
+        SELECT id FROM queue_items i
+        WHERE i.user_id = u.user_id AND i.status IN ('pending', 'processing') AND ${claimableAt(now)}
+        ORDER BY i.seq
         LIMIT 1
         FOR UPDATE SKIP LOCKED
-      ) next
-      WHERE q.id = next.id
-      RETURNING q.*`
-    })
+      ) head
+      WHERE u.pending > 0 ${
+        cap === null
+          ? sql``
+          : sql`AND (NOT EXISTS (SELECT 1 FROM queue_users o WHERE o.pending > 0 AND o.user_id <> u.user_id)
+               OR (SELECT count(*) FROM queue_items r
+                   WHERE r.user_id = u.user_id AND r.status = 'processing' AND r.lease_until >= ${now}) < ${cap})`
+      }
+      ORDER BY u.turn
+      LIMIT 1)`
+    const cap = limits.maxRunningPerUser
     const claimFair = SqlSchema.findOne({
       Request: Claim,
       Result: JobFromRow,
       execute: ({ workerId, now, leaseUntil }) => sql`
       UPDATE queue_items q
       SET ${claimSet(workerId, now, leaseUntil)}
-      FROM (
-        SELECT head.id FROM queue_users u
-        CROSS JOIN LATERAL (
-          SELECT id FROM queue_items i
-          WHERE i.user_id = u.user_id AND i.status IN ('pending', 'processing') AND ${claimableAt(now)}
-          ORDER BY i.seq
-          LIMIT 1
-          FOR UPDATE SKIP LOCKED
-        ) head
-        WHERE u.pending > 0
-        ORDER BY u.turn
-        LIMIT 1
-      ) next
-      WHERE q.id = next.id
+      WHERE q.id = COALESCE(${expiredPick(now)}, ${cap === null ? sql`` : sql`${fairPick(now, cap)}, `}${fairPick(now, null)})
       RETURNING q.*`
     })
-    const claimNext = (request: typeof Claim.Type) =>
-      order === "fifo"
-        ? claimFifo(request)
-        : Effect.flatMap(claimExpired(request), (expired) =>
-            Option.isSome(expired) ? Effect.succeed(expired) : claimFair(request)
-          )
+    const claimNext = (request: typeof Claim.Type) => (order === "fifo" ? claimFifo(request) : claimFair(request))
 
     // The same transition for one given job: the row lock serialises it with a concurrent claim or cancel, and
     // whichever comes second finds the row no longer claimable.
@@ -310,7 +349,27 @@ export const makeWith = (order: QueueOrder): Effect.Effect<typeof JobLeases.Serv
       LIMIT ${limit}`
     })
 
+    // A lease that ended: long before any caller's `now`.
+    const ended = new Date(0)
+    const reap = SqlSchema.findAll({
+      Request: Schema.Number,
+      Result: Schema.Struct({ id: JobId }),
+      execute: (silentMs) => sql`
+      WITH gone AS (
+        DELETE FROM queue_workers WHERE beat_at < now() - ${silentMs} * interval '1 millisecond' RETURNING name
+      )
+      UPDATE queue_items SET lease_until = ${ended}
+      WHERE status = 'processing' AND lease_until > ${ended}
+        AND split_part(lease_owner, '/', 1) IN (SELECT name FROM gone)
+      RETURNING id`
+    })
+    const beatOne = (name: string) => sql`
+      INSERT INTO queue_workers (name, beat_at) VALUES (${name}, now())
+      ON CONFLICT (name) DO UPDATE SET beat_at = EXCLUDED.beat_at`
+
     return JobLeases.of({
+      beat: (names) => leaseMethod("beat")(Effect.forEach(names, beatOne, { discard: true })),
+      reap: (silentMs) => leaseMethod("reap")(Effect.map(reap(silentMs), (rows) => rows.map((r) => r.id))),
       claimNext: (request) => leaseMethod("claimNext")(claimNext(request)),
       claimById: (request) => leaseMethod("claimById")(claimById(request)),
       renew: (lease, leaseUntil) => leaseMethod("renew")(renew({ ...lease, leaseUntil })),
@@ -361,14 +420,16 @@ export const makeWith = (order: QueueOrder): Effect.Effect<typeof JobLeases.Serv
 /** `JobLeases` in the default (fair) order. */
 export const make = makeWith("fair")
 
-/** `JobLeases` in `order` on the `SqlClient` in context. */
-export const layerWith = (order: QueueOrder): Layer.Layer<JobLeases, never, SqlClient.SqlClient> =>
-  Layer.effect(JobLeases, makeWith(order))
+/** `JobLeases` in `order` (within `limits`) on the `SqlClient` in context. */
+export const layerWith = (
+  order: QueueOrder,
+  limits: ClaimLimits = noLimits
+): Layer.Layer<JobLeases, never, SqlClient.SqlClient> => Layer.effect(JobLeases, makeWith(order, limits))
 
 /** `JobLeases` (fair order) on the `SqlClient` in context. */
 export const layer: Layer.Layer<JobLeases, never, SqlClient.SqlClient> = layerWith("fair")
 
-/** `JobLeases` in the order `SCRIBE_QUEUE_ORDER` names. */
+/** `JobLeases` in the order `SCRIBE_QUEUE_ORDER` names, within `SCRIBE_MAX_RUNNING_PER_USER` (`limitsConfig`). */
 export const layerConfig: Layer.Layer<JobLeases, ConfigError.ConfigError, SqlClient.SqlClient> = Layer.unwrapEffect(
-  Effect.map(orderConfig, layerWith)
+  Effect.map(Config.all([orderConfig, limitsConfig]), ([order, limits]) => layerWith(order, limits))
 )

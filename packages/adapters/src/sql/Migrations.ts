@@ -13,6 +13,7 @@ import adminIndexes from "./migrations/0010_admin_indexes"
 import fairQueue from "./migrations/0011_fair_queue"
 import authorCache from "./migrations/0012_author_cache"
 import adminSpeed from "./migrations/0013_admin_speed"
+import workerHeartbeats from "./migrations/0014_worker_heartbeats"
 
 /** The numbered migrations, statically imported so they load the same under tsx, vitest and a bundle. */
 export const loader = Migrator.fromRecord({
@@ -27,7 +28,8 @@ export const loader = Migrator.fromRecord({
   "0010_admin_indexes": adminIndexes,
   "0011_fair_queue": fairQueue,
   "0012_author_cache": authorCache,
-  "0013_admin_speed": adminSpeed
+  "0013_admin_speed": adminSpeed,
+  "0014_worker_heartbeats": workerHeartbeats
 })
 
 /**

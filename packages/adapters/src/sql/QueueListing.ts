@@ -39,7 +39,7 @@ export const listQueueSql = `
  * The listing under the fair order: a pending job's position is the rank at which round-robin claims reach it. The
  * caller's k-th pending job (by `seq`) comes after the first k jobs of every user whose turn is before the caller's and
  * the first k - 1 of every user whose turn is after (fewer when that user has fewer pending), so the positions come from
- * the kept per-user pending counts and turns (`queue_users`, migration 0010), grouped by count: O(active users), never
+ * the kept per-user pending counts and turns (`queue_users`, migration 0011), grouped by count: O(active users), never
  * a walk of the line.
  */
 export const listQueueFairSql = `

@@ -1,10 +1,11 @@
 import { Context, Effect, Option, Ref } from "effect"
 import type { UserId } from "../Ids"
+import { drawTurn, entered } from "../jobs/FairOrder"
 import { Job } from "../jobs/Job"
 import type { Completion, Failure, JobProgress, Lease, Retry } from "../jobs/JobQueue"
 import { firstStep, stepStatus } from "../pipeline/PipelineStep"
 import { addModelUsage, type JobUsage, utcDay } from "../usage/Usage"
-import { type State, set, without } from "./MemoryState"
+import { pendingOf, type State, set, without } from "./MemoryState"
 
 /** Counts one finished job in its user's usage of the day. */
 const recordUsage = (
@@ -47,6 +48,38 @@ export class MemoryLeases extends Context.Tag("@scribe/core/testing/MemoryLeases
   }
 >() {}
 
+/**
+ * The job the next claim takes at `t`, as the SQL claims choose it. `fifo`: the first claimable job (due pending, or
+ * processing with an expired lease) by `seq`. `fair`: a job whose lease expired while its user has nothing pending
+ * first; then, walking the users with pending jobs in turn order, the first claimable job of the first user that has one
+ * (with a cap, first among the users running fewer than it).
+ */
+const nextClaimable = (s: State, t: number): Job | undefined => {
+  const due = (j: Job) => j.status === "pending" && (s.availableAt.get(j.id) ?? 0) <= t
+  const expired = (j: Job) => j.status === "processing" && (s.leases.get(j.id)?.until ?? 0) < t
+  const all = [...s.jobs.values()].sort((a, b) => a.seq - b.seq)
+  if (s.order === "fifo") return all.find((j) => due(j) || expired(j))
+  const waiting = new Set(all.filter((j) => j.status === "pending").map((j) => j.userId))
+  const orphan = all.find((j) => expired(j) && !waiting.has(j.userId))
+  if (orphan !== undefined) return orphan
+  const users = [...waiting].sort((a, b) => (s.turns.turns.get(a) ?? 0) - (s.turns.turns.get(b) ?? 0))
+  const headOf = (user: UserId) => all.find((j) => j.userId === user && (due(j) || expired(j)))
+  const cap = s.maxRunningPerUser
+  if (cap !== null) {
+    const running = (user: UserId) =>
+      all.filter((j) => j.userId === user && j.status === "processing" && (s.leases.get(j.id)?.until ?? 0) >= t).length
+    for (const user of users) {
+      const head = running(user) < cap ? headOf(user) : undefined
+      if (head !== undefined) return head
+    }
+  }
+  for (const user of users) {
+    const head = headOf(user)
+    if (head !== undefined) return head
+  }
+  return undefined
+}
+
 /** The lease side over the store's `state`. */
 export const make = (state: Ref.Ref<State>) =>
   Effect.sync(() => {
@@ -65,14 +98,7 @@ export const make = (state: Ref.Ref<State>) =>
     return MemoryLeases.of({
       claimNext: ({ workerId, now, leaseUntil }) =>
         Ref.modify(state, (s) => {
-          const t = now.getTime()
-          const next = [...s.jobs.values()]
-            .filter(
-              (j) =>
-                (j.status === "pending" && (s.availableAt.get(j.id) ?? 0) <= t) ||
-                (j.status === "processing" && (s.leases.get(j.id)?.until ?? 0) < t)
-            )
-            .sort((a, b) => a.seq - b.seq)[0]
+          const next = nextClaimable(s, now.getTime())
           if (next === undefined) return [Option.none(), s]
           const claimed = new Job({
             ...next,
@@ -86,6 +112,8 @@ export const make = (state: Ref.Ref<State>) =>
             Option.some(claimed),
             {
               ...s,
+              // A pending job's claim moves its user to the back (a lease taken over leaves the turns alone).
+              turns: next.status === "pending" ? drawTurn(s.turns, next.userId) : s.turns,
               jobs: set(s.jobs, claimed.id, claimed),
               leases: set(s.leases, claimed.id, { workerId, until: leaseUntil.getTime() })
             }
@@ -163,6 +191,7 @@ export const make = (state: Ref.Ref<State>) =>
       release: (lease, retry) =>
         withLease(lease, (s, job) => ({
           ...s,
+          turns: entered(s.turns, job.userId, pendingOf(s, job.userId)),
           leases: without(s.leases, job.id),
           availableAt: set(s.availableAt, job.id, retry.availableAt.getTime()),
           jobs: set(

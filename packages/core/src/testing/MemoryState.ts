@@ -1,5 +1,6 @@
 import type { Email } from "../emails/Email"
 import type { EmailId, JobId, UserId } from "../Ids"
+import { noTurns, type QueueOrder, type Turns } from "../jobs/FairOrder"
 import type { Job } from "../jobs/Job"
 import type { DailyUsage } from "../usage/Usage"
 
@@ -23,6 +24,11 @@ export interface State {
   >
   /** By `<user>\u0000<day>`. */
   readonly usage: ReadonlyMap<string, DailyUsage & { readonly userId: UserId }>
+  /** The order claims take jobs in, and the fair order's turns (kept in either order, as the SQL triggers do). */
+  readonly order: QueueOrder
+  readonly turns: Turns
+  /** Under the fair order, passed over while running this many while another user has a claimable job (`null`: no cap). */
+  readonly maxRunningPerUser: number | null
 }
 
 export const empty: State = {
@@ -33,7 +39,17 @@ export const empty: State = {
   emails: new Map(),
   nextSeq: 1,
   keys: new Map(),
-  usage: new Map()
+  usage: new Map(),
+  order: "fair",
+  turns: noTurns,
+  maxRunningPerUser: null
+}
+
+/** How many pending jobs `userId` has. */
+export const pendingOf = (s: State, userId: UserId) => {
+  let n = 0
+  for (const j of s.jobs.values()) if (j.userId === userId && j.status === "pending") n += 1
+  return n
 }
 
 /** `map` with `key` set to `value`. */

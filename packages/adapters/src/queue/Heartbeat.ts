@@ -1,0 +1,62 @@
+import type { JobId } from "@scribe/core/Ids"
+import type { JobQueueError } from "@scribe/core/jobs/JobQueue"
+import { Clock, Duration, Effect, type Scope } from "effect"
+import { JobLeases, workerName } from "../sql/JobLeases"
+
+export interface Options {
+  /** How often this process proves its workers alive and looks for silent ones (default 1 s). */
+  readonly interval?: Duration.DurationInput
+  /** How long a worker may stay silent before its jobs are handed back (default 3 s). */
+  readonly silence?: Duration.DurationInput
+}
+
+/** Wall-clock time: a process's silence is measured in real seconds, whatever clock schedules jobs. */
+const wallClock = Clock.make()
+
+/**
+ * Crash recovery in seconds, for dispatch shared by several processes. Every worker that takes through this process
+ * (known by the name its lease owners start with) beats every `interval` in `queue_workers`; every process, every
+ * `interval`, hands back the jobs of the workers silent for `silence` (`JobLeases.reap`) and calls `reaped` with them
+ * so takers everywhere are woken. A worker killed, cut off from the database or frozen has its jobs back in line within
+ * `silence` plus `interval`; a slow job on a live worker keeps its lease, whose length is unchanged.
+ */
+export const make = (
+  reaped: (ids: ReadonlyArray<JobId>) => Effect.Effect<void, JobQueueError>,
+  options: Options = {}
+): Effect.Effect<{ readonly register: (workerId: string) => Effect.Effect<void> }, never, JobLeases | Scope.Scope> =>
+  Effect.gen(function* () {
+    const leases = yield* JobLeases
+    const interval = Duration.decode(options.interval ?? "1 second")
+    const silentMs = Duration.toMillis(Duration.decode(options.silence ?? "3 seconds"))
+    const names = new Set<string>()
+
+    const round = Effect.gen(function* () {
+      if (names.size > 0) yield* leases.beat([...names])
+      const ids = yield* leases.reap(silentMs)
+      if (ids.length > 0) {
+        yield* Effect.logWarning(`JobQueue: ${ids.length} job(s) of silent workers handed back`)
+        yield* reaped(ids)
+      }
+    }).pipe(Effect.withSpan("JobQueue.heartbeat"))
+
+    yield* round.pipe(
+      Effect.catchAllCause((cause) => Effect.logWarning("JobQueue: heartbeat failed; retrying", cause)),
+      Effect.zipRight(Effect.sleep(interval)),
+      Effect.forever,
+      Effect.withClock(wallClock),
+      Effect.forkScoped
+    )
+
+    return {
+      // A worker's first take beats at once, so it is known before it holds anything.
+      register: (workerId) =>
+        Effect.suspend(() => {
+          const name = workerName(workerId)
+          if (names.has(name)) return Effect.void
+          names.add(name)
+          return leases
+            .beat([name])
+            .pipe(Effect.catchAll((error) => Effect.logWarning("JobQueue: first heartbeat failed", error)))
+        })
+    }
+  })

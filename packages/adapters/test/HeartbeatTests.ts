@@ -1,0 +1,59 @@
+import { expect, type Vitest } from "@effect/vitest"
+import { Clock, Effect, Exit, Option, Scope } from "effect"
+import type * as JobLeases from "../src/sql/JobLeases"
+import { type Harness, settled, submit } from "./JobQueueContract"
+
+/**
+ * Crash recovery by heartbeat, for the dispatches shared by several processes. `fresh` builds a queue (with quick
+ * heartbeats) in the scope given, over tables emptied when `empty` runs. The test clock stands still throughout: no
+ * lease can expire, so a job handed back can only have been handed back by the heartbeat.
+ */
+export const heartbeatTests = <R>(
+  it: Vitest.MethodsNonLive<R>,
+  empty: Effect.Effect<void, unknown, R>,
+  fresh: Effect.Effect<Harness, unknown, R | Scope.Scope>,
+  /** The lease side over the same tables. */
+  makeLeases: Effect.Effect<typeof JobLeases.JobLeases.Service, never, R>
+) => {
+  it.scoped("a silent worker's jobs are handed back at their place; a worker that never beat keeps its leases", () =>
+    Effect.gen(function* () {
+      yield* empty
+      const h = yield* fresh
+      const leases = yield* makeLeases
+      const { jobs } = yield* submit(h, ["Held by the dead", "Held by a stranger"], { offer: false })
+      const now = new Date(yield* Clock.currentTimeMillis)
+      const leaseUntil = new Date(now.getTime() + 60_000)
+      yield* leases.beat(["dead"])
+      const first = yield* leases.claimNext({ workerId: "dead/0/1", now, leaseUntil })
+      const second = yield* leases.claimNext({ workerId: "stranger/0/1", now, leaseUntil })
+      expect([first, second].map((c) => Option.map(c, (j) => j.id))).toEqual(jobs.map((j) => Option.some(j.id)))
+      // (Beaten again just now, so this process's own reaper, looking for 600 ms of silence, leaves it.)
+      yield* leases.beat(["dead"])
+      expect(yield* leases.reap(3_600_000)).toEqual([])
+      // Silent for any time at all: handed back.
+      expect(yield* leases.reap(0)).toEqual([jobs[0]!.id])
+      expect(yield* leases.reap(0)).toEqual([])
+      const again = yield* leases.claimNext({ workerId: "alive/0/1", now, leaseUntil })
+      expect(Option.map(again, (j) => [j.id, j.attempts])).toEqual(Option.some([jobs[0]!.id, 2]))
+    })
+  )
+
+  it.scoped("a live worker keeps a slow job; once its process is gone, another process takes the job in seconds", () =>
+    Effect.gen(function* () {
+      yield* empty
+      const survivor = yield* fresh
+      const doomedScope = yield* Scope.make()
+      const doomed = yield* Scope.extend(fresh, doomedScope)
+      const { jobs } = yield* submit(doomed, ["Slow"])
+      const held = yield* Effect.flatMap(Effect.fork(doomed.queue.take("doomed/0/1")), (f) => settled(f, 5000))
+      expect(Option.map(held, (c) => c.job.id)).toEqual(Option.some(jobs[0]!.id))
+      // Seconds pass with the holder alive (beating): nobody else gets the job.
+      const waiting = yield* Effect.fork(survivor.queue.take("survivor/0/1"))
+      expect(yield* settled(waiting, 1500)).toEqual(Option.none())
+      // The holder's process goes (its heartbeat with it), the lease standing: the job comes back within seconds.
+      yield* Scope.close(doomedScope, Exit.void)
+      const taken = yield* settled(waiting, 5000)
+      expect(Option.map(taken, (c) => [c.job.id, c.job.attempts])).toEqual(Option.some([jobs[0]!.id, 2]))
+    })
+  )
+}
