@@ -93,6 +93,6 @@ module.exports = {
       exportsFields: ["exports"],
       conditionNames: ["import", "require", "node", "default", "types"]
     },
-    exclude: { path: "(^|/)test/" }
+    exclude: { path: "(^|/)(test|dist)/" }
   }
 }
