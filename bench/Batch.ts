@@ -274,10 +274,16 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
         },
         {
           bench: "batch",
-          name: `429s passed on to users (${label}: jobs failed or retried)`,
-          value: best.rateLimitedFailures + best.retried,
+          name: `429s passed on to users (${label}: jobs failed by one)`,
+          value: best.rateLimitedFailures,
           unit: "count",
           target: { text: "0", met: best.rateLimitedFailures === 0 }
+        },
+        {
+          bench: "batch",
+          name: `jobs retried (${label}; a retry is not seen by its user, only its delay)`,
+          value: best.retried,
+          unit: "count"
         },
         {
           bench: "batch",
