@@ -46,7 +46,7 @@ describe("Database", () => {
       yield* Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         expect(yield* sql`SELECT id FROM users`).toEqual([{ id: "u1" }])
-        expect(yield* sql`SELECT count(*)::int AS n FROM effect_sql_migrations`).toEqual([{ n: 11 }])
+        expect(yield* sql`SELECT count(*)::int AS n FROM effect_sql_migrations`).toEqual([{ n: 13 }])
       }).pipe(Effect.provide(Database.layerPglite(dataDir)))
     })
   )
