@@ -1,7 +1,7 @@
 import * as Dns from "node:dns"
 import * as Net from "node:net"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
-import { Effect } from "effect"
+import { Config, Effect } from "effect"
 import ipaddr from "ipaddr.js"
 
 /**
@@ -12,6 +12,11 @@ import ipaddr from "ipaddr.js"
 
 /** Resolves a hostname to every address it has. */
 export type Resolve = (hostname: string) => Promise<ReadonlyArray<string>>
+
+/** `SCRIBE_ALLOW_PRIVATE_FETCH` (default false): fetch loopback, private and link-local targets too (tests only). */
+export const allowPrivateConfig: Config.Config<boolean> = Config.boolean("SCRIBE_ALLOW_PRIVATE_FETCH").pipe(
+  Config.withDefault(false)
+)
 
 export const systemResolve: Resolve = (hostname) =>
   Dns.promises.lookup(hostname, { all: true, verbatim: true }).then((all) => all.map((a) => a.address))

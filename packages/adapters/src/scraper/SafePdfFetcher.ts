@@ -2,7 +2,7 @@ import * as Metrics from "@scribe/core/ops/Metrics"
 import { maxPdfBytes, PdfFetcher } from "@scribe/core/templates/PdfFetcher"
 import { looksLikePdf } from "@scribe/core/templates/PdfText"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
-import { Config, type ConfigError, type Context, Duration, Effect, Layer } from "effect"
+import { type ConfigError, type Context, Duration, Effect, Layer } from "effect"
 import * as PlainHttp from "../upstream/PlainHttp"
 import * as AddressPolicy from "./AddressPolicy"
 import { connectTarget, done, follow, type Hop, isRedirect, redirect } from "./Redirects"
@@ -168,7 +168,5 @@ export const layer = (options: Options): Layer.Layer<PdfFetcher> => Layer.effect
 
 /** Reads `SCRIBE_ALLOW_PRIVATE_FETCH` (default false). */
 export const layerConfig: Layer.Layer<PdfFetcher, ConfigError.ConfigError> = Layer.unwrapEffect(
-  Effect.map(Config.boolean("SCRIBE_ALLOW_PRIVATE_FETCH").pipe(Config.withDefault(false)), (allowPrivate) =>
-    layer({ allowPrivate })
-  )
+  Effect.map(AddressPolicy.allowPrivateConfig, (allowPrivate) => layer({ allowPrivate }))
 )

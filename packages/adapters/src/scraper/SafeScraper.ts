@@ -1,7 +1,7 @@
 import * as Metrics from "@scribe/core/ops/Metrics"
 import { Page, Scraper } from "@scribe/core/upstream/Scraper"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
-import { Config, type ConfigError, type Context, Duration, Effect, Layer } from "effect"
+import { type ConfigError, type Context, Duration, Effect, Layer } from "effect"
 import * as PlainHttp from "../upstream/PlainHttp"
 import * as RetryAfter from "../upstream/RetryAfter"
 import * as AddressPolicy from "./AddressPolicy"
@@ -173,7 +173,5 @@ export const layer = (options: Options): Layer.Layer<Scraper> => Layer.effect(Sc
 
 /** Reads `SCRIBE_ALLOW_PRIVATE_FETCH` (default false). */
 export const layerConfig: Layer.Layer<Scraper, ConfigError.ConfigError> = Layer.unwrapEffect(
-  Effect.map(Config.boolean("SCRIBE_ALLOW_PRIVATE_FETCH").pipe(Config.withDefault(false)), (allowPrivate) =>
-    layer({ allowPrivate })
-  )
+  Effect.map(AddressPolicy.allowPrivateConfig, (allowPrivate) => layer({ allowPrivate }))
 )
