@@ -1,5 +1,6 @@
 import { Effect, type Scope } from "effect"
 import * as LocalServer from "./LocalServer"
+import { normalise, words } from "./ScholarRecords"
 
 export interface ArxivAuthor {
   readonly name: string
@@ -125,16 +126,6 @@ const parseQuery = (input: string): Query => {
   return query
 }
 
-const normalize = (text: string): string =>
-  text
-    .normalize("NFKD")
-    .replace(/\p{M}/gu, "")
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
-    .trim()
-
-const words = (text: string): Array<string> => normalize(text).split(" ").filter(Boolean)
-
 const authorName = (author: string | ArxivAuthor): string => (typeof author === "string" ? author : author.name)
 
 /** `Lovelace_A` matches a surname and first initial; a phrase needs all its words in one author's name. */
@@ -143,15 +134,15 @@ const matchesAuthor = (name: string, value: string, phrase: boolean): boolean =>
   if (!phrase && value.includes("_")) {
     const [surname = "", initials = ""] = value.split("_")
     const last = nameWords[nameWords.length - 1] ?? ""
-    return last === normalize(surname) && (nameWords[0] ?? "").startsWith(normalize(initials).slice(0, 1))
+    return last === normalise(surname) && (nameWords[0] ?? "").startsWith(normalise(initials).slice(0, 1))
   }
   const wanted = words(value)
   return wanted.length > 0 && wanted.every((w) => nameWords.includes(w))
 }
 
 const matchesText = (text: string, value: string, phrase: boolean): boolean => {
-  const haystack = ` ${normalize(text)} `
-  return phrase ? haystack.includes(` ${normalize(value)} `) : words(value).every((w) => haystack.includes(` ${w} `))
+  const haystack = ` ${normalise(text)} `
+  return phrase ? haystack.includes(` ${normalise(value)} `) : words(value).every((w) => haystack.includes(` ${w} `))
 }
 
 const matches = (entry: ArxivEntry, query: Query): boolean => {

@@ -13,6 +13,7 @@ import {
   normalise,
   rateWindow,
   records,
+  type ScholarlyFake,
   stableNumber,
   type WorkRecord,
   words
@@ -28,17 +29,8 @@ export interface Options {
   readonly latencyMs?: number
 }
 
-export interface FakeOpenAlex extends LocalServer.LocalServer {
-  /** What `OPENALEX_API_URL` should be. */
-  readonly url: string
-  readonly apiKey: string
-  /** Requests answered (not refused for the key or the rate). */
-  readonly accepted: () => ReadonlyArray<LocalServer.LoggedRequest>
-  readonly throttled: () => ReadonlyArray<LocalServer.LoggedRequest>
-  /** Makes every answer fail with this status (null: back to normal). */
-  readonly setFailure: (status: number | null) => void
-  readonly reset: () => void
-}
+/** `url` is what `OPENALEX_API_URL` should be. */
+export type FakeOpenAlex = ScholarlyFake
 
 const base = "https://openalex.org/"
 

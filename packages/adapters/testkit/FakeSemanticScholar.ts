@@ -8,7 +8,16 @@ import type * as Http from "node:http"
 import { Effect, type Scope } from "effect"
 import * as LocalServer from "./LocalServer"
 import type { Person } from "./People"
-import { type AuthorRecord, rateWindow, records, sha1, stableNumber, type WorkRecord, words } from "./ScholarRecords"
+import {
+  type AuthorRecord,
+  rateWindow,
+  records,
+  type ScholarlyFake,
+  sha1,
+  stableNumber,
+  type WorkRecord,
+  words
+} from "./ScholarRecords"
 
 export interface Options {
   readonly people?: ReadonlyArray<Person>
@@ -19,15 +28,8 @@ export interface Options {
   readonly latencyMs?: number
 }
 
-export interface FakeSemanticScholar extends LocalServer.LocalServer {
-  /** What `SEMANTIC_SCHOLAR_API_URL` should be: `${origin}/graph/v1`. */
-  readonly url: string
-  readonly apiKey: string
-  readonly accepted: () => ReadonlyArray<LocalServer.LoggedRequest>
-  readonly throttled: () => ReadonlyArray<LocalServer.LoggedRequest>
-  readonly setFailure: (status: number | null) => void
-  readonly reset: () => void
-}
+/** `url` is what `SEMANTIC_SCHOLAR_API_URL` should be: `${origin}/graph/v1`. */
+export type FakeSemanticScholar = ScholarlyFake
 
 type Answer = { readonly status: number; readonly body: unknown }
 

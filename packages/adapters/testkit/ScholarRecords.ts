@@ -5,7 +5,21 @@
  */
 import { createHash } from "node:crypto"
 import type { ArxivEntry } from "./FakeArxiv"
+import type * as LocalServer from "./LocalServer"
 import type { Institution, Person, ScholarProfile } from "./People"
+
+/** What a fake scholarly API (OpenAlex, Semantic Scholar) lets a test see and steer. */
+export interface ScholarlyFake extends LocalServer.LocalServer {
+  /** What the adapter's base-URL setting should be. */
+  readonly url: string
+  readonly apiKey: string
+  /** Requests answered (not refused for the key or the rate). */
+  readonly accepted: () => ReadonlyArray<LocalServer.LoggedRequest>
+  readonly throttled: () => ReadonlyArray<LocalServer.LoggedRequest>
+  /** Makes every answer fail with this status (null: back to normal). */
+  readonly setFailure: (status: number | null) => void
+  readonly reset: () => void
+}
 
 export interface WorkAuthor {
   readonly name: string

@@ -34,17 +34,7 @@ const submitted = (run: ProgressView.RunView, batch: Batch, ids: ReadonlyArray<s
   batch.recipients.forEach((recipient, i) => {
     const id = ids[i]
     if (id === undefined) return
-    items.set(id, {
-      id,
-      row: recipient.row,
-      name: recipient.name,
-      status: "pending",
-      position: null,
-      step: null,
-      error: null,
-      emailId: null,
-      seen: false
-    })
+    items.set(id, ProgressView.queuedItem(id, recipient))
   })
   return {
     items,

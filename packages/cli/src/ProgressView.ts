@@ -16,6 +16,19 @@ export interface ItemView {
   readonly seen: boolean
 }
 
+/** A job just queued, not yet seen in the queue. */
+export const queuedItem = (id: string, recipient: { readonly row: number; readonly name: string }): ItemView => ({
+  id,
+  row: recipient.row,
+  name: recipient.name,
+  status: "pending",
+  position: null,
+  step: null,
+  error: null,
+  emailId: null,
+  seen: false
+})
+
 export interface BatchView {
   readonly index: number
   readonly firstRow: number

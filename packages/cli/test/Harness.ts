@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import * as SupabaseAuth from "@scribe/adapters/auth/SupabaseAuth"
+import { freePort, stopChild } from "@scribe/adapters/testkit/ChildProcesses"
 import { Effect } from "effect"
 import { buildCli } from "../scripts/build"
 
@@ -44,16 +44,6 @@ export const tokenFor = (sub: string) =>
       exp: Math.floor(Date.now() / 1000) + 3600
     })
   )
-
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 /** The environment of a child: this process's, without what would change how the CLI or the service behave. */
 export const cleanEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
@@ -122,17 +112,6 @@ const waitForHealth = async (url: string) => {
   }
   throw new Error(`${url} never answered /health`)
 }
-
-const stopChild = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve()
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
-    child.once("exit", () => {
-      clearTimeout(timer)
-      resolve()
-    })
-    child.kill("SIGTERM")
-  })
 
 export interface CliResult {
   readonly code: number | null

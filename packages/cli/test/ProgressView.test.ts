@@ -16,17 +16,7 @@ const submitted = (): ProgressView.RunView => {
   const items = new Map<string, ProgressView.ItemView>()
   for (const r of recipients) {
     const id = `id-${r.row}`
-    items.set(id, {
-      id,
-      row: r.row,
-      name: r.name,
-      status: "pending",
-      position: null,
-      step: null,
-      error: null,
-      emailId: null,
-      seen: false
-    })
+    items.set(id, ProgressView.queuedItem(id, r))
   }
   return {
     items,

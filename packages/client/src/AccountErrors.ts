@@ -1,6 +1,7 @@
 import * as AdminAccess from "@scribe/core/admin/AdminAccess"
 import * as TemplateRecord from "@scribe/core/templates/TemplateRecord"
 import * as Profile from "@scribe/core/users/Profile"
+import { raisedAs } from "./ServiceErrors"
 
 /**
  * The profile, template and admin errors as the SDK raises them (see `ServiceErrors`): the core error plus the HTTP
@@ -8,61 +9,31 @@ import * as Profile from "@scribe/core/users/Profile"
  */
 
 /** 404: no such user. */
-export class UserNotFound extends Profile.UserNotFound {
-  get httpStatus(): 404 {
-    return 404
-  }
-  override get message(): string {
-    return "User not found"
-  }
-}
+export class UserNotFound extends raisedAs(Profile.UserNotFound, 404, () => "User not found") {}
 
 /** 400: the résumé could not be fetched or read, or no acceptable template was written; nothing was stored. */
-export class TemplateGenerationFailed extends TemplateRecord.TemplateGenerationFailed {
-  get httpStatus(): 400 {
-    return 400
-  }
-  override get message(): string {
-    return `Template generation failed: ${this.reason}`
-  }
-}
+export class TemplateGenerationFailed extends raisedAs(
+  TemplateRecord.TemplateGenerationFailed,
+  400,
+  (error) => `Template generation failed: ${error.reason}`
+) {}
 
 /** 429: the caller already has as many templates as allowed. */
-export class TemplateLimitReached extends TemplateRecord.TemplateLimitReached {
-  get httpStatus(): 429 {
-    return 429
-  }
-  override get message(): string {
-    return `Template generation limit reached. Maximum ${this.max} templates allowed per user.`
-  }
-}
+export class TemplateLimitReached extends raisedAs(
+  TemplateRecord.TemplateLimitReached,
+  429,
+  (error) => `Template generation limit reached. Maximum ${error.max} templates allowed per user.`
+) {}
 
 /** 400: the template id is not a UUID. */
-export class InvalidTemplateId extends TemplateRecord.InvalidTemplateId {
-  get httpStatus(): 400 {
-    return 400
-  }
-  override get message(): string {
-    return `Invalid template ID format: ${this.reason}`
-  }
-}
+export class InvalidTemplateId extends raisedAs(
+  TemplateRecord.InvalidTemplateId,
+  400,
+  (error) => `Invalid template ID format: ${error.reason}`
+) {}
 
 /** 404: no such template among the caller's. */
-export class TemplateNotFound extends TemplateRecord.TemplateNotFound {
-  get httpStatus(): 404 {
-    return 404
-  }
-  override get message(): string {
-    return "Template not found"
-  }
-}
+export class TemplateNotFound extends raisedAs(TemplateRecord.TemplateNotFound, 404, () => "Template not found") {}
 
 /** 403: signed in, but not an operator. */
-export class AdminRequired extends AdminAccess.AdminRequired {
-  get httpStatus(): 403 {
-    return 403
-  }
-  override get message(): string {
-    return "Admin access required"
-  }
-}
+export class AdminRequired extends raisedAs(AdminAccess.AdminRequired, 403, () => "Admin access required") {}

@@ -1,5 +1,4 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
-import { JobStatus } from "@scribe/core/jobs/Job"
 import { PipelineStep } from "@scribe/core/pipeline/PipelineStep"
 import { Schema } from "effect"
 import { AdminAuthentication } from "./AdminAuthentication"
@@ -7,7 +6,7 @@ import { InternalServerErrorBody, ValidationErrorBody } from "./ApiErrors"
 import { QueryParam } from "./QueryParam"
 import { TemplateResponse } from "./TemplatesApi"
 import { UserNotFoundError } from "./UserApi"
-import { allErrors, EmailResponse, Timestamp } from "./Wire"
+import { allErrors, EmailResponse, jobIdentityFields, jobProgressFields, Timestamp } from "./Wire"
 
 const Percent = Schema.Number.annotations({ description: "A percentage, 0–100, one decimal" })
 
@@ -49,20 +48,9 @@ export const AdminEmailPage = Schema.Struct({
   pages: Schema.Int
 }).annotations({ identifier: "AdminEmailPage" })
 
-export const AdminQueueItem = Schema.Struct({
-  id: Schema.String,
-  batch_id: Schema.NullOr(Schema.String),
-  recipient_name: Schema.String,
-  recipient_interest: Schema.String,
-  status: JobStatus,
-  current_step: Schema.NullOr(PipelineStep),
-  email_id: Schema.NullOr(Schema.String),
-  error_message: Schema.NullOr(Schema.String),
-  attempts: Schema.Int,
-  created_at: Timestamp,
-  started_at: Schema.NullOr(Timestamp),
-  completed_at: Schema.NullOr(Timestamp)
-}).annotations({ identifier: "AdminQueueItem" })
+export const AdminQueueItem = Schema.Struct({ ...jobIdentityFields, ...jobProgressFields }).annotations({
+  identifier: "AdminQueueItem"
+})
 
 export const WeekActivity = Schema.Struct({
   week: Schema.String.annotations({ description: "ISO 8601 week, e.g. `2026-W09` (weeks start on Monday, UTC)" }),

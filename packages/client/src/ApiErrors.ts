@@ -4,20 +4,7 @@ import * as Email from "@scribe/core/emails/Email"
 import * as Job from "@scribe/core/jobs/Job"
 import * as Guardrails from "@scribe/core/usage/Guardrails"
 import { ParseResult, Schema } from "effect"
-import {
-  BatchEmpty,
-  BatchTooLarge,
-  CannotCancel,
-  EmailNotFound,
-  IdempotencyKeyReused,
-  InvalidEmailId,
-  InvalidQueueItemId,
-  QueueItemNotFound,
-  SubmissionRateLimited,
-  TaskNotFound,
-  TooManyActiveJobs,
-  Unauthenticated
-} from "./ServiceErrors"
+import * as ServiceErrors from "./ServiceErrors"
 
 /** What every error the service answers carries once decoded: its HTTP status, and its sentence as `message`. */
 export interface Raised {
@@ -70,78 +57,81 @@ const prefixed =
 export const UnauthorizedError = detailError(TokenVerifier.Unauthenticated, {
   status: 401,
   description: "Missing, malformed, expired or wrongly signed bearer token",
-  raised: Unauthenticated,
-  parse: (detail) => new Unauthenticated({ reason: detail })
+  raised: ServiceErrors.Unauthenticated,
+  parse: (detail) => new ServiceErrors.Unauthenticated({ reason: detail })
 })
 
 export const EmailNotFoundError = detailError(Email.EmailNotFound, {
   status: 404,
   description: "No such email among the caller's",
-  raised: EmailNotFound,
-  parse: exactly(() => new EmailNotFound({ id: "" }))
+  raised: ServiceErrors.EmailNotFound,
+  parse: exactly(() => new ServiceErrors.EmailNotFound({ id: "" }))
 })
 
 export const InvalidEmailIdError = detailError(Email.InvalidEmailId, {
   status: 400,
   description: "The email id is not a UUID",
-  raised: InvalidEmailId,
-  parse: prefixed("Invalid email ID format: ", (reason) => new InvalidEmailId({ input: "", reason }))
+  raised: ServiceErrors.InvalidEmailId,
+  parse: prefixed("Invalid email ID format: ", (reason) => new ServiceErrors.InvalidEmailId({ input: "", reason }))
 })
 
 export const TaskNotFoundError = detailError(Job.TaskNotFound, {
   status: 404,
   description: "Unknown task, another user's, or finished more than an hour ago",
-  raised: TaskNotFound,
-  parse: exactly(() => new TaskNotFound({ id: "" }))
+  raised: ServiceErrors.TaskNotFound,
+  parse: exactly(() => new ServiceErrors.TaskNotFound({ id: "" }))
 })
 
 export const QueueItemNotFoundError = detailError(Job.QueueItemNotFound, {
   status: 404,
   description: "No such queue item among the caller's",
-  raised: QueueItemNotFound,
-  parse: exactly(() => new QueueItemNotFound({ id: "" }))
+  raised: ServiceErrors.QueueItemNotFound,
+  parse: exactly(() => new ServiceErrors.QueueItemNotFound({ id: "" }))
 })
 
 export const InvalidQueueItemIdError = detailError(Job.InvalidQueueItemId, {
   status: 400,
   description: "The queue item id is not a UUID",
-  raised: InvalidQueueItemId,
-  parse: prefixed("Invalid queue item ID format: ", (reason) => new InvalidQueueItemId({ input: "", reason }))
+  raised: ServiceErrors.InvalidQueueItemId,
+  parse: prefixed(
+    "Invalid queue item ID format: ",
+    (reason) => new ServiceErrors.InvalidQueueItemId({ input: "", reason })
+  )
 })
 
 const cannotCancelPattern = /^Cannot cancel item with status '(\w+)'$/
 export const CannotCancelError = detailError(Job.CannotCancel, {
   status: 400,
   description: "Only pending items can be cancelled",
-  raised: CannotCancel,
+  raised: ServiceErrors.CannotCancel,
   parse: (detail) => {
     const status = cannotCancelPattern.exec(detail)?.[1]
-    return Schema.is(Job.JobStatus)(status) ? new CannotCancel({ status }) : undefined
+    return Schema.is(Job.JobStatus)(status) ? new ServiceErrors.CannotCancel({ status }) : undefined
   }
 })
 
 export const BatchTooLargeError = detailError(Job.BatchTooLarge, {
   status: 400,
   description: "More than 100 items in one batch",
-  raised: BatchTooLarge,
+  raised: ServiceErrors.BatchTooLarge,
   parse: (detail) => {
     const max = /^Maximum (\d+) items per batch$/.exec(detail)?.[1]
-    return max === undefined ? undefined : new BatchTooLarge({ max: Number(max) })
+    return max === undefined ? undefined : new ServiceErrors.BatchTooLarge({ max: Number(max) })
   }
 })
 
 export const IdempotencyKeyReusedError = detailError(Job.IdempotencyKeyReused, {
   status: 409,
   description: "The Idempotency-Key was used, within 24 hours, for a different request",
-  raised: IdempotencyKeyReused,
-  parse: exactly(() => new IdempotencyKeyReused())
+  raised: ServiceErrors.IdempotencyKeyReused,
+  parse: exactly(() => new ServiceErrors.IdempotencyKeyReused())
 })
 
 export const BatchEmptyError = detailError(Job.BatchEmpty, {
   status: 400,
   description: "A batch with no items",
-  raised: BatchEmpty,
-  parse: exactly(() => new BatchEmpty())
+  raised: ServiceErrors.BatchEmpty,
+  parse: exactly(() => new ServiceErrors.BatchEmpty())
 })
 
 const tooManyActivePattern =
@@ -155,12 +145,12 @@ export const TooManyActiveJobsError = detailError(Guardrails.TooManyActiveJobs, 
   description:
     "Too many active jobs: the submission would exceed the per-user cap on pending + processing jobs; nothing was " +
     "queued. Retry after the `Retry-After` header's seconds (also in the sentence).",
-  raised: TooManyActiveJobs,
+  raised: ServiceErrors.TooManyActiveJobs,
   parse: (detail) => {
     const m = tooManyActivePattern.exec(detail)
     return m === null
       ? undefined
-      : new TooManyActiveJobs({
+      : new ServiceErrors.TooManyActiveJobs({
           active: Number(m[1]),
           requested: Number(m[2]),
           max: Number(m[3]),
@@ -177,10 +167,12 @@ export const SubmissionRateLimitedError = detailError(Guardrails.SubmissionRateL
   description:
     "Too many submissions per minute for this user; nothing was queued. Retry after the `Retry-After` header's " +
     "seconds (also in the sentence).",
-  raised: SubmissionRateLimited,
+  raised: ServiceErrors.SubmissionRateLimited,
   parse: (detail) => {
     const m = rateLimitedPattern.exec(detail)
-    return m === null ? undefined : new SubmissionRateLimited({ limit: Number(m[1]), retryAfterSeconds: Number(m[2]) })
+    return m === null
+      ? undefined
+      : new ServiceErrors.SubmissionRateLimited({ limit: Number(m[1]), retryAfterSeconds: Number(m[2]) })
   }
 })
 

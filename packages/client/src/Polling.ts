@@ -13,12 +13,11 @@ import {
   type GenerateRequest,
   type QueueItem,
   ScribeClient,
+  type SubmitBatchError,
   type SubmitOptions,
   type TaskStatus
 } from "./ScribeClient"
 import type {
-  BatchEmpty,
-  BatchTooLarge,
   EmailNotFound,
   IdempotencyKeyReused,
   SubmissionRateLimited,
@@ -152,13 +151,7 @@ export const submitBatchAndWatch = (
   options?: PollOptions & SubmitOptions
 ): Effect.Effect<
   BatchResult & { readonly snapshots: Stream.Stream<BatchSnapshot, CommonError, ScribeClient> },
-  | BatchTooLarge
-  | BatchEmpty
-  | IdempotencyKeyReused
-  | TooManyActiveJobs
-  | SubmissionRateLimited
-  | ValidationError
-  | CommonError,
+  SubmitBatchError,
   ScribeClient
 > =>
   Effect.flatMap(ScribeClient, (client) => client.submitBatch(request, options)).pipe(

@@ -9,20 +9,7 @@ import * as Stream from "effect/Stream"
 import type { InternalServerError, ValidationError } from "./ApiErrors"
 import * as Polling from "./Polling"
 import * as ScribeClient from "./ScribeClient"
-import type {
-  BatchEmpty,
-  BatchTooLarge,
-  CannotCancel,
-  EmailNotFound,
-  IdempotencyKeyReused,
-  InvalidEmailId,
-  InvalidQueueItemId,
-  QueueItemNotFound,
-  SubmissionRateLimited,
-  TaskNotFound,
-  TooManyActiveJobs,
-  Unauthenticated
-} from "./ServiceErrors"
+import type { ServiceError } from "./ServiceErrors"
 
 /** The caller aborted the operation through its `AbortSignal`; `name` is `"AbortError"` as with `fetch`. */
 export class ScribeAborted extends Error {
@@ -50,19 +37,8 @@ export class ScribeAborted extends Error {
  */
 export type ScribeError =
   | ValidationError
-  | Unauthenticated
   | InternalServerError
-  | TaskNotFound
-  | EmailNotFound
-  | InvalidEmailId
-  | QueueItemNotFound
-  | InvalidQueueItemId
-  | CannotCancel
-  | BatchTooLarge
-  | BatchEmpty
-  | IdempotencyKeyReused
-  | TooManyActiveJobs
-  | SubmissionRateLimited
+  | ServiceError
   | Polling.TaskFailed
   | ScribeClient.ScribeTransportError
   | ScribeAborted

@@ -129,13 +129,17 @@ export const BatchResponse = Schema.Struct({
   message: Schema.String
 }).annotations({ identifier: "BatchResponse" })
 
-export const QueueItem = Schema.Struct({
+/** A job as both the caller's queue and the operators' listing show it: who it is for and how it stands… */
+export const jobIdentityFields = {
   id: Schema.String,
   batch_id: Schema.NullOr(Schema.String),
   recipient_name: Schema.String,
   recipient_interest: Schema.String,
-  status: JobStatus,
-  position: Schema.NullOr(Schema.Int),
+  status: JobStatus
+}
+
+/** …and how far it got. */
+export const jobProgressFields = {
   current_step: Schema.NullOr(PipelineStep),
   email_id: Schema.NullOr(Schema.String),
   error_message: Schema.NullOr(Schema.String),
@@ -143,6 +147,12 @@ export const QueueItem = Schema.Struct({
   created_at: Timestamp,
   started_at: Schema.NullOr(Timestamp),
   completed_at: Schema.NullOr(Timestamp)
+}
+
+export const QueueItem = Schema.Struct({
+  ...jobIdentityFields,
+  position: Schema.NullOr(Schema.Int),
+  ...jobProgressFields
 }).annotations({ identifier: "QueueItem" })
 
 export const MessageResponse = Schema.Struct({

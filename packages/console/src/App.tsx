@@ -17,6 +17,16 @@ import { UsagePage } from "./pages/UsagePage"
 
 const AdminPage = lazy(() => import("./admin/AdminPage"))
 
+/** The main navigation's sections, in order (the operators' view is added for operators). */
+const sections = [
+  ["/", "Write"],
+  ["/batch", "Import"],
+  ["/queue", "Queue"],
+  ["/history", "Emails"],
+  ["/template", "Template"],
+  ["/usage", "Usage"]
+] as const
+
 const NavLink = ({
   href,
   children,
@@ -97,24 +107,11 @@ const Shell = ({ children }: { readonly children: ReactNode }) => {
           Menu
         </button>
         <nav id="nav" className={open ? "open" : undefined} aria-label="Main">
-          <NavLink href="/" onClick={close}>
-            Write
-          </NavLink>
-          <NavLink href="/batch" onClick={close}>
-            Import
-          </NavLink>
-          <NavLink href="/queue" onClick={close}>
-            Queue
-          </NavLink>
-          <NavLink href="/history" onClick={close}>
-            Emails
-          </NavLink>
-          <NavLink href="/template" onClick={close}>
-            Template
-          </NavLink>
-          <NavLink href="/usage" onClick={close}>
-            Usage
-          </NavLink>
+          {sections.map(([href, label]) => (
+            <NavLink key={href} href={href} onClick={close}>
+              {label}
+            </NavLink>
+          ))}
           {operator.data === true && (
             <NavLink href="/admin" onClick={close}>
               Operators

@@ -1,23 +1,21 @@
-import { mkdirSync, readFileSync, rmSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import * as People from "@scribe/adapters/testkit/People"
 import * as Resumes from "@scribe/adapters/testkit/Resumes"
-import type { Browser, Page } from "playwright-core"
+import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ensureConsole } from "../../../scripts/build"
 import {
   contains,
   count,
   explained,
   haveChromium,
-  isolatedContext,
-  launch,
   screenshot,
   screenshots,
   unnamedControls,
   until,
   visible
 } from "./Browser"
-import { type Service, startService } from "./ServiceProcess"
+import type { Service } from "./ServiceProcess"
+import { closeWalkThrough, openWalkThrough, type WalkThrough } from "./WalkThrough"
 
 const template =
   "Dear {{name}},\n\nI have been reading your work on {{research}} and would love to learn more about your group.\n\nBest regards,\nSam"
@@ -33,7 +31,7 @@ const batchCsv = [
 
 describe.skipIf(!haveChromium)("the web console, in headless Chromium, against the running service", () => {
   let service: Service
-  let browser: Browser
+  let opened: WalkThrough | undefined
   let page: Page
   const visited: Array<{ readonly name: string; readonly path: string }> = []
   let foreign: Array<string> = []
@@ -44,20 +42,13 @@ describe.skipIf(!haveChromium)("the web console, in headless Chromium, against t
   }
 
   beforeAll(async () => {
-    mkdirSync(screenshots, { recursive: true })
-    rmSync(`${screenshots}failure-local.png`, { force: true })
-    ensureConsole()
-    service = await startService()
-    browser = await launch()
     // Nothing but the service itself: a request to any other origin is refused and recorded (the test then fails).
-    const isolated = await isolatedContext(browser, [service.origin])
-    foreign = isolated.foreign
-    page = await isolated.context.newPage()
+    opened = await openWalkThrough("local")
+    ;({ service, page, foreign } = opened)
   }, 180_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await service?.stop()
+    await closeWalkThrough(opened)
   }, 30_000)
 
   it("signs in, saves a template, writes one email with its evidence, imports, queues, cancels, discards, exports", async () => {

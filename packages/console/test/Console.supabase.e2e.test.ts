@@ -1,24 +1,21 @@
-import { mkdirSync, rmSync } from "node:fs"
 import * as People from "@scribe/adapters/testkit/People"
 import * as SupabaseAuthServer from "@scribe/adapters/testkit/SupabaseAuthServer"
 import { Effect, Exit, Scope } from "effect"
-import type { Browser, Page } from "playwright-core"
+import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ensureConsole } from "../../../scripts/build"
 import {
   contains,
   count,
   explained,
   haveChromium,
-  isolatedContext,
-  launch,
   screenshot,
   screenshots,
   unnamedControls,
   until,
   visible
 } from "./Browser"
-import { type Service, startService } from "./ServiceProcess"
+import type { Service } from "./ServiceProcess"
+import { closeWalkThrough, openWalkThrough, type WalkThrough } from "./WalkThrough"
 
 const operator = { email: "ops@scribe.test", password: "correct horse battery staple" }
 const student = "student@scribe.test"
@@ -33,16 +30,13 @@ describe.skipIf(!haveChromium)("the web console signed in with Supabase Auth, in
   const scope = Effect.runSync(Scope.make())
   let supabase: SupabaseAuthServer.SupabaseAuthServer
   let service: Service
-  let browser: Browser
+  let opened: WalkThrough | undefined
   let page: Page
   let foreign: Array<string> = []
   /** Every request the page made to the service, with the token it carried and the status it got. */
   const apiCalls: Array<{ readonly path: string; readonly token: string | null; status: number | null }> = []
 
   beforeAll(async () => {
-    mkdirSync(screenshots, { recursive: true })
-    rmSync(`${screenshots}failure-supabase.png`, { force: true })
-    ensureConsole()
     supabase = await Effect.runPromise(
       Scope.extend(
         SupabaseAuthServer.make({
@@ -52,12 +46,12 @@ describe.skipIf(!haveChromium)("the web console signed in with Supabase Auth, in
         scope
       )
     )
-    service = await startService({ ...supabase.env, SCRIBE_ADMIN_EMAILS: operator.email })
-    browser = await launch()
     // The service and the Supabase it names, nothing else.
-    const isolated = await isolatedContext(browser, [service.origin, supabase.origin])
-    foreign = isolated.foreign
-    page = await isolated.context.newPage()
+    opened = await openWalkThrough("supabase", {
+      env: { ...supabase.env, SCRIBE_ADMIN_EMAILS: operator.email },
+      origins: [supabase.origin]
+    })
+    ;({ service, page, foreign } = opened)
     page.on("request", (request) => {
       const url = new URL(request.url())
       if (url.origin !== service.origin || !url.pathname.startsWith("/api/")) return
@@ -74,8 +68,7 @@ describe.skipIf(!haveChromium)("the web console signed in with Supabase Auth, in
   }, 180_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await service?.stop()
+    await closeWalkThrough(opened)
     await Effect.runPromise(Scope.close(scope, Exit.void))
   }, 30_000)
 

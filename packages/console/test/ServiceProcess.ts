@@ -1,20 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process"
-import { createServer } from "node:net"
+import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { freePort, stopChild } from "@scribe/adapters/testkit/ChildProcesses"
 import * as World from "@scribe/adapters/testkit/World"
 import { Effect, Exit, Scope } from "effect"
 
 const root = fileURLToPath(new URL("../../..", import.meta.url))
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 export interface Service {
   readonly origin: string
@@ -22,17 +12,6 @@ export interface Service {
   readonly output: () => string
   readonly stop: () => Promise<void>
 }
-
-const stopChild = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve()
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
-    child.once("exit", () => {
-      clearTimeout(timer)
-      resolve()
-    })
-    child.kill("SIGTERM")
-  })
 
 /**
  * The service as `pnpm start` runs it (`packages/http/src/main.ts` under tsx, embedded default, in memory), with no

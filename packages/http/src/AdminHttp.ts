@@ -9,7 +9,7 @@ import * as Admin from "@scribe/core/admin/AdminUseCases"
 import type { Job } from "@scribe/core/jobs/Job"
 import { Effect, Layer } from "effect"
 import { orInternal } from "./Internal"
-import { emailResponse, encodeEmailResponse } from "./Presenters"
+import { emailResponse, encodeEmailResponse, jobFields } from "./Presenters"
 import { templateResponse } from "./TemplatesHttp"
 
 /** An operator's bearer token: verified (and the user ensured) as `Authentication` does, then checked for the role. */
@@ -69,18 +69,9 @@ export const encodeFailedJobItem = (item: typeof FailedJobItem.Type): typeof Fai
 })
 
 const queueItem = (job: Job): typeof AdminQueueItem.Type => ({
-  id: job.id,
-  batch_id: job.batchId,
-  recipient_name: job.recipientName,
-  recipient_interest: job.recipientInterest,
-  status: job.status,
-  current_step: job.status === "processing" ? job.currentStep : null,
-  email_id: job.emailId,
-  error_message: job.errorMessage,
-  attempts: job.attempts,
-  created_at: job.createdAt,
-  started_at: job.startedAt,
-  completed_at: job.finishedAt
+  ...jobFields(job),
+  // The step as recorded: the operators see a processing job that has not reported one yet as such.
+  current_step: job.status === "processing" ? job.currentStep : null
 })
 
 const failedJob = ({ job, userEmail, userDisplayName }: FailedJob): typeof FailedJobItem.Type => ({

@@ -1,7 +1,7 @@
 import type { EmailResponse, QueueItem, TaskStatusResponse } from "@scribe/client/Wire"
 import type { Email } from "@scribe/core/emails/Email"
 import type { JobId } from "@scribe/core/Ids"
-import { currentStepOf, type QueueEntry, type TaskStatus } from "@scribe/core/jobs/Job"
+import { currentStepOf, type ListedJob, type QueueEntry, type TaskStatus } from "@scribe/core/jobs/Job"
 
 /** Domain values in the wire shapes of the contract (snake_case, as the existing frontends read them). */
 export const emailResponse = (email: Email): typeof EmailResponse.Type => ({
@@ -17,20 +17,25 @@ export const emailResponse = (email: Email): typeof EmailResponse.Type => ({
   created_at: email.createdAt
 })
 
-export const queueItem = ({ job, position }: QueueEntry): typeof QueueItem.Type => ({
+/** A job's fields as both the caller's queue and the operators' listing show them, but for its step and position. */
+export const jobFields = (job: ListedJob) => ({
   id: job.id,
   batch_id: job.batchId,
   recipient_name: job.recipientName,
   recipient_interest: job.recipientInterest,
   status: job.status,
-  position,
-  current_step: currentStepOf(job),
   email_id: job.emailId,
   error_message: job.errorMessage,
   attempts: job.attempts,
   created_at: job.createdAt,
   started_at: job.startedAt,
   completed_at: job.finishedAt
+})
+
+export const queueItem = ({ job, position }: QueueEntry): typeof QueueItem.Type => ({
+  ...jobFields(job),
+  position,
+  current_step: currentStepOf(job)
 })
 
 /**

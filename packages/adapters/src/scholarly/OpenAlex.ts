@@ -7,7 +7,7 @@ import {
   type LookupOptions,
   type ScholarlySource
 } from "@scribe/core/upstream/ScholarlySource"
-import { Duration, Effect, Option, Redacted, Schema } from "effect"
+import { type Duration, Effect, Option, Redacted, Schema } from "effect"
 import * as ScholarlyHttp from "./ScholarlyHttp"
 
 /**
@@ -173,12 +173,7 @@ export const make = (options: Options): Effect.Effect<ScholarlySource, never, Ra
       service: "openalex",
       label: "OpenAlex",
       // Evenly paced: OpenAlex counts requests per second.
-      budget: {
-        key: options.budgetKey ?? "openalex",
-        limit: 1,
-        window: Duration.millis(1000 / Math.max(0.001, options.requestsPerSecond)),
-        algorithm: "token-bucket"
-      },
+      budget: ScholarlyHttp.evenlyPaced(options.budgetKey ?? "openalex", options.requestsPerSecond),
       timeout: options.timeout ?? "20 seconds"
     })
     const namesPerSearch = options.namesPerSearch ?? 25

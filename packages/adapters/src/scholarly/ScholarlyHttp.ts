@@ -18,6 +18,14 @@ import * as UpstreamBudget from "../upstream/UpstreamBudget"
 
 export type Service = "openalex" | "semantic_scholar"
 
+/** A budget of `requestsPerSecond` spread evenly, one request per slot, across every worker sharing `key`. */
+export const evenlyPaced = (key: string, requestsPerSecond: number): UpstreamBudget.Budget => ({
+  key,
+  limit: 1,
+  window: Duration.millis(1000 / Math.max(0.001, requestsPerSecond)),
+  algorithm: "token-bucket"
+})
+
 export interface Options {
   readonly service: Service
   /** The service as messages name it ("OpenAlex"). */

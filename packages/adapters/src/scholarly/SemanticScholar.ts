@@ -7,7 +7,7 @@ import {
   type LookupOptions,
   type ScholarlySource
 } from "@scribe/core/upstream/ScholarlySource"
-import { Duration, Effect, Option, Redacted, Schema } from "effect"
+import { type Duration, Effect, Option, Redacted, Schema } from "effect"
 import * as ScholarlyHttp from "./ScholarlyHttp"
 
 /**
@@ -103,12 +103,7 @@ export const make = (options: Options): Effect.Effect<ScholarlySource, never, Ra
     const http = yield* ScholarlyHttp.make({
       service: "semantic_scholar",
       label: "Semantic Scholar",
-      budget: {
-        key: options.budgetKey ?? "semantic_scholar",
-        limit: 1,
-        window: Duration.millis(1000 / Math.max(0.001, options.requestsPerSecond)),
-        algorithm: "token-bucket"
-      },
+      budget: ScholarlyHttp.evenlyPaced(options.budgetKey ?? "semantic_scholar", options.requestsPerSecond),
       timeout: options.timeout ?? "20 seconds"
     })
     const headers: Record<string, string> = Option.match(options.apiKey, {

@@ -1,7 +1,7 @@
 import * as Dns from "node:dns"
 import * as Net from "node:net"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
-import { Effect } from "effect"
+import { Config, Effect } from "effect"
 import ipaddr from "ipaddr.js"
 
 /**
@@ -12,6 +12,11 @@ import ipaddr from "ipaddr.js"
 
 /** Resolves a hostname to every address it has. */
 export type Resolve = (hostname: string) => Promise<ReadonlyArray<string>>
+
+/** `SCRIBE_ALLOW_PRIVATE_FETCH` (default false): fetch loopback, private and link-local targets too (tests only). */
+export const allowPrivateConfig: Config.Config<boolean> = Config.boolean("SCRIBE_ALLOW_PRIVATE_FETCH").pipe(
+  Config.withDefault(false)
+)
 
 export const systemResolve: Resolve = (hostname) =>
   Dns.promises.lookup(hostname, { all: true, verbatim: true }).then((all) => all.map((a) => a.address))
@@ -62,10 +67,24 @@ export const forbiddenHostname = (hostname: string): string | null => {
 const failure = (kind: UpstreamFailure, message: string) =>
   new UpstreamError({ service: "page", kind, message, retryAfterMs: null })
 
+/** How a refusal reads: a URL of another scheme, or a host name or address refused for `reason`. */
+export interface Wording {
+  readonly scheme: (url: URL) => string
+  readonly refused: (url: URL, reason: string, by: "hostname" | "address") => string
+}
+
+/** The page scraper's wording. */
+export const pageWording: Wording = {
+  scheme: (url) => `${url.protocol} URLs are not fetched`,
+  refused: (url, reason, by) => (by === "hostname" ? reason : `${url.host} refused: ${reason}`)
+}
+
 export interface Options {
   /** Allow loopback, private and link-local targets too (tests and local development only). */
   readonly allowPrivate: boolean
   readonly resolve?: Resolve
+  /** Default: `pageWording`. */
+  readonly wording?: Wording
 }
 
 /**
@@ -74,10 +93,11 @@ export interface Options {
  */
 export const make = (options: Options): ((url: URL) => Effect.Effect<string, UpstreamError>) => {
   const resolve = options.resolve ?? systemResolve
+  const wording = options.wording ?? pageWording
   return (url) =>
     Effect.gen(function* () {
       if (url.protocol !== "http:" && url.protocol !== "https:") {
-        return yield* failure("blocked", `${url.protocol} URLs are not fetched`)
+        return yield* failure("blocked", wording.scheme(url))
       }
       if (url.username !== "" || url.password !== "") {
         return yield* failure("blocked", "URLs with credentials are not fetched")
@@ -86,7 +106,7 @@ export const make = (options: Options): ((url: URL) => Effect.Effect<string, Ups
       const literal = Net.isIP(host) !== 0
       if (!options.allowPrivate && !literal) {
         const reason = forbiddenHostname(host)
-        if (reason !== null) return yield* failure("blocked", reason)
+        if (reason !== null) return yield* failure("blocked", wording.refused(url, reason, "hostname"))
       }
       const addresses = literal
         ? [host]
@@ -102,7 +122,7 @@ export const make = (options: Options): ((url: URL) => Effect.Effect<string, Ups
       if (!options.allowPrivate) {
         for (const address of addresses) {
           const reason = forbiddenAddress(address)
-          if (reason !== null) return yield* failure("blocked", `${url.host} refused: ${reason}`)
+          if (reason !== null) return yield* failure("blocked", wording.refused(url, reason, "address"))
         }
       }
       // IPv4 first: loopback test servers and many hosts listen on IPv4 only.

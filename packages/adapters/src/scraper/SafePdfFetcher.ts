@@ -1,13 +1,11 @@
-import * as Dns from "node:dns"
-import * as Http from "node:http"
-import * as Https from "node:https"
-import * as Net from "node:net"
 import * as Metrics from "@scribe/core/ops/Metrics"
 import { maxPdfBytes, PdfFetcher } from "@scribe/core/templates/PdfFetcher"
 import { looksLikePdf } from "@scribe/core/templates/PdfText"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
-import { Config, type ConfigError, type Context, Duration, Effect, Layer } from "effect"
-import { forbiddenAddress, forbiddenHostname } from "./AddressPolicy"
+import { type ConfigError, type Context, Duration, Effect, Layer } from "effect"
+import * as PlainHttp from "../upstream/PlainHttp"
+import * as AddressPolicy from "./AddressPolicy"
+import { connectTarget, done, follow, type Hop, isRedirect, redirect } from "./Redirects"
 import { networkFailure } from "./SafeScraper"
 
 export interface Options {
@@ -22,7 +20,7 @@ export interface Options {
   /** Time for the whole fetch, redirects included (default 30 s). */
   readonly totalTimeout?: Duration.DurationInput
   /** Test seam: resolves a hostname to every address (default: the system resolver). */
-  readonly resolve?: (hostname: string) => Promise<ReadonlyArray<string>>
+  readonly resolve?: AddressPolicy.Resolve
   /** Test seam: where to really connect once an address has been vetted. */
   readonly dial?: (address: string, port: number) => { readonly host: string; readonly port: number }
 }
@@ -52,11 +50,26 @@ const statusFailure = (status: number): UpstreamError => {
   return failure("blocked", message)
 }
 
-type Hop = { readonly _tag: "Redirect"; readonly location: string } | { readonly _tag: "Body"; readonly body: Buffer }
-
-class ConnectTimeout extends Error {
-  readonly code = "ECONNECT_TIMEOUT"
+const wording: AddressPolicy.Wording = {
+  scheme: (url) => `${url.protocol} URLs are not fetched, only http and https`,
+  refused: (_url, reason) => `the PDF URL is refused: ${reason}`
 }
+
+const contentTypeOf = (head: PlainHttp.Head) =>
+  (head.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? ""
+
+const contentEncodingOf = (head: PlainHttp.Head) =>
+  (head.headers["content-encoding"] ?? "identity").trim().toLowerCase()
+
+/** Only a successful answer that says it is an unencoded PDF has its body read. */
+const wanted = (head: PlainHttp.Head): boolean =>
+  head.status >= 200 &&
+  head.status < 300 &&
+  pdfContentTypes.has(contentTypeOf(head)) &&
+  contentEncodingOf(head) === "identity"
+
+/** A PDF is fetched once per template: no connection is worth keeping past its redirects. */
+const idleConnectionMs = 1_000
 
 /**
  * Builds a `PdfFetcher`: SafeScraper's address policy (every hop's resolved addresses vetted, no private, loopback,
@@ -69,141 +82,76 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<PdfFet
     const megabytes = maxBytes / (1024 * 1024)
     const tooLarge = `the PDF is larger than ${Number.isInteger(megabytes) ? `${megabytes} MB` : `${maxBytes} bytes`}`
     const maxRedirects = options.maxRedirects ?? 5
-    const connectMs = Duration.toMillis(options.connectTimeout ?? "5 seconds")
+    const connectTimeoutMs = Duration.toMillis(options.connectTimeout ?? "5 seconds")
     const totalTimeout = Duration.decode(options.totalTimeout ?? "30 seconds")
-    const resolve =
-      options.resolve ??
-      ((hostname: string) =>
-        Dns.promises.lookup(hostname, { all: true, verbatim: true }).then((all) => all.map((a) => a.address)))
+    const addressFor = AddressPolicy.make({
+      allowPrivate: options.allowPrivate,
+      wording,
+      ...(options.resolve !== undefined ? { resolve: options.resolve } : {})
+    })
+    const client = PlainHttp.make({ idleTimeoutMs: idleConnectionMs })
 
-    const vet = (url: URL): Effect.Effect<string, UpstreamError> =>
+    const transportFailure = (error: PlainHttp.PlainHttpError, url: URL): UpstreamError => {
+      switch (error.reason) {
+        // The whole fetch is bounded outside `send`: its own timeout is the connection's.
+        case "timeout":
+          return failure("timeout", `${url.host} could not be reached within ${connectTimeoutMs} ms`)
+        case "too_large":
+          return failure("blocked", tooLarge)
+        case "response":
+          return error.cause === undefined
+            ? failure("unavailable", `${url.host} closed the connection mid-body`)
+            : networkFailure(error.cause, url.href)
+        case "request":
+          return networkFailure(error.cause ?? error, url.href)
+      }
+    }
+
+    const hop = (url: URL, address: string): Effect.Effect<Hop<Buffer>, UpstreamError> =>
       Effect.gen(function* () {
-        if (url.protocol !== "http:" && url.protocol !== "https:") {
-          return yield* failure("blocked", `${url.protocol} URLs are not fetched, only http and https`)
-        }
-        if (url.username !== "" || url.password !== "") {
-          return yield* failure("blocked", "URLs with credentials are not fetched")
-        }
-        const host = url.hostname.replace(/^\[|\]$/g, "")
-        const literal = Net.isIP(host) !== 0
-        if (!options.allowPrivate && !literal) {
-          const reason = forbiddenHostname(host)
-          if (reason !== null) return yield* failure("blocked", `the PDF URL is refused: ${reason}`)
-        }
-        const addresses = literal
-          ? [host]
-          : yield* Effect.tryPromise({ try: () => resolve(host), catch: (error) => networkFailure(error, url.href) })
-        if (addresses.length === 0) return yield* failure("not_found", `${host} has no address`)
-        if (!options.allowPrivate) {
-          for (const address of addresses) {
-            const reason = forbiddenAddress(address)
-            if (reason !== null) return yield* failure("blocked", `the PDF URL is refused: ${reason}`)
-          }
-        }
-        return addresses.find((a) => Net.isIPv4(a)) ?? addresses[0]!
-      })
-
-    const hop = (url: URL, address: string): Effect.Effect<Hop, UpstreamError> =>
-      Effect.async<Hop, UpstreamError>((resume) => {
-        let settled = false
-        const settle = (effect: Effect.Effect<Hop, UpstreamError>) => {
-          if (settled) return
-          settled = true
-          clearTimeout(connectTimer)
-          resume(effect)
-        }
-        const https = url.protocol === "https:"
-        const hostname = url.hostname.replace(/^\[|\]$/g, "")
-        const port = url.port !== "" ? Number(url.port) : https ? 443 : 80
-        const target = options.dial?.(address, port) ?? { host: address, port }
-        const requestOptions: Https.RequestOptions = {
-          host: target.host,
-          port: target.port,
-          method: "GET",
-          path: `${url.pathname}${url.search}`,
-          agent: false,
-          headers: {
-            host: url.host,
-            "user-agent": "ScribeBot/1.0 (résumé template; fetched once at the student's request)",
-            accept: "application/pdf,application/octet-stream;q=0.5"
-          },
-          ...(https && Net.isIP(hostname) === 0 ? { servername: hostname } : {})
-        }
-        const request = https ? Https.request(requestOptions) : Http.request(requestOptions)
-        const connectTimer = setTimeout(() => request.destroy(new ConnectTimeout("connect timeout")), connectMs)
-        request.on("socket", (socket) => {
-          socket.once(https ? "secureConnect" : "connect", () => clearTimeout(connectTimer))
-        })
-        request.on("error", (error) =>
-          settle(
-            Effect.fail(
-              error instanceof ConnectTimeout
-                ? failure("timeout", `${url.host} could not be reached within ${connectMs} ms`)
-                : networkFailure(error, url.href)
-            )
-          )
-        )
-        request.on("response", (response: Http.IncomingMessage) => {
-          clearTimeout(connectTimer)
-          const status = response.statusCode ?? 0
-          const location = response.headers.location
-          const refuse = (error: UpstreamError) => {
-            settle(Effect.fail(error))
-            request.destroy()
-          }
-          if (status >= 300 && status < 400 && status !== 304 && location !== undefined) {
-            settle(Effect.succeed({ _tag: "Redirect", location }))
-            request.destroy()
-            return
-          }
-          if (status < 200 || status >= 300) return refuse(statusFailure(status))
-          const type = (response.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? ""
-          if (!pdfContentTypes.has(type))
-            return refuse(failure("invalid_request", `the PDF URL serves ${type}, not a PDF`))
-          const encoding = (response.headers["content-encoding"] ?? "identity").trim().toLowerCase()
-          if (encoding !== "identity") {
-            return refuse(failure("invalid_request", `the PDF URL sent a ${encoding}-encoded body, not a PDF`))
-          }
-          if (Number(response.headers["content-length"] ?? "0") > maxBytes) return refuse(failure("blocked", tooLarge))
-          const chunks: Array<Buffer> = []
-          let size = 0
-          response.on("data", (chunk: Buffer) => {
-            size += chunk.length
-            if (size > maxBytes) return refuse(failure("blocked", tooLarge))
-            chunks.push(chunk)
+        const reply = yield* client
+          .send({
+            url,
+            headers: {
+              "user-agent": "ScribeBot/1.0 (résumé template; fetched once at the student's request)",
+              accept: "application/pdf,application/octet-stream;q=0.5"
+            },
+            connectTo: connectTarget(url, address, options.dial),
+            timeoutMs: null,
+            connectTimeoutMs,
+            maxBodyBytes: maxBytes,
+            readBody: (head) => !isRedirect(head) && wanted(head)
           })
-          response.on("error", (error) => settle(Effect.fail(networkFailure(error, url.href))))
-          response.on("aborted", () =>
-            settle(Effect.fail(failure("unavailable", `${url.host} closed the connection mid-body`)))
-          )
-          response.on("end", () => settle(Effect.succeed({ _tag: "Body", body: Buffer.concat(chunks) })))
-        })
-        request.end()
-        return Effect.sync(() => {
-          settled = true
-          clearTimeout(connectTimer)
-          request.destroy()
-        })
+          .pipe(Effect.mapError((error) => transportFailure(error, url)))
+        if (isRedirect(reply)) return redirect(String(reply.headers.location))
+        if (reply.status < 200 || reply.status >= 300) return yield* statusFailure(reply.status)
+        const type = contentTypeOf(reply)
+        if (!pdfContentTypes.has(type))
+          return yield* failure("invalid_request", `the PDF URL serves ${type}, not a PDF`)
+        const encoding = contentEncodingOf(reply)
+        if (encoding !== "identity") {
+          return yield* failure("invalid_request", `the PDF URL sent a ${encoding}-encoded body, not a PDF`)
+        }
+        return done(reply.body)
       })
 
     const fetchPdf = Effect.fn("SafePdfFetcher.fetchPdf")(
       function* (href: string) {
         if (!URL.canParse(href)) return yield* failure("invalid_request", "the PDF URL is not a valid URL")
-        let url = new URL(href)
+        const url = new URL(href)
         yield* Effect.annotateCurrentSpan("upstream.host", url.host)
-        for (let redirects = 0; ; redirects++) {
-          const result = yield* hop(url, yield* vet(url))
-          if (result._tag === "Body") {
-            if (!looksLikePdf(result.body)) return yield* failure("invalid_request", "the file is not a PDF")
-            return new Uint8Array(result.body.buffer, result.body.byteOffset, result.body.byteLength)
-          }
-          if (redirects >= maxRedirects)
-            return yield* failure("blocked", `the PDF URL redirects more than ${maxRedirects} times`)
-          if (!URL.canParse(result.location, url.href)) {
-            return yield* failure("invalid_request", "the PDF URL redirects to an invalid URL")
-          }
-          url = new URL(result.location, url)
-        }
+        const body = yield* follow(
+          {
+            maxRedirects,
+            addressFor,
+            hop,
+            tooManyRedirects: () => failure("blocked", `the PDF URL redirects more than ${maxRedirects} times`),
+            invalidLocation: () => failure("invalid_request", "the PDF URL redirects to an invalid URL")
+          },
+          url
+        )
+        if (!looksLikePdf(body)) return yield* failure("invalid_request", "the file is not a PDF")
+        return new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
       },
       (effect, href) =>
         Effect.timeoutFail(effect, {
@@ -220,7 +168,5 @@ export const layer = (options: Options): Layer.Layer<PdfFetcher> => Layer.effect
 
 /** Reads `SCRIBE_ALLOW_PRIVATE_FETCH` (default false). */
 export const layerConfig: Layer.Layer<PdfFetcher, ConfigError.ConfigError> = Layer.unwrapEffect(
-  Effect.map(Config.boolean("SCRIBE_ALLOW_PRIVATE_FETCH").pipe(Config.withDefault(false)), (allowPrivate) =>
-    layer({ allowPrivate })
-  )
+  Effect.map(AddressPolicy.allowPrivateConfig, (allowPrivate) => layer({ allowPrivate }))
 )

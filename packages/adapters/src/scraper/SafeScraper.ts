@@ -1,11 +1,12 @@
 import * as Metrics from "@scribe/core/ops/Metrics"
 import { Page, Scraper } from "@scribe/core/upstream/Scraper"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
-import { Config, type ConfigError, type Context, Duration, Effect, Layer } from "effect"
+import { type ConfigError, type Context, Duration, Effect, Layer } from "effect"
 import * as PlainHttp from "../upstream/PlainHttp"
 import * as RetryAfter from "../upstream/RetryAfter"
 import * as AddressPolicy from "./AddressPolicy"
 import * as PageText from "./PageText"
+import { connectTarget, done, follow, type Hop, isRedirect, redirect } from "./Redirects"
 
 /**
  * The `Scraper`: public http(s) pages only, each hop's address checked by `AddressPolicy` and connected to as checked,
@@ -84,14 +85,9 @@ const contentTypeOf = (header: string | undefined): { readonly type: string; rea
   return { type: type.trim().toLowerCase(), charset: charset ?? null }
 }
 
-const isRedirect = (head: PlainHttp.Head): boolean =>
-  head.status >= 300 && head.status < 400 && head.status !== 304 && head.headers.location !== undefined
-
 /** Only a successful answer of an accepted type has its body read. */
 const wanted = (head: PlainHttp.Head): boolean =>
   head.status >= 200 && head.status < 300 && allowedContentTypes.has(contentTypeOf(head.headers["content-type"]).type)
-
-type Hop = { readonly _tag: "Redirect"; readonly location: string } | { readonly _tag: "Page"; readonly page: Page }
 
 /** Builds a `Scraper` that fetches only public http/https pages, bounded in time and size. */
 export const make = (options: Options): Effect.Effect<Context.Tag.Service<Scraper>> =>
@@ -107,9 +103,8 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Scrape
     })
     const client = PlainHttp.make({ idleTimeoutMs: idleConnectionMs })
 
-    const hop = (url: URL, address: string): Effect.Effect<Hop, UpstreamError> =>
+    const hop = (url: URL, address: string): Effect.Effect<Hop<Page>, UpstreamError> =>
       Effect.gen(function* () {
-        const port = url.port !== "" ? Number(url.port) : url.protocol === "https:" ? 443 : 80
         const reply = yield* client
           .send({
             url,
@@ -119,7 +114,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Scrape
               "accept-encoding": "gzip, deflate, br",
               "accept-language": "en;q=1.0, *;q=0.5"
             },
-            connectTo: options.dial?.(address, port) ?? { host: address, port },
+            connectTo: connectTarget(url, address, options.dial),
             // The whole fetch is bounded below, redirects included.
             timeoutMs: null,
             connectTimeoutMs,
@@ -128,7 +123,7 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Scrape
             readBody: (head) => !isRedirect(head) && wanted(head)
           })
           .pipe(Effect.mapError((error) => transportFailure(error, url.href)))
-        if (isRedirect(reply)) return { _tag: "Redirect", location: String(reply.headers.location) }
+        if (isRedirect(reply)) return redirect(String(reply.headers.location))
         const status = reply.status
         if (status < 200 || status >= 300) {
           return yield* statusFailure(status, url.href, reply.headers["retry-after"])
@@ -141,30 +136,27 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<Scrape
           type === "text/plain"
             ? PageText.fromPlainTextBytes(reply.body, charset)
             : PageText.fromHtmlBytes(reply.body, charset)
-        return { _tag: "Page", page: new Page({ url: url.href, title, text }) }
-      })
+        return done(new Page({ url: url.href, title, text }))
+      }).pipe(
+        Effect.tapError((error) => (error.kind === "rate_limited" ? Metrics.recordRateLimited("page") : Effect.void))
+      )
 
     const fetchPage = Effect.fn("SafeScraper.fetchPage")(
       function* (href: string) {
         yield* Effect.annotateCurrentSpan("url", href)
         if (!URL.canParse(href)) return yield* upstream("invalid_request", `not a URL: ${href.slice(0, 200)}`)
-        let url = new URL(href)
+        const url = new URL(href)
         yield* Effect.annotateCurrentSpan("upstream.host", url.host)
-        for (let redirects = 0; ; redirects++) {
-          const address = yield* addressFor(url)
-          const result = yield* hop(url, address).pipe(
-            Effect.tapError((error) =>
-              error.kind === "rate_limited" ? Metrics.recordRateLimited("page") : Effect.void
-            )
-          )
-          if (result._tag === "Page") return result.page
-          if (redirects >= maxRedirects)
-            return yield* upstream("blocked", `more than ${maxRedirects} redirects from ${href}`)
-          if (!URL.canParse(result.location, url.href)) {
-            return yield* upstream("invalid_request", `${url.href} redirects to an invalid URL`)
-          }
-          url = new URL(result.location, url)
-        }
+        return yield* follow(
+          {
+            maxRedirects,
+            addressFor,
+            hop,
+            tooManyRedirects: () => upstream("blocked", `more than ${maxRedirects} redirects from ${href}`),
+            invalidLocation: (from) => upstream("invalid_request", `${from.href} redirects to an invalid URL`)
+          },
+          url
+        )
       },
       (effect, href) =>
         Effect.timeoutFail(effect, {
@@ -181,7 +173,5 @@ export const layer = (options: Options): Layer.Layer<Scraper> => Layer.effect(Sc
 
 /** Reads `SCRIBE_ALLOW_PRIVATE_FETCH` (default false). */
 export const layerConfig: Layer.Layer<Scraper, ConfigError.ConfigError> = Layer.unwrapEffect(
-  Effect.map(Config.boolean("SCRIBE_ALLOW_PRIVATE_FETCH").pipe(Config.withDefault(false)), (allowPrivate) =>
-    layer({ allowPrivate })
-  )
+  Effect.map(AddressPolicy.allowPrivateConfig, (allowPrivate) => layer({ allowPrivate }))
 )

@@ -44,6 +44,11 @@ const HistoryItem = ({ email }: { readonly email: Email }) => {
 }
 
 /** Every email, newest first, 20 at a time as you scroll; discarded ones on request; export what is loaded or all. */
+const exportFormats = [
+  ["csv", "Export CSV"],
+  ["xlsx", "Export Excel"]
+] as const
+
 export const HistoryPage = () => {
   const { client } = useScribe()
   const [includeDiscarded, setIncludeDiscarded] = useState(false)
@@ -97,22 +102,17 @@ export const HistoryPage = () => {
           Show discarded
         </label>
         <div className="actions">
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => void exportAs("csv")}
-            disabled={items.length === 0}
-          >
-            Export CSV
-          </button>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => void exportAs("xlsx")}
-            disabled={items.length === 0}
-          >
-            Export Excel
-          </button>
+          {exportFormats.map(([format, label]) => (
+            <button
+              key={format}
+              type="button"
+              className="secondary"
+              onClick={() => void exportAs(format)}
+              disabled={items.length === 0}
+            >
+              {label}
+            </button>
+          ))}
         </div>
       </div>
       {exporting !== null && <ErrorBox error={exporting} />}
