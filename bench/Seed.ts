@@ -77,8 +77,8 @@ export const seedStatements = (rows: number): ReadonlyArray<string> => {
   ]
 }
 
-/** The queue listing exactly as `SqlRepo.listQueue` sends it ($1 user, $2 since). */
-export { listQueueSql } from "@scribe/adapters/sql/QueueListing"
+/** The queue listing exactly as `SqlRepo.listQueue` sends it under the default (fair) order ($1 user, $2 since). */
+export { listQueueFairSql as listQueueSql } from "@scribe/adapters/sql/QueueListing"
 
 /** The queue listing before its tuning (every pending job ranked), kept to show the difference. */
 export const listQueueBeforeSql = `
