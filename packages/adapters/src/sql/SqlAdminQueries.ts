@@ -1,15 +1,13 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { AdminQueries, type UserSummary } from "@scribe/core/admin/AdminQueries"
-import { Email } from "@scribe/core/emails/Email"
 import { BatchId, EmailId, JobId, UserId } from "@scribe/core/Ids"
 import { Job, type JobStatus } from "@scribe/core/jobs/Job"
 import type { PipelineStep, StepTimings } from "@scribe/core/pipeline/PipelineStep"
 import { RepoError } from "@scribe/core/store/Repo"
-import { TemplateType } from "@scribe/core/templates/Template"
 import { Effect, Layer, Option, Schema } from "effect"
+import { EmailFromRow, Int8 } from "./Rows"
 
 /** int8 (count(*), seq): a number from PGlite, a string from node-postgres. */
-const Int8 = Schema.Union(Schema.Number, Schema.NumberFromString)
 
 /** A `queue_items` row (`SELECT *`) as the driver returns it. */
 interface JobRow {
@@ -94,22 +92,6 @@ const trustedJobs = <R extends JobRow>(operation: string, rows: ReadonlyArray<un
   rows.every(isJobRow)
     ? Effect.succeed(rows as ReadonlyArray<R>)
     : Effect.fail(new Error(`${operation}: a row of an unexpected shape`))
-
-const EmailRow = Schema.Struct({
-  id: Schema.String,
-  user_id: Schema.String,
-  job_id: Schema.NullOr(Schema.String),
-  recipient_name: Schema.String,
-  recipient_interest: Schema.String,
-  email_message: Schema.String,
-  template_type: Schema.NullOr(TemplateType),
-  metadata: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  is_confident: Schema.Boolean,
-  displayed: Schema.Boolean,
-  created_at: Schema.DateFromSelf
-})
-
-const emailOf = Schema.decodeUnknown(Email)
 
 const TotalsRow = Schema.Struct({
   users: Int8,
@@ -223,7 +205,7 @@ export const make = Effect.gen(function* () {
 
   const emailPage = SqlSchema.findAll({
     Request: Schema.Struct({ id: UserId, limit: Schema.Number, offset: Schema.Number }),
-    Result: EmailRow,
+    Result: EmailFromRow,
     execute: ({ id, limit, offset }) => sql`
       SELECT * FROM emails WHERE user_id = ${id}
       ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`
@@ -260,21 +242,6 @@ export const make = Effect.gen(function* () {
       )
     )
 
-  const toEmail = (r: typeof EmailRow.Type) =>
-    emailOf({
-      id: r.id,
-      userId: r.user_id,
-      jobId: r.job_id,
-      recipientName: r.recipient_name,
-      recipientInterest: r.recipient_interest,
-      emailMessage: r.email_message,
-      templateType: r.template_type,
-      metadata: r.metadata,
-      isConfident: r.is_confident,
-      displayed: r.displayed,
-      createdAt: r.created_at
-    })
-
   return AdminQueries.of({
     totals: (since) =>
       totals(since).pipe(
@@ -300,10 +267,7 @@ export const make = Effect.gen(function* () {
         Effect.withSpan("AdminQueries.userExists")
       ),
     userEmails: (id, page) =>
-      Effect.all([
-        emailCount(id),
-        Effect.flatMap(emailPage({ id, ...page }), (rows) => Effect.forEach(rows, toEmail))
-      ]).pipe(
+      Effect.all([emailCount(id), emailPage({ id, ...page })]).pipe(
         Effect.map(([{ n }, items]) => ({ items, total: n })),
         orRepoError("adminUserEmails"),
         Effect.withSpan("AdminQueries.userEmails")
