@@ -27,8 +27,13 @@ const pages: ReadonlyArray<ReadonlyArray<string>> = [
   ["Projects", student.project, "Publications", student.publication, "Awards", "Dean's list 2024"]
 ]
 
+/** Fixed dates, so one résumé is the same bytes each time it is made (pdf-lib would stamp the current time). */
+const written = new Date("2026-01-15T09:00:00.000Z")
+
 const write = async (options: { readonly encrypt?: boolean; readonly text?: boolean } = {}) => {
   const doc = await PDFDocument.create()
+  doc.setCreationDate(written)
+  doc.setModificationDate(written)
   const font = await doc.embedFont(StandardFonts.Helvetica)
   for (const lines of pages) {
     const page = doc.addPage([612, 792])

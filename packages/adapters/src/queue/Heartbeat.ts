@@ -10,8 +10,11 @@ export interface Options {
   readonly silence?: Duration.DurationInput
 }
 
-/** Wall-clock time: a process's silence is measured in real seconds, whatever clock schedules jobs. */
-const wallClock = Clock.make()
+/**
+ * Wall-clock time for liveness: a process's, a socket's or a listener's silence is measured in real seconds, whatever
+ * clock schedules jobs (a test's clock may jump a day ahead while a connection answers in milliseconds).
+ */
+export const wallClock = Clock.make()
 
 /**
  * Crash recovery in seconds, for dispatch shared by several processes. Every worker that takes through this process

@@ -183,7 +183,7 @@ const listen = (
       // A fresh listener may have missed notifications while the old one was down.
       yield* wake.missed
       while (true) {
-        yield* Effect.sleep(check)
+        yield* Effect.withClock(Effect.sleep(check), Heartbeat.wallClock)
         expected = `ping:${crypto.randomUUID()}`
         answered = yield* Deferred.make<void>()
         // (PgClient.notify sends `NOTIFY channel, $1`, which Postgres rejects: pg_notify takes parameters.)
@@ -192,14 +192,15 @@ const listen = (
           Effect.timeoutFail({
             duration: Duration.min(check, Duration.seconds(5)),
             onTimeout: () => new Error("the listener missed its ping")
-          })
+          }),
+          Effect.withClock(Heartbeat.wallClock)
         )
       }
     })
     return yield* Effect.raceFirst(receive, probe)
   }).pipe(
     Effect.catchAllCause((cause) => Effect.logWarning("JobQueue: restarting the LISTEN connection", cause)),
-    Effect.zipRight(Effect.sleep("1 second")),
+    Effect.zipRight(Effect.withClock(Effect.sleep("1 second"), Heartbeat.wallClock)),
     Effect.forever
   )
 

@@ -66,9 +66,6 @@ export const config: Config.Config<Options> = Config.all({
   }))
 )
 
-/** Wall-clock time for I/O limits: a socket's silence is measured in real seconds, whatever clock schedules jobs. */
-const wallClock = Clock.make()
-
 /** A Redis command as an Effect, bounded in time (a command waits while the server is away). */
 const command = <A>(operation: string, run: () => Promise<A>) =>
   Effect.tryPromise({ try: run, catch: (cause) => new JobQueueError({ operation, cause }) }).pipe(
@@ -76,7 +73,7 @@ const command = <A>(operation: string, run: () => Promise<A>) =>
       duration: "5 seconds",
       onTimeout: () => new JobQueueError({ operation, cause: new Error("Redis did not answer within 5 s") })
     }),
-    Effect.withClock(wallClock)
+    Effect.withClock(Heartbeat.wallClock)
   )
 
 const connect = (options: RedisOptions, runtime: Runtime.Runtime<never>) =>
