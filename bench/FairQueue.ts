@@ -3,7 +3,8 @@
  *
  * - user A's batch of 100 then user B's single job, eight worker slots, every job a fixed sleep (2 s × scale): B's wall
  *   time against the same job on an idle queue, and A's batch time against plain FIFO (SCRIBE_QUEUE_ORDER=fifo);
- * - the queue listing at 100 000 pending jobs across 1 000 users, fair and fifo (p50/p99, one call at a time);
+ * - the queue listing at 100 000 pending jobs across 1 000 users, fair and fifo (p50/p99, one call at a time), through
+ *   the store in this process and, fair, as `GET /api/queue/` through the API process (`bench/processes/api.ts`);
  * - a worker process holding a job is SIGKILLed (leases of 60 s): the time from the kill to the job's next claim (its
  *   recorded `claimed_at`), ten times.
  *
@@ -18,17 +19,24 @@ import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
 import type { JobId, UserId } from "@scribe/core/Ids"
 import type { Claim, JobQueue } from "@scribe/core/jobs/JobQueue"
 import { type Context, Deferred, Duration, Effect, Fiber, Layer } from "effect"
+import { apiEntry } from "./ApiProcess"
+import * as Fixtures from "./Fixtures"
 import {
   type BenchContext,
   type BenchOutcome,
+  closedLoop,
+  freePort,
+  httpClient,
   median,
   percentile,
   type Row,
   repoRoot,
   round,
   spawnTs,
+  summarize,
   tempDatabase
 } from "./Harness"
+import { md5Uuid } from "./Seed"
 
 const SLOTS = 8
 const BATCH = 100
@@ -113,12 +121,15 @@ const contention = (order: JobLeases.QueueOrder, jobMs: number, withBatch: boole
     })
   )
 
+/** The listing's users are UUIDs (a token's `sub` must be one), as Postgres makes them: `md5('bench-user-N')::uuid`. */
+const listingUser = (n: number) => md5Uuid(`bench-user-${n}`) as UserId
+
 /** p50/p99 of `listQueue` for random users at 100 000 pending across 1 000 users, in `order`. */
 const listing = (order: JobLeases.QueueOrder, samples: number) =>
   Effect.gen(function* () {
     const repo = yield* SqlRepo.makeWith(order)
     const since = new Date(Date.now() - 24 * 3600 * 1000)
-    const user = () => `bench-user-${Math.floor(Math.random() * LISTING_USERS)}` as UserId
+    const user = () => listingUser(Math.floor(Math.random() * LISTING_USERS))
     for (let i = 0; i < 50; i++) yield* repo.listQueue(user(), since)
     const times: Array<number> = []
     for (let i = 0; i < samples; i++) {
@@ -135,16 +146,49 @@ const seedListing = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   yield* empty
   yield* sql`INSERT INTO users (id, email, created_at)
-    SELECT 'bench-user-' || g, NULL, now() - interval '1 day' FROM generate_series(0, ${LISTING_USERS - 1}) g`
+    SELECT md5('bench-user-' || g)::uuid::text, NULL, now() - interval '1 day'
+    FROM generate_series(0, ${LISTING_USERS - 1}) g`
   yield* sql`INSERT INTO queue_items (id, user_id, recipient_name, recipient_interest, email_template, status,
                                       available_at, created_at)
-    SELECT gen_random_uuid(), 'bench-user-' || (g % ${LISTING_USERS}), 'Prof. Person ' || g, 'topic', 'Dear {{name}}',
-           'pending', t, t
+    SELECT gen_random_uuid(), md5('bench-user-' || (g % ${LISTING_USERS}))::uuid::text, 'Prof. Person ' || g, 'topic',
+           'Dear {{name}}', 'pending', t, t
     FROM (SELECT g, now() - interval '1 hour' + g * interval '10 milliseconds' AS t
           FROM generate_series(1, ${LISTING_PENDING}) g) s`
   yield* sql`VACUUM ANALYZE queue_items`
   yield* sql`VACUUM ANALYZE queue_users`
 })
+
+/**
+ * `GET /api/queue/` through the API process (fair order, no embedded worker) on the seeded listing database: p50/p99
+ * one call at a time over 4 s after 1 s of warm-up, cycling through 100 of the 1 000 users.
+ */
+const listingThroughApi = (url: string) =>
+  Effect.promise(async () => {
+    const port = await freePort()
+    const api = spawnTs("api", await apiEntry(), { DATABASE_URL: url, PORT: String(port) })
+    const client = httpClient(`http://127.0.0.1:${port}`, { maxSockets: 1 })
+    try {
+      await api.waitFor(/api ready/, 120_000)
+      const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => Fixtures.tokenFor(listingUser(i * 10))))
+      for (const token of tokens) {
+        const first = await client.get("/api/queue/", token)
+        const listed = JSON.parse(first.body) as ReadonlyArray<unknown>
+        if (first.status !== 200 || listed.length !== LISTING_PENDING / LISTING_USERS) {
+          throw new Error(`GET /api/queue/ answered ${first.status} with ${listed.length} items`)
+        }
+      }
+      let n = 0
+      const measured = await closedLoop(
+        async () => (await client.get("/api/queue/", tokens[n++ % tokens.length]!)).status === 200,
+        { concurrency: 1, durationMs: 4000, warmupMs: 1000 }
+      )
+      const latency = summarize(measured.latencies)
+      return { p50: latency.p50, p99: latency.p99, errors: measured.errors }
+    } finally {
+      client.close()
+      await api.stop()
+    }
+  })
 
 /** Kill -9 of a worker process holding a job, to the job's next claim (by this process's queue), `runs` times. */
 const crashes = (url: string, runs: number) =>
@@ -210,6 +254,7 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
     yield* provide(seedListing)
     const listFair = yield* provide(listing("fair", 300))
     const listFifo = yield* provide(listing("fifo", 300))
+    const listApi = yield* listingThroughApi(database.url)
 
     ctx.log("fair-queue: kill -9 of a worker holding a job, 10 times")
     const delays = yield* provide(crashes(database.url, 10))
@@ -250,6 +295,21 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
       },
       {
         bench: "fair-queue",
+        name: `GET /api/queue/ p50 through the API, ${LISTING_PENDING} pending across ${LISTING_USERS} users (fair)`,
+        value: round(listApi.p50),
+        unit: "ms",
+        baseline: { label: "the store call in-process", value: round(listFair.p50) }
+      },
+      {
+        bench: "fair-queue",
+        name: `GET /api/queue/ p99 through the API, ${LISTING_PENDING} pending across ${LISTING_USERS} users (fair)`,
+        value: round(listApi.p99),
+        unit: "ms",
+        baseline: { label: "the store call in-process", value: round(listFair.p99) },
+        target: { text: "< 10 ms", met: listApi.p99 < 10 && listApi.errors === 0 }
+      },
+      {
+        bench: "fair-queue",
         name: "kill -9 of a worker holding a job → its next claim, median of 10 (60 s leases)",
         value: round(crashMedian),
         unit: "ms",
@@ -268,7 +328,7 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
       details: {
         jobMs,
         runs,
-        listing: { fair: listFair, fifo: listFifo },
+        listing: { fair: listFair, fifo: listFifo, api: listApi },
         crashDelaysMs: delays.map((d) => round(d))
       }
     }

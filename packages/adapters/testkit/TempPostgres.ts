@@ -8,7 +8,7 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted, type Scope } from "effect"
-import * as Migrations from "../src/sql/Migrations"
+import * as Database from "../src/sql/Database"
 import { findProgram, type Need, programs } from "./ServiceSuite"
 import { adminUrl } from "./TestDatabase"
 
@@ -24,16 +24,9 @@ export const tempDatabaseUrl: Effect.Effect<string, unknown, Scope.Scope> = Effe
   return url.toString()
 }).pipe(Effect.provide(Reactivity.layer))
 
-/** Postgres at `url`, migrated, as both `PgClient` (LISTEN/NOTIFY) and `SqlClient`. */
+/** Postgres at `url`, migrated, as the service opens it (`Database.layerPg`: `PgClient`, `SqlClient`, prepared statements). */
 export const layerPgClient = (url: string, options: { readonly maxConnections?: number } = {}) =>
-  Migrations.layer.pipe(
-    Layer.provideMerge(
-      PgClient.layer({
-        url: Redacted.make(url),
-        ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections })
-      })
-    )
-  )
+  Database.layerPg(url, options)
 
 /** A fresh migrated database for one suite, as `PgClient` and `SqlClient`; dropped when the layer's scope closes. */
 export const layerTempPostgres = (options: { readonly maxConnections?: number } = {}) =>

@@ -1,8 +1,11 @@
-import type { SqlClient, SqlError } from "@effect/sql"
+import * as Reactivity from "@effect/experimental/Reactivity"
+import { SqlClient, SqlError } from "@effect/sql"
 import type { MigrationError } from "@effect/sql/Migrator"
 import { PgClient } from "@effect/sql-pg"
-import { Config, type ConfigError, Effect, Layer, Option, Redacted } from "effect"
+import { Config, type ConfigError, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
+import Pg from "pg"
 import * as Migrations from "./Migrations"
+import * as PreparedStatements from "./PreparedStatements"
 
 export type DatabaseError = SqlError.SqlError | MigrationError
 
@@ -23,17 +26,59 @@ export const layerPglite = (dataDir: string): Layer.Layer<SqlClient.SqlClient, D
     )
   )
 
-/** Postgres at `url` through node-postgres, migrated; its `PgClient` too (for LISTEN). */
+const connectTimeout = Duration.seconds(5)
+
+/**
+ * One node-postgres pool for `@effect/sql-pg`'s client and for the prepared statements: opened with a first query
+ * (within 5 s) so a wrong URL fails at startup, ended with the scope.
+ */
+const pgPool = (url: Redacted.Redacted, maxConnections: number | undefined) =>
+  Effect.acquireRelease(
+    Effect.gen(function* () {
+      const pool = new Pg.Pool({
+        connectionString: Redacted.value(url),
+        connectionTimeoutMillis: Duration.toMillis(connectTimeout),
+        application_name: "scribe",
+        ...(maxConnections === undefined ? {} : { max: maxConnections })
+      })
+      // An idle connection's error (a database restart) is the next query's to report.
+      pool.on("error", () => {})
+      yield* Effect.tryPromise({
+        try: () => pool.query("SELECT 1"),
+        catch: (cause) => new SqlError.SqlError({ cause, message: "PgClient: Failed to connect" })
+      }).pipe(
+        Effect.timeoutFail({
+          duration: connectTimeout,
+          onTimeout: () =>
+            new SqlError.SqlError({
+              cause: new Error("Connection timed out"),
+              message: "PgClient: Connection timed out"
+            })
+        }),
+        Effect.tapError(() => Effect.promise(() => pool.end()))
+      )
+      return pool
+    }),
+    (pool) => Effect.promise(() => pool.end()).pipe(Effect.timeoutOption(1000))
+  )
+
+/** Postgres at `url` through node-postgres, migrated; its `PgClient` too (for LISTEN), and `PreparedStatements`. */
 export const layerPg = (
   url: Redacted.Redacted | string,
   options?: { readonly maxConnections?: number }
-): Layer.Layer<SqlClient.SqlClient | PgClient.PgClient, DatabaseError> =>
+): Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | PreparedStatements.PreparedStatements, DatabaseError> =>
   Migrations.layer.pipe(
     Layer.provideMerge(
-      PgClient.layer({
-        url: typeof url === "string" ? Redacted.make(url) : url,
-        ...(options?.maxConnections === undefined ? {} : { maxConnections: options.maxConnections })
-      })
+      Layer.scopedContext(
+        Effect.gen(function* () {
+          const pool = yield* pgPool(typeof url === "string" ? Redacted.make(url) : url, options?.maxConnections)
+          const client = yield* PgClient.fromPool({ acquire: Effect.succeed(pool), applicationName: "scribe" })
+          return Context.make(PgClient.PgClient, client).pipe(
+            Context.add(SqlClient.SqlClient, client),
+            Context.add(PreparedStatements.PreparedStatements, PreparedStatements.fromPool(pool))
+          )
+        })
+      ).pipe(Layer.provide(Reactivity.layer))
     )
   )
 

@@ -2,8 +2,9 @@ import { SqlClient } from "@effect/sql"
 import { BatchId, EmailId, JobId, type UserId } from "@scribe/core/Ids"
 import type { JobStatus, QueueEntry } from "@scribe/core/jobs/Job"
 import type { PipelineStep } from "@scribe/core/pipeline/PipelineStep"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import type { QueueOrder } from "./JobLeases"
+import { PreparedStatements } from "./PreparedStatements"
 import { repoMethod } from "./RepoMethod"
 
 /**
@@ -116,17 +117,28 @@ const trustedQueueEntry = (r: QueueRow): QueueEntry => ({
   position: r.position === null ? null : Number(r.position)
 })
 
+/** The listing's statement under `order`, and the name it is prepared under on PostgreSQL. */
+export const listingStatement = (order: QueueOrder) =>
+  order === "fair"
+    ? { name: "scribe_list_queue_fair", text: listQueueFairSql }
+    : { name: "scribe_list_queue_fifo", text: listQueueSql }
+
 /**
  * `Repo.listQueue`: the caller's jobs of the window, oldest first, each pending one with its place in line under
- * `order`.
+ * `order`. On PostgreSQL the statement is prepared (`PreparedStatements`): it is the read behind every queue poll.
  */
 export const make = (order: QueueOrder) =>
   Effect.gen(function* () {
     const sql = (yield* SqlClient.SqlClient).withoutTransforms()
-    const statement = order === "fair" ? listQueueFairSql : listQueueSql
+    const prepared = yield* Effect.serviceOption(PreparedStatements)
+    const statement = listingStatement(order)
+    const run = (values: ReadonlyArray<unknown>) =>
+      Option.isSome(prepared)
+        ? prepared.value.query(statement.name, statement.text, values)
+        : sql.unsafe<object>(statement.text, values)
     return {
       listQueue: (userId: UserId, since: Date) =>
-        sql.unsafe<object>(statement, [userId, since]).pipe(
+        run([userId, since]).pipe(
           Effect.flatMap((rows) =>
             rows.every(isQueueRow)
               ? Effect.succeed(rows.map(trustedQueueEntry))
