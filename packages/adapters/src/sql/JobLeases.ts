@@ -85,8 +85,9 @@ const leaseMethod =
     )
 
 /**
- * The order workers take jobs in. `fair`: round-robin across the users with pending jobs (each user's own jobs in
- * submission order), the user served least recently first; `fifo`: submission order across everyone.
+ * The order workers take jobs in. `fair`: weighted round-robin across the users with pending jobs (up to a user's
+ * weight in a row, each user's own jobs in submission order), the user served least recently first; `fifo`: submission
+ * order across everyone.
  */
 export type QueueOrder = "fair" | "fifo"
 
@@ -175,7 +176,8 @@ export const makeWith = (
     // yields a row: a claim locks one job. With a cap, the users walked first are those running fewer than `cap` jobs
     // under a live lease (counted on the user's line index) or alone in line; when none has a claimable job, the walk
     // without the cap decides, so no worker idles while a job waits. One statement: COALESCE evaluates each pick only
-    // when the ones before found nothing. The claim's trigger moves its user's turn to the back.
+    // when the ones before found nothing. The claim's trigger counts the job in its user's turn and moves the user to
+    // the back once the turn has served the user's weight (migration 0015).
     const expiredPick = (now: Date) => sql`(
       SELECT id FROM queue_items i WHERE status = 'processing' AND lease_until < ${now}
         AND NOT EXISTS (SELECT 1 FROM queue_users u WHERE u.user_id = i.user_id AND u.pending > 0)
