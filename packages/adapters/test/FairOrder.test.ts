@@ -72,24 +72,19 @@ const capScenario = (store: {
 const byPosition = (listed: ReadonlyMap<string, number>) =>
   [...listed.entries()].sort((x, y) => x[1] - y[1]).map(([id]) => id)
 
-/**
- * Weights: A (weight 2) and B (weight 1) with 4 jobs each, A first in line. A turn of A serves two of A's jobs, then B's
- * serves one, until B alone is left: A1 A2 B1 A3 A4 B2 B3 B4, as the positions listed beforehand showed. A weight that
- * is not an integer from 1 to 100 is refused.
- */
-const weightScenario = (store: {
+interface WeightStore {
   readonly repo: Context.Tag.Service<Repo>
   readonly leases: {
     readonly claimNext: (r: JobLeases.ClaimRequest) => Effect.Effect<Option.Option<Job>, unknown>
   }
-}) =>
+}
+
+/**
+ * A (weight 2) and B (weight 1) with 4 jobs each, A first in line. A turn of A serves two of A's jobs, then B's serves
+ * one, until B alone is left: A1 A2 B1 A3 A4 B2 B3 B4, as the positions listed beforehand showed.
+ */
+const weightedLine = ({ repo, leases }: WeightStore, a: AuthUser, b: AuthUser) =>
   Effect.gen(function* () {
-    const { repo, leases } = store
-    const [a, b] = [freshUser("heavy"), freshUser("light")]
-    for (const weight of [0, -1, 101, 2.5]) {
-      expect(yield* Effect.flip(repo.setQueueWeight(a.id, weight))).toEqual(new InvalidQueueWeight({ weight }))
-    }
-    yield* repo.setQueueWeight(a.id, 2)
     yield* insertJobsFor(repo, a, now, ["A1", "A2", "A3", "A4"])
     yield* insertJobsFor(repo, b, now, ["B1", "B2", "B3", "B4"])
     const listed = new Map<string, number>()
@@ -107,6 +102,18 @@ const weightScenario = (store: {
       c = yield* leases.claimNext({ workerId: "w", now, leaseUntil })
     }
     expect(taken).toEqual(expected)
+  })
+
+/** Weights: a weight that is not an integer from 1 to 100 is refused; then the weighted line above. */
+const weightScenario = (store: WeightStore) =>
+  Effect.gen(function* () {
+    const [a, b] = [freshUser("heavy"), freshUser("light")]
+    for (const weight of [0, -1, 101, 2.5]) {
+      expect(yield* Effect.flip(store.repo.setQueueWeight(a.id, weight))).toEqual(new InvalidQueueWeight({ weight }))
+    }
+    yield* store.repo.setQueueWeight(a.id, 2)
+    yield* weightedLine(store, a, b)
+    return [a, b] as const
   })
 
 const suite = (name: string, store: Layer.Layer<SqlClient.SqlClient, unknown>) =>
@@ -151,7 +158,11 @@ const suite = (name: string, store: Layer.Layer<SqlClient.SqlClient, unknown>) =
         const sql = yield* SqlClient.SqlClient
         const empty = sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
         yield* empty
-        yield* weightScenario({ repo: yield* Repo, leases: yield* JobLeases.JobLeases })
+        const store = { repo: yield* Repo, leases: yield* JobLeases.JobLeases }
+        const [a, b] = yield* weightScenario(store)
+        // Emptying the queue table keeps the weights set.
+        yield* empty
+        yield* weightedLine(store, a, b)
         yield* empty
       })
     )
@@ -220,7 +231,7 @@ describe("fair order (memory)", () => {
     Effect.flatMap(RepoMemory.makeStoreWith("fair", { maxRunningPerUser: 2 }), capScenario)
   )
   it.effect("weights: a user of weight 2 is served two jobs a turn, in the order the positions showed", () =>
-    Effect.flatMap(RepoMemory.makeStoreWith("fair"), weightScenario)
+    Effect.asVoid(Effect.flatMap(RepoMemory.makeStoreWith("fair"), weightScenario))
   )
 })
 
