@@ -33,7 +33,8 @@ describe("Database", () => {
             { migration_id: 11, name: "fair_queue" },
             { migration_id: 12, name: "author_cache" },
             { migration_id: 13, name: "admin_speed" },
-            { migration_id: 14, name: "worker_heartbeats" }
+            { migration_id: 14, name: "worker_heartbeats" },
+            { migration_id: 15, name: "queue_weights" }
           ])
           return sql
         }).pipe(Effect.provide(layer))
@@ -46,7 +47,7 @@ describe("Database", () => {
       yield* Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         expect(yield* sql`SELECT id FROM users`).toEqual([{ id: "u1" }])
-        expect(yield* sql`SELECT count(*)::int AS n FROM effect_sql_migrations`).toEqual([{ n: 13 }])
+        expect(yield* sql`SELECT count(*)::int AS n FROM effect_sql_migrations`).toEqual([{ n: 14 }])
       }).pipe(Effect.provide(Database.layerPglite(dataDir)))
     })
   )

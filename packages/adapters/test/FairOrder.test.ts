@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import type { AuthUser } from "@scribe/core/auth/AuthUser"
+import { InvalidQueueWeight } from "@scribe/core/jobs/FairOrder"
 import type { Job } from "@scribe/core/jobs/Job"
 import { Repo } from "@scribe/core/store/Repo"
 import * as RepoMemory from "@scribe/core/testing/RepoMemory"
@@ -71,6 +72,50 @@ const capScenario = (store: {
 const byPosition = (listed: ReadonlyMap<string, number>) =>
   [...listed.entries()].sort((x, y) => x[1] - y[1]).map(([id]) => id)
 
+interface WeightStore {
+  readonly repo: Context.Tag.Service<Repo>
+  readonly leases: {
+    readonly claimNext: (r: JobLeases.ClaimRequest) => Effect.Effect<Option.Option<Job>, unknown>
+  }
+}
+
+/**
+ * A (weight 2) and B (weight 1) with 4 jobs each, A first in line. A turn of A serves two of A's jobs, then B's serves
+ * one, until B alone is left: A1 A2 B1 A3 A4 B2 B3 B4, as the positions listed beforehand showed.
+ */
+const weightedLine = ({ repo, leases }: WeightStore, a: AuthUser, b: AuthUser) =>
+  Effect.gen(function* () {
+    yield* insertJobsFor(repo, a, now, ["A1", "A2", "A3", "A4"])
+    yield* insertJobsFor(repo, b, now, ["B1", "B2", "B3", "B4"])
+    const listed = new Map<string, number>()
+    for (const user of [a, b]) {
+      for (const entry of yield* repo.listQueue(user.id, new Date(0))) {
+        if (entry.position !== null) listed.set(entry.job.recipientName, entry.position)
+      }
+    }
+    const expected = ["A1", "A2", "B1", "A3", "A4", "B2", "B3", "B4"]
+    expect(byPosition(listed)).toEqual(expected)
+    expect([...listed.values()].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    const taken: Array<string> = []
+    for (let c = yield* leases.claimNext({ workerId: "w", now, leaseUntil }); Option.isSome(c); ) {
+      taken.push(c.value.recipientName)
+      c = yield* leases.claimNext({ workerId: "w", now, leaseUntil })
+    }
+    expect(taken).toEqual(expected)
+  })
+
+/** Weights: a weight that is not an integer from 1 to 100 is refused; then the weighted line above. */
+const weightScenario = (store: WeightStore) =>
+  Effect.gen(function* () {
+    const [a, b] = [freshUser("heavy"), freshUser("light")]
+    for (const weight of [0, -1, 101, 2.5]) {
+      expect(yield* Effect.flip(store.repo.setQueueWeight(a.id, weight))).toEqual(new InvalidQueueWeight({ weight }))
+    }
+    yield* store.repo.setQueueWeight(a.id, 2)
+    yield* weightedLine(store, a, b)
+    return [a, b] as const
+  })
+
 const suite = (name: string, store: Layer.Layer<SqlClient.SqlClient, unknown>) =>
   layer(Layer.provideMerge(Layer.merge(SqlRepo.layerWith("fair"), JobLeases.layerWith("fair")), store), {
     timeout: 120_000
@@ -104,6 +149,20 @@ const suite = (name: string, store: Layer.Layer<SqlClient.SqlClient, unknown>) =
         yield* empty
         const leases = yield* JobLeases.makeWith("fair", { maxRunningPerUser: 2 })
         yield* capScenario({ repo, leases })
+        yield* empty
+      })
+    )
+
+    it.effect("weights: a user of weight 2 is served two jobs a turn, in the order the positions showed", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const empty = sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, users`
+        yield* empty
+        const store = { repo: yield* Repo, leases: yield* JobLeases.JobLeases }
+        const [a, b] = yield* weightScenario(store)
+        // Emptying the queue table keeps the weights set.
+        yield* empty
+        yield* weightedLine(store, a, b)
         yield* empty
       })
     )
@@ -170,6 +229,9 @@ describe("SCRIBE_MAX_RUNNING_PER_USER", () => {
 describe("fair order (memory)", () => {
   it.effect("a running cap per user: a capped user is passed over while another waits, never idling a worker", () =>
     Effect.flatMap(RepoMemory.makeStoreWith("fair", { maxRunningPerUser: 2 }), capScenario)
+  )
+  it.effect("weights: a user of weight 2 is served two jobs a turn, in the order the positions showed", () =>
+    Effect.asVoid(Effect.flatMap(RepoMemory.makeStoreWith("fair"), weightScenario))
   )
 })
 

@@ -20,9 +20,10 @@ import type { RepoService } from "./JobQueueContract"
  * retries put back, failures and cancels, every claim takes the job the model picks, every listed position is the rank
  * at which the model's round-robin would reach the job, and draining the store takes the jobs in exactly that order.
  *
- * The model is the rule itself, written plainly: each user has a turn, drawn from one counter when the user enters the
- * line (nothing pending before) and again when one of the user's pending jobs is claimed; a claim serves the user with
- * pending jobs and the smallest turn, that user's first job by `seq`.
+ * The model is the rule itself, written plainly: each user has a weight (drawn at random from 1 to 4, and changed now
+ * and then) and a turn, drawn from one counter when the user enters the line (nothing pending before) and again when
+ * the user's turn has served as many of its pending jobs as its weight; a claim serves the user with pending jobs and
+ * the smallest turn, that user's first job by `seq`.
  */
 
 type Op =
@@ -31,8 +32,10 @@ type Op =
   | { readonly _tag: "release"; readonly pick: number }
   | { readonly _tag: "fail"; readonly pick: number }
   | { readonly _tag: "cancel"; readonly pick: number }
+  | { readonly _tag: "weigh"; readonly user: number; readonly weight: number }
 
 const USERS = 4
+const aWeight = fc.integer({ min: 1, max: 4 })
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -46,7 +49,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ _tag: "claim" as const }) },
   { weight: 2, arbitrary: fc.record({ _tag: fc.constant("release" as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ _tag: fc.constant("fail" as const), pick: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ _tag: fc.constant("cancel" as const), pick: fc.nat() }) }
+  { weight: 2, arbitrary: fc.record({ _tag: fc.constant("cancel" as const), pick: fc.nat() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ _tag: fc.constant("weigh" as const), user: fc.nat(USERS - 1), weight: aWeight })
+  }
 )
 
 interface ModelJob {
@@ -61,12 +68,19 @@ class Model {
   readonly jobs: Array<ModelJob> = []
   turns = new Map<string, number>()
   next = 1
+  weights = new Map<string, number>()
+  /** Jobs served in the user's current turn. */
+  served = new Map<string, number>()
 
+  newTurn(user: string) {
+    this.turns.set(user, this.next++)
+    this.served.set(user, 0)
+  }
   pendingOf(user: string) {
     return this.jobs.filter((j) => j.user === user && j.status === "pending").length
   }
   enter(job: ModelJob) {
-    if (this.pendingOf(job.user) === 0) this.turns.set(job.user, this.next++)
+    if (this.pendingOf(job.user) === 0) this.newTurn(job.user)
     job.status = "pending"
   }
   insert(jobs: ReadonlyArray<Job>) {
@@ -83,7 +97,9 @@ class Model {
     const user = waiting.sort((a, b) => this.turns.get(a)! - this.turns.get(b)!)[0]!
     const job = this.jobs.filter((j) => j.user === user && j.status === "pending").sort((a, b) => a.seq - b.seq)[0]!
     job.status = "processing"
-    this.turns.set(user, this.next++)
+    const served = (this.served.get(user) ?? 0) + 1
+    if (served >= (this.weights.get(user) ?? 1)) this.newTurn(user)
+    else this.served.set(user, served)
     return job
   }
   /** The order a drain would take the pending jobs in, leaving the model as it is. */
@@ -92,6 +108,8 @@ class Model {
     copy.jobs.push(...this.jobs.map((j) => ({ ...j })))
     copy.turns = new Map(this.turns)
     copy.next = this.next
+    copy.weights = new Map(this.weights)
+    copy.served = new Map(this.served)
     const order: Array<string> = []
     for (let job = copy.claim(); job !== undefined; job = copy.claim()) order.push(job.id)
     return order
@@ -112,12 +130,20 @@ const now = new Date("2026-11-22T10:00:00.000Z")
 const leaseUntil = new Date(now.getTime() + 60_000)
 const claimNow = { workerId: "w", now, leaseUntil }
 
-const run = (store: Store, ops: ReadonlyArray<Op>) =>
+const run = (store: Store, weights: ReadonlyArray<number>, ops: ReadonlyArray<Op>) =>
   Effect.gen(function* () {
     const { repo, leases } = store
     const model = new Model()
     const users: ReadonlyArray<AuthUser> = Array.from({ length: USERS }, (_, i) => freshUser(`fair-${i}`))
-    for (const user of users) yield* repo.upsertUser(user, now)
+    const weigh = (user: AuthUser, w: number) =>
+      Effect.gen(function* () {
+        yield* repo.setQueueWeight(user.id, w)
+        model.weights.set(user.id, w)
+      })
+    for (const [i, user] of users.entries()) {
+      yield* repo.upsertUser(user, now)
+      yield* weigh(user, weights[i]!)
+    }
     const processing = () => model.jobs.filter((j) => j.status === "processing")
     const pending = () => model.jobs.filter((j) => j.status === "pending").sort((a, b) => a.seq - b.seq)
 
@@ -147,6 +173,10 @@ const run = (store: Store, ops: ReadonlyArray<Op>) =>
             expect(yield* leases.fail(lease, { ...error, stepTimings: {}, now })).toBe(true)
             job.status = "done"
           }
+          break
+        }
+        case "weigh": {
+          yield* weigh(users[step.user]!, step.weight)
           break
         }
         case "cancel": {
@@ -184,8 +214,10 @@ const property = (fresh: Effect.Effect<Store, unknown>, numRuns: number) =>
     const runtime = yield* Effect.runtime<never>()
     yield* Effect.promise(() =>
       fc.assert(
-        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 50 }), (ops) =>
-          Runtime.runPromise(runtime)(Effect.flatMap(fresh, (store) => run(store, ops)))
+        fc.asyncProperty(
+          fc.array(aWeight, { minLength: USERS, maxLength: USERS }),
+          fc.array(op, { minLength: 1, maxLength: 50 }),
+          (weights, ops) => Runtime.runPromise(runtime)(Effect.flatMap(fresh, (store) => run(store, weights, ops)))
         ),
         { numRuns }
       )
@@ -202,7 +234,7 @@ const freshSql = Effect.gen(function* () {
 const sqlSuite = (name: string, store: Layer.Layer<SqlClient.SqlClient, unknown>, numRuns: number) =>
   layer(store, { timeout: 180_000 })(name, (it) => {
     it.effect(
-      "claims, positions and a drain follow the reference round-robin, after any sequence of changes",
+      "claims, positions and a drain follow the reference weighted round-robin, after any sequence of changes",
       () =>
         Effect.gen(function* () {
           const context = yield* Effect.context<SqlClient.SqlClient>()
@@ -214,11 +246,13 @@ const sqlSuite = (name: string, store: Layer.Layer<SqlClient.SqlClient, unknown>
 
 describe("fair order against its reference model (memory)", () => {
   layer(Layer.empty)("memory", (it) => {
-    it.effect("claims, positions and a drain follow the reference round-robin, after any sequence of changes", () =>
-      property(
-        Effect.map(RepoMemory.makeStoreWith("fair"), ({ repo, leases }) => ({ repo, leases })),
-        200
-      )
+    it.effect(
+      "claims, positions and a drain follow the reference weighted round-robin, after any sequence of changes",
+      () =>
+        property(
+          Effect.map(RepoMemory.makeStoreWith("fair"), ({ repo, leases }) => ({ repo, leases })),
+          200
+        )
     )
   })
 })

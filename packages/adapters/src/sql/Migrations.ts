@@ -14,6 +14,7 @@ import fairQueue from "./migrations/0011_fair_queue"
 import authorCache from "./migrations/0012_author_cache"
 import adminSpeed from "./migrations/0013_admin_speed"
 import workerHeartbeats from "./migrations/0014_worker_heartbeats"
+import queueWeights from "./migrations/0015_queue_weights"
 
 /** The numbered migrations, statically imported so they load the same under tsx, vitest and a bundle. */
 export const loader = Migrator.fromRecord({
@@ -29,7 +30,8 @@ export const loader = Migrator.fromRecord({
   "0011_fair_queue": fairQueue,
   "0012_author_cache": authorCache,
   "0013_admin_speed": adminSpeed,
-  "0014_worker_heartbeats": workerHeartbeats
+  "0014_worker_heartbeats": workerHeartbeats,
+  "0015_queue_weights": queueWeights
 })
 
 /**

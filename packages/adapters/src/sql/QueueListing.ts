@@ -37,28 +37,39 @@ export const listQueueSql = `
       ORDER BY m.seq`
 
 /**
- * The listing under the fair order: a pending job's position is the rank at which round-robin claims reach it. The
- * caller's k-th pending job (by `seq`) comes after the first k jobs of every user whose turn is before the caller's and
- * the first k - 1 of every user whose turn is after (fewer when that user has fewer pending), so the positions come from
- * the kept per-user pending counts and turns (`queue_users`, migration 0011), grouped by count: O(active users), never
- * a walk of the line.
+ * The listing under the fair order: a pending job's position is the rank at which weighted round-robin claims reach
+ * it. The users with pending jobs are served in turn order, round after round: in the first round each user gets what
+ * is left of its current turn (its credit: weight less what the turn has served, at least 1), in every later round its
+ * weight. The caller's k-th pending job (by `seq`) is served in round r = floor((k - credit + 2·weight - 1) / weight)
+ * of the caller's, and comes after what the first r rounds serve of every user whose turn is before the caller's and
+ * what the first r - 1 serve of every user whose turn is after: least(pending, greatest(credit + (rounds - 1)·weight,
+ * 0)) of each. With every weight 1 that is the first k and k - 1 jobs. So the positions come from the kept per-user
+ * pending counts, turns, weights and served counts (`queue_users`, migrations 0011 and 0015), grouped by their values:
+ * O(active users), never a walk of the line. `me` is always one row.
  */
 export const listQueueFairSql = `
       WITH mine AS MATERIALIZED (
         SELECT id, batch_id, seq, recipient_name, recipient_interest, status, current_step, attempts, error_message,
                email_id, created_at, started_at, finished_at
         FROM queue_items WHERE user_id = $1 AND created_at >= $2
+      ), me AS MATERIALIZED (
+        SELECT coalesce(max(turn), 0) AS turn, coalesce(max(weight), 1) AS weight,
+               coalesce(max(greatest(weight - served, 1)), 1) AS credit
+        FROM queue_users WHERE user_id = $1
       ), others AS MATERIALIZED (
-        SELECT pending, turn < coalesce((SELECT turn FROM queue_users WHERE user_id = $1), 0) AS ahead,
+        SELECT pending, weight, greatest(weight - served, 1) AS credit, turn < (SELECT turn FROM me) AS ahead,
                count(*) AS users
         FROM queue_users WHERE pending > 0 AND user_id <> $1
-        GROUP BY 1, 2
+        GROUP BY 1, 2, 3, 4
       ), ranked AS (
-        SELECT seq, ROW_NUMBER() OVER (ORDER BY seq) AS k FROM queue_items WHERE user_id = $1 AND status = 'pending'
+        SELECT seq, ROW_NUMBER() OVER (ORDER BY seq) AS k,
+               (ROW_NUMBER() OVER (ORDER BY seq) - me.credit + 2 * me.weight - 1) / me.weight AS round
+        FROM queue_items, me WHERE user_id = $1 AND status = 'pending'
       )
       SELECT m.*,
              CASE WHEN m.status = 'pending' THEN
-               r.k + (SELECT coalesce(sum(o.users * least(CASE WHEN o.ahead THEN r.k ELSE r.k - 1 END, o.pending)), 0)
+               r.k + (SELECT coalesce(sum(o.users * least(o.pending, greatest(
+                        o.credit + (CASE WHEN o.ahead THEN r.round ELSE r.round - 1 END - 1) * o.weight, 0))), 0)
                       FROM others o)
              END AS position
       FROM mine m LEFT JOIN ranked r ON r.seq = m.seq

@@ -7,6 +7,7 @@ import type { QueueOrder } from "./JobLeases"
 import * as JobLeases from "./JobLeases"
 import * as JobsRepo from "./JobsRepo"
 import * as QueueListing from "./QueueListing"
+import * as QueueWeights from "./QueueWeights"
 import * as UsageRepo from "./UsageRepo"
 import * as UsersRepo from "./UsersRepo"
 
@@ -20,12 +21,14 @@ export const makeWith = (order: QueueOrder) =>
     const users = yield* UsersRepo.make
     const jobs = yield* JobsRepo.make(idempotency)
     const listing = yield* QueueListing.make(order)
+    const weights = yield* QueueWeights.make
     const emails = yield* EmailsRepo.make
     const usage = yield* UsageRepo.make
     return Repo.of({
       ...users,
       ...jobs,
       ...listing,
+      ...weights,
       ...emails,
       replay: idempotency.replay,
       usage: usage.usage

@@ -3,6 +3,7 @@ import { Context, Data } from "effect"
 import type { AuthUser } from "../auth/AuthUser"
 import type { Email, EmailPage } from "../emails/Email"
 import type { EmailId, JobId, UserId } from "../Ids"
+import type { InvalidQueueWeight } from "../jobs/FairOrder"
 import type { Job, JobStatus, NewJob, QueueEntry } from "../jobs/Job"
 import type { DailyUsage } from "../usage/Usage"
 
@@ -80,6 +81,12 @@ export class Repo extends Context.Tag("@scribe/core/Repo")<
     readonly findJob: (userId: UserId, id: JobId) => Effect.Effect<Option.Option<Job>, RepoError>
     /** The user's jobs created at or after `since`, oldest first, each with its position among all pending jobs. */
     readonly listQueue: (userId: UserId, since: Date) => Effect.Effect<ReadonlyArray<QueueEntry>, RepoError>
+    /**
+     * The user's weight in the fair order (an integer from 1 to 100; every user has 1 until set): a turn serves up to
+     * that many of the user's jobs before the next user's. Takes effect from the next claim, in the listed positions
+     * too; the turn under way keeps what it has served. Anything else is refused (`InvalidQueueWeight`).
+     */
+    readonly setQueueWeight: (userId: UserId, weight: number) => Effect.Effect<void, RepoError | InvalidQueueWeight>
     /** Deletes the user's job if, at that instant, it is still pending. */
     readonly cancelPending: (userId: UserId, id: JobId) => Effect.Effect<CancelOutcome, RepoError>
     /**

@@ -1,6 +1,6 @@
 import { Context, Effect, Option, Ref } from "effect"
 import type { UserId } from "../Ids"
-import { drawTurn, entered } from "../jobs/FairOrder"
+import { claimed as claimedTurn, entered } from "../jobs/FairOrder"
 import { Job } from "../jobs/Job"
 import type { Completion, Failure, JobProgress, Lease, Retry } from "../jobs/JobQueue"
 import { firstStep, stepStatus } from "../pipeline/PipelineStep"
@@ -112,8 +112,9 @@ export const make = (state: Ref.Ref<State>) =>
             Option.some(claimed),
             {
               ...s,
-              // A pending job's claim moves its user to the back (a lease taken over leaves the turns alone).
-              turns: next.status === "pending" ? drawTurn(s.turns, next.userId) : s.turns,
+              // A pending job's claim counts in its user's turn, which passes on once it has served the user's weight
+              // (a lease taken over leaves the turns alone).
+              turns: next.status === "pending" ? claimedTurn(s.turns, next.userId) : s.turns,
               jobs: set(s.jobs, claimed.id, claimed),
               leases: set(s.leases, claimed.id, { workerId, until: leaseUntil.getTime() })
             }

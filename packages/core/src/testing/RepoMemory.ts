@@ -1,7 +1,7 @@
 import { Context, Effect, Layer, Option, Ref } from "effect"
 import type { AuthUser } from "../auth/AuthUser"
 import type { Email } from "../emails/Email"
-import { entered, fairPositions, type QueueOrder } from "../jobs/FairOrder"
+import { entered, fairPositions, InvalidQueueWeight, isQueueWeight, type QueueOrder, weighted } from "../jobs/FairOrder"
 import type { Job, NewJob, QueueEntry } from "../jobs/Job"
 import { pendingJob, positions } from "../jobs/Job"
 import {
@@ -105,6 +105,10 @@ export const makeStoreWith = (order: QueueOrder, limits: { readonly maxRunningPe
               .map((job): QueueEntry => ({ job, position: ranks.get(job.id) ?? null }))
           })
         ),
+      setQueueWeight: (userId, weight) =>
+        isQueueWeight(weight)
+          ? Ref.update(state, (s) => ({ ...s, turns: weighted(s.turns, userId, weight) }))
+          : Effect.fail(new InvalidQueueWeight({ weight })),
       cancelPending: (userId, id) =>
         Ref.modify(state, (s): readonly [CancelOutcome, State] => {
           const job = s.jobs.get(id)
