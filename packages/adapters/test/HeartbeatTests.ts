@@ -56,4 +56,25 @@ export const heartbeatTests = <R>(
       expect(Option.map(taken, (c) => [c.job.id, c.job.attempts])).toEqual(Option.some([jobs[0]!.id, 2]))
     })
   )
+
+  it.scoped("a worker restarted under its name takes back at once what its earlier process left leased", () =>
+    Effect.gen(function* () {
+      yield* empty
+      // The later process's queue is made first (making one empties the tables); it takes nothing until the earlier
+      // one is gone.
+      const restarted = yield* fresh
+      const earlierScope = yield* Scope.make()
+      const earlier = yield* Scope.extend(fresh, earlierScope)
+      const { jobs } = yield* submit(earlier, ["Left behind", "Someone else's"])
+      const held = yield* Effect.flatMap(Effect.fork(earlier.queue.take("fixed/0/1")), (f) => settled(f, 5000))
+      expect(Option.map(held, (c) => c.job.id)).toEqual(Option.some(jobs[0]!.id))
+      const other = yield* Effect.flatMap(Effect.fork(earlier.queue.take("other/0/1")), (f) => settled(f, 5000))
+      expect(Option.map(other, (c) => c.job.id)).toEqual(Option.some(jobs[1]!.id))
+      // The process stops; a new one of the same name beats at once, so its name never falls silent, and the leases
+      // (30 s, on a clock that stands still) never expire: only its arrival can hand the job back.
+      yield* Scope.close(earlierScope, Exit.void)
+      const taken = yield* Effect.flatMap(Effect.fork(restarted.queue.take("fixed/0/1")), (f) => settled(f, 3000))
+      expect(Option.map(taken, (c) => [c.job.id, c.job.attempts])).toEqual(Option.some([jobs[0]!.id, 2]))
+    })
+  )
 }

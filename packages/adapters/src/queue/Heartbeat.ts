@@ -21,7 +21,9 @@ export const wallClock = Clock.make()
  * (known by the name its lease owners start with) beats every `interval` in `queue_workers`; every process, every
  * `interval`, hands back the jobs of the workers silent for `silence` (`JobLeases.reap`) and calls `reaped` with them
  * so takers everywhere are woken. A worker killed, cut off from the database or frozen has its jobs back in line within
- * `silence` plus `interval`; a slow job on a live worker keeps its lease, whose length is unchanged.
+ * `silence` plus `interval`; a slow job on a live worker keeps its lease, whose length is unchanged. A worker restarted
+ * under the same name (a fixed `SCRIBE_WORKER_NAME`) beats at once, so silence would never show: its first take hands
+ * back what the earlier process left leased (`JobLeases.arrive`).
  */
 export const make = (
   reaped: (ids: ReadonlyArray<JobId>) => Effect.Effect<void, JobQueueError>,
@@ -50,16 +52,32 @@ export const make = (
       Effect.forkScoped
     )
 
+    // One arrival per name, the others of this process waiting for it: a claim made meanwhile would be handed back.
+    const arriving = yield* Effect.makeSemaphore(1)
     return {
-      // A worker's first take beats at once, so it is known before it holds anything.
+      // A worker's first take beats at once, so it is known before it holds anything, and takes back what an earlier
+      // process of the same name left leased.
       register: (workerId) =>
         Effect.suspend(() => {
           const name = workerName(workerId)
           if (names.has(name)) return Effect.void
-          names.add(name)
-          return leases
-            .beat([name])
-            .pipe(Effect.catchAll((error) => Effect.logWarning("JobQueue: first heartbeat failed", error)))
+          return arriving.withPermits(1)(
+            Effect.suspend(() => {
+              if (names.has(name)) return Effect.void
+              return leases.arrive(name).pipe(
+                Effect.flatMap((ids) =>
+                  ids.length === 0
+                    ? Effect.void
+                    : Effect.zipRight(
+                        Effect.logWarning(`JobQueue: ${ids.length} job(s) left by an earlier ${name} handed back`),
+                        reaped(ids)
+                      )
+                ),
+                Effect.catchAll((error) => Effect.logWarning("JobQueue: first heartbeat failed", error)),
+                Effect.ensuring(Effect.sync(() => names.add(name)))
+              )
+            })
+          )
         })
     }
   })

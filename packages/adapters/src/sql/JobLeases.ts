@@ -63,6 +63,12 @@ export class JobLeases extends Context.Tag("@scribe/adapters/sql/JobLeases")<
      * worker that never beat is left to its leases. The jobs handed back.
      */
     readonly reap: (silentMs: number) => Effect.Effect<ReadonlyArray<JobId>, JobQueueError>
+    /**
+     * A worker of `name` starts taking in this process: it beats, and the jobs still leased under `name` are handed
+     * back at once — they belong to an earlier process of that name (a restart with a fixed `SCRIBE_WORKER_NAME`),
+     * since names are unique among running workers. The jobs handed back.
+     */
+    readonly arrive: (name: string) => Effect.Effect<ReadonlyArray<JobId>, JobQueueError>
   }
 >() {}
 
@@ -113,6 +119,7 @@ export const makeWith = (
     return JobLeases.of({
       beat: (names) => leaseMethod("beat")(recovery.beat(names)),
       reap: (silentMs) => leaseMethod("reap")(recovery.reap(silentMs)),
+      arrive: (name) => leaseMethod("arrive")(recovery.arrive(name)),
       claimNext: (request) => leaseMethod("claimNext")(claims.claimNext(request)),
       claimById: (request) => leaseMethod("claimById")(claims.claimById(request)),
       renew: (lease, leaseUntil) => leaseMethod("renew")(settling.renew(lease, leaseUntil)),

@@ -26,12 +26,25 @@ export const make = Effect.gen(function* () {
       AND split_part(lease_owner, '/', 1) IN (SELECT name FROM gone)
     RETURNING id`
   })
+  const arrive = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: Schema.Struct({ id: JobId }),
+    execute: (name) => sql`
+    WITH arrived AS (
+      INSERT INTO queue_workers (name, beat_at) VALUES (${name}, now())
+      ON CONFLICT (name) DO UPDATE SET beat_at = EXCLUDED.beat_at
+    )
+    UPDATE queue_items SET lease_until = ${ended}
+    WHERE status = 'processing' AND lease_until > ${ended} AND split_part(lease_owner, '/', 1) = ${name}
+    RETURNING id`
+  })
   const beatOne = (name: string) => sql`
     INSERT INTO queue_workers (name, beat_at) VALUES (${name}, now())
     ON CONFLICT (name) DO UPDATE SET beat_at = EXCLUDED.beat_at`
 
   return {
     beat: (names: ReadonlyArray<string>) => Effect.forEach(names, beatOne, { discard: true }),
-    reap: (silentMs: number) => Effect.map(reap(silentMs), (rows) => rows.map((r) => r.id))
+    reap: (silentMs: number) => Effect.map(reap(silentMs), (rows) => rows.map((r) => r.id)),
+    arrive: (name: string) => Effect.map(arrive(name), (rows) => rows.map((r) => r.id))
   }
 })
