@@ -1,11 +1,13 @@
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Layer, Option } from "effect"
 import * as PgJobQueue from "../src/queue/PgJobQueue"
+import * as Database from "../src/sql/Database"
 import * as JobLeases from "../src/sql/JobLeases"
 import * as SqlRepo from "../src/sql/SqlRepo"
+import { cuttableLink } from "../testkit/CuttableLink"
 import { recipients } from "../testkit/Jobs"
-import { layerTempPostgres } from "../testkit/TempPostgres"
+import { layerTempPostgres, tempDatabaseUrl } from "../testkit/TempPostgres"
 import { describePostgres } from "../testkit/TestDatabase"
 import { heartbeatTests } from "./HeartbeatTests"
 import { jobQueueContract, liveSleep, settings, settled, submit } from "./JobQueueContract"
@@ -78,6 +80,38 @@ await describePostgres("JobQueue (Postgres, LISTEN/NOTIFY)", () => {
           })
       )
     }
+  })
+
+  // Real time: a worker cut off from the database is noticed by its silence.
+  layer(Layer.empty, { excludeTestServices: true, timeout: "60 seconds" })("JobQueue (Postgres) partition", (it) => {
+    it.effect("a worker cut off from the database loses its job to another process within seconds", () =>
+      Effect.gen(function* () {
+        const url = yield* tempDatabaseUrl
+        const link = yield* cuttableLink(url)
+        const queueOn = (at: string) =>
+          Effect.gen(function* () {
+            const context = yield* Layer.build(Database.layerPg(at))
+            const queue = yield* PgJobQueue.makeListening({ ...settings, heartbeat: quickHeartbeat }).pipe(
+              Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.make),
+              Effect.provide(context)
+            )
+            return { queue, repo: yield* Effect.provide(SqlRepo.make, context) }
+          })
+        const survivor = yield* queueOn(url)
+        const cutOff = yield* queueOn(link.url)
+        const { jobs } = yield* submit(survivor, ["Cut off"])
+        const held = yield* Effect.flatMap(Effect.fork(cutOff.queue.take("cutoff/0/1")), (f) => settled(f, 5000))
+        expect(Option.map(held, (c) => c.job.id)).toEqual(Option.some(jobs[0]!.id))
+        const waiting = yield* Effect.fork(survivor.queue.take("survivor/0/1"))
+        // Alive and connected, the holder keeps its job (leases are 30 s).
+        expect(yield* settled(waiting, 1500)).toEqual(Option.none())
+        yield* link.cut
+        const cutAt = Date.now()
+        const taken = yield* settled(waiting, 5000)
+        expect(Option.map(taken, (c) => [c.job.id, c.job.attempts])).toEqual(Option.some([jobs[0]!.id, 2]))
+        expect(Date.now() - cutAt).toBeLessThan(5000)
+      }).pipe(Effect.scoped)
+    )
   })
 
   // Real time: the liveness check and the reconnection run on the live clock.
