@@ -14,9 +14,7 @@ import * as Fixtures from "./Fixtures"
 import {
   type BenchContext,
   type BenchOutcome,
-  closedLoop,
   freePort,
-  httpClient,
   type Row,
   round,
   type Summary,
@@ -24,6 +22,7 @@ import {
   summarize,
   tempDatabase
 } from "./Harness"
+import { closedLoop, httpClient } from "./Load"
 
 export const jobs = 100_000
 const users = 1_000

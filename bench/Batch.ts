@@ -23,7 +23,6 @@ import {
   type BenchContext,
   type BenchOutcome,
   freePort,
-  httpClient,
   type Row,
   round,
   sleep,
@@ -31,6 +30,7 @@ import {
   summarize,
   tempDatabase
 } from "./Harness"
+import { httpClient } from "./Load"
 import * as RemoteWorld from "./RemoteWorld"
 
 /** The provider's budget: requests per (scaled) minute. */

@@ -18,9 +18,7 @@ import * as Fixtures from "./Fixtures"
 import {
   type BenchContext,
   type BenchOutcome,
-  closedLoop,
   freePort,
-  httpClient,
   type Row,
   round,
   type Summary,
@@ -28,6 +26,7 @@ import {
   summarize,
   tempDatabase
 } from "./Harness"
+import { closedLoop, httpClient } from "./Load"
 import * as Seed from "./Seed"
 
 interface Measured {
