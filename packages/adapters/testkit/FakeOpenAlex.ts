@@ -5,7 +5,7 @@
  * answered with 429 and `Retry-After`, and OpenAlex's 400s for unknown filters or fields.
  */
 import type { Effect, Scope } from "effect"
-import type { Institution, Person } from "./People"
+import type { Institution } from "./People"
 import type { Answer } from "./ScholarlyServer"
 import * as ScholarlyServer from "./ScholarlyServer"
 import {
@@ -18,15 +18,11 @@ import {
   words
 } from "./ScholarRecords"
 
-export interface Options {
-  readonly people?: ReadonlyArray<Person>
-  /** The `api_key` every request must carry (default `testkit-openalex-key`). */
-  readonly apiKey?: string
-  /** Requests per (scaled) second before 429s (default 100, OpenAlex's limit with a key; 0: unlimited). */
-  readonly requestsPerSecond?: number
-  /** Latency of every answer (scaled). */
-  readonly latencyMs?: number
-}
+/**
+ * `apiKey` (default `testkit-openalex-key`) is required on every request as `api_key`; `requestsPerSecond` defaults to
+ * 100, OpenAlex's limit with a key.
+ */
+export type Options = ScholarlyServer.Options
 
 /** `url` is what `OPENALEX_API_URL` should be. */
 export type FakeOpenAlex = ScholarlyFake

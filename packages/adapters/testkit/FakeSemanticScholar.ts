@@ -5,7 +5,6 @@
  * `x-api-key` (a wrong one is 403), and its 429 when requests come faster than allowed.
  */
 import type { Effect, Scope } from "effect"
-import type { Person } from "./People"
 import type { Answer } from "./ScholarlyServer"
 import * as ScholarlyServer from "./ScholarlyServer"
 import {
@@ -18,14 +17,11 @@ import {
   words
 } from "./ScholarRecords"
 
-export interface Options {
-  readonly people?: ReadonlyArray<Person>
-  /** The key `x-api-key` must carry when sent (default `testkit-s2-key`); requests without one are served too. */
-  readonly apiKey?: string
-  /** Requests per (scaled) second before 429s (default 1, the rate of a key; 0: unlimited). */
-  readonly requestsPerSecond?: number
-  readonly latencyMs?: number
-}
+/**
+ * `apiKey` (default `testkit-s2-key`) is what `x-api-key` must carry when sent (requests without one are served too);
+ * `requestsPerSecond` defaults to 1, the rate of a key.
+ */
+export type Options = ScholarlyServer.Options
 
 /** `url` is what `SEMANTIC_SCHOLAR_API_URL` should be: `${origin}/graph/v1`. */
 export type FakeSemanticScholar = ScholarlyFake

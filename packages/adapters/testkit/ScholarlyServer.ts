@@ -6,7 +6,19 @@
 import type * as Http from "node:http"
 import { Effect, type Scope } from "effect"
 import * as LocalServer from "./LocalServer"
+import type { Person } from "./People"
 import { rateWindow, type ScholarlyFake } from "./ScholarRecords"
+
+/** What a test sets on a fake scholarly API (each fake has its defaults). */
+export interface Options {
+  readonly people?: ReadonlyArray<Person>
+  /** The key requests carry. */
+  readonly apiKey?: string
+  /** Requests per (scaled) second before 429s (0: unlimited). */
+  readonly requestsPerSecond?: number
+  /** Latency of every answer (scaled). */
+  readonly latencyMs?: number
+}
 
 export interface Answer {
   readonly status: number
