@@ -1,69 +1,21 @@
 /**
  * Benchmark 6: the operators' routes (`/api/admin/…`) at 100 000 jobs on Postgres — 1 000 users over 90 days, 85 %
  * of the jobs completed with one email each (half of them confident), 5 % failed, 10 % pending, two résumé templates
- * per user, seeded in SQL as `packages/http/test/Admin.scale.postgres.test.ts` seeds them — through the API process
+ * per user, seeded in SQL as the routes' scale test seeds them (`AdminScale.ts` in the adapters' test kit) — through the API process
  * (`bench/processes/api.ts`), one request at a time (p50/p99 over 3 s, after 0.5 s of warm-up), against the same SQL
  * run bare (`pg`), and the SQL the overview, the users list and the activity ran before the counts kept per user
  * and per week (migration 0013), run bare too.
  */
 
+import { jobs, seedStatements, users } from "@scribe/adapters/testkit/AdminScale"
 import { Effect } from "effect"
 import Pg from "pg"
-import { apiEntry } from "./ApiProcess"
+import { migrateWithApi, startApi } from "./ApiProcess"
 import * as Fixtures from "./Fixtures"
-import {
-  type BenchContext,
-  type BenchOutcome,
-  closedLoop,
-  freePort,
-  httpClient,
-  type Row,
-  round,
-  type Summary,
-  spawnTs,
-  summarize,
-  tempDatabase
-} from "./Harness"
+import { type BenchContext, type BenchOutcome, type Row, round, type Summary, summarize, tempDatabase } from "./Harness"
+import { closedLoop, httpClient } from "./Load"
 
-export const jobs = 100_000
-const users = 1_000
 const operator = "bench-operator"
-
-const seedStatements: ReadonlyArray<string> = [
-  `INSERT INTO users (id, email, display_name, created_at)
-   SELECT 'scale-' || u, 'scale-' || u || '@uni.edu', 'User ' || u, now() - interval '91 days' + u * interval '1 minute'
-   FROM generate_series(1, ${users}) u`,
-  `INSERT INTO resume_templates (id, user_id, pdf_url, template_text, user_instructions, generator, created_at)
-   SELECT gen_random_uuid(), 'scale-' || (1 + t % ${users}), NULL, 'Dear {{name}}, about {{research}}.',
-          'Keep it short, please.', 'deterministic', now() - t * interval '1 hour'
-   FROM generate_series(1, ${2 * users}) t`,
-  `CREATE TEMP TABLE seeded AS
-   SELECT i, gen_random_uuid() AS job_id, gen_random_uuid() AS email_id,
-          CASE WHEN i % 20 = 0 THEN 'failed' WHEN i % 10 = 1 THEN 'pending' ELSE 'completed' END AS status,
-          now() - (${jobs} - i) * interval '78 seconds' AS created_at
-   FROM generate_series(1, ${jobs}) i`,
-  `INSERT INTO emails (id, user_id, recipient_name, recipient_interest, email_message, template_type, metadata,
-                       is_confident, displayed, created_at)
-   SELECT email_id, 'scale-' || (1 + i % ${users}), 'Recipient ' || i, 'graphs', 'Dear Recipient, …', 'research',
-          '{}', i % 2 = 0, true, created_at + interval '30 seconds'
-   FROM seeded WHERE status = 'completed'`,
-  `INSERT INTO queue_items (id, user_id, recipient_name, recipient_interest, email_template, status, attempts,
-                            email_id, generation_time, error_message, error_type, failed_step, available_at,
-                            created_at, started_at, finished_at)
-   SELECT job_id, 'scale-' || (1 + i % ${users}), 'Recipient ' || i, 'graphs', 'Dear {{name}}, hello', status,
-          CASE WHEN status = 'pending' THEN 0 ELSE 1 END,
-          CASE WHEN status = 'completed' THEN email_id END,
-          CASE WHEN status = 'completed' THEN 20 + i % 10 END,
-          CASE WHEN status = 'failed' THEN 'Search engine unavailable' END,
-          CASE WHEN status = 'failed' THEN 'UpstreamError' END,
-          CASE WHEN status = 'failed' THEN 'web_scraper' END,
-          created_at, created_at,
-          CASE WHEN status <> 'pending' THEN created_at + interval '1 second' END,
-          CASE WHEN status <> 'pending' THEN created_at + interval '30 seconds' END
-   FROM seeded ORDER BY i`,
-  "DROP TABLE seeded",
-  "ANALYZE"
-]
 
 /** The start of the current ISO week (UTC), and of the week `back` weeks before it. */
 const weekStart = (back = 0) => {
@@ -207,9 +159,7 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
     try {
       const env = { DATABASE_URL: database.url, SCRIBE_ADMIN_EMAILS: `${operator}@bench.example` }
       // The API process migrates the new database; it is seeded once that is done, then the API restarted on it.
-      const migrate = spawnTs("api", await apiEntry(), { ...env, PORT: String(await freePort()) })
-      await migrate.waitFor(/api ready/)
-      await migrate.stop()
+      await migrateWithApi(env)
       const pool = new Pg.Pool({ connectionString: database.url, max: 4 })
       const bare = new Map<string, { latency: Summary; errors: number }>()
       const old = new Map<string, { latency: Summary; errors: number }>()
@@ -241,13 +191,11 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
       }
 
       ctx.log("admin: the routes through the API")
-      const port = await freePort()
-      const api = spawnTs("api", await apiEntry(), { ...env, PORT: String(port) })
-      const http = httpClient(`http://127.0.0.1:${port}`, { maxSockets: 1 })
+      const api = await startApi(env, 120_000)
+      const http = httpClient(api.origin, { maxSockets: 1 })
       const viaApi = new Map<string, { latency: Summary; errors: number }>()
       let overview: unknown
       try {
-        await api.waitFor(/api ready/, 120_000)
         const token = await Fixtures.tokenFor(operator)
         const check = await http.get("/api/admin/overview", token)
         if (check.status !== 200) throw new Error(`GET /api/admin/overview answered ${check.status}: ${check.body}`)
@@ -257,7 +205,7 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
         }
       } finally {
         http.close()
-        await api.stop()
+        await api.process.stop()
       }
 
       const rows: Array<Row> = []

@@ -14,210 +14,18 @@
 
 import * as WorkerOptions from "@scribe/core/jobs/WorkerOptions"
 import { Effect } from "effect"
-import Pg from "pg"
-import { buildWorker, deployedCommand } from "../scripts/build"
-import { apiEntry, apiForm } from "./ApiProcess"
-import * as Fixtures from "./Fixtures"
-import { type Floor, floorOf, type Rates } from "./Floor"
-import {
-  type BenchContext,
-  type BenchOutcome,
-  freePort,
-  httpClient,
-  type Row,
-  round,
-  sleep,
-  spawnTs,
-  summarize,
-  tempDatabase
-} from "./Harness"
-import * as RemoteWorld from "./RemoteWorld"
+import { buildWorker } from "../scripts/build"
+import { apiForm } from "./ApiProcess"
+import { type BatchRun, deployedWorker, developmentWorker, items, rates, runBatch, withBatchStack } from "./BatchRun"
+import { type BenchContext, type BenchOutcome, type Row, round, summarize } from "./Harness"
 
 /** The provider's budget: requests per (scaled) minute. */
 const providerRpm = 60
-const items = 100
-
-/** The budgets of the batch benchmarks before scaling: 5 searches a second, Scribe's defaults for the rest. */
-export const rates = (llmRpm: number, llmTpm = 200_000): Rates => ({
-  llmRpm,
-  llmTpm,
-  searchRps: 5,
-  arxivIntervalMs: 3000,
-  openalexRps: 10,
-  semanticScholarRps: 1
-})
-
-/** Scribe's settings for `rates` at `scale`: the budgets the world does not set. */
-export const rateSettings = (r: Rates, scale: number): Record<string, string> => ({
-  SCRIBE_SEARCH_RPS: String(Math.round(r.searchRps / scale)),
-  SCRIBE_LLM_TPM: String(Math.round(r.llmTpm / scale))
-})
-
-/** How the worker process runs: its entry (TypeScript through tsx, or the built bundle) and Node's flags. */
-export interface WorkerBuild {
-  readonly label: string
-  readonly entry: string
-  readonly nodeFlags: ReadonlyArray<string>
-  /** The form the docs tell users to deploy (the memory target applies to it). */
-  readonly deployed: boolean
-}
-
-/**
- * The worker as `pnpm start:worker:prod` starts it: that script, `node <flags> <bundle>`, parsed from package.json,
- * so the benchmark runs what the docs tell users to run.
- */
-export const deployedWorker = (): WorkerBuild => {
-  const command = deployedCommand()
-  // `SCRIBE_BENCH_WORKER_FLAGS` adds Node flags (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) for profiling a run.
-  const extra = (process.env.SCRIBE_BENCH_WORKER_FLAGS ?? "").split(" ").filter(Boolean)
-  return {
-    label: "deployed: pnpm start:worker:prod",
-    ...command,
-    nodeFlags: [...command.nodeFlags, ...extra],
-    deployed: true
-  }
-}
-
-/** The worker as `pnpm start:worker` runs it in development: TypeScript through tsx's loader. */
-const developmentWorker: WorkerBuild = {
-  label: "development: pnpm start:worker (tsx)",
-  entry: "packages/worker/src/main.ts",
-  nodeFlags: [],
-  deployed: false
-}
-
-export interface BatchRun {
-  readonly concurrency: number
-  readonly build: WorkerBuild
-  readonly wallMs: number
-  readonly floorMs: number
-  readonly floor: Floor
-  /** Items whose email cites at least one verified paper. */
-  readonly withPapers: number
-  readonly stats: RemoteWorld.WorldStats
-  readonly statuses: Record<string, number>
-  readonly retried: number
-  readonly rateLimitedFailures: number
-  readonly workerRss: ReadonlyArray<number>
-  /** CPU seconds the worker spent on the batch. */
-  readonly workerCpu: number
-  readonly apiRss: ReadonlyArray<number>
-}
-
-export interface RunOptions {
-  readonly rates: Rates
-  /** More settings for the worker (e.g. `SCRIBE_SCHOLARLY_SOURCES`). */
-  readonly env?: Record<string, string>
-  /** Keep what earlier runs put in the author cache (default: emptied, so the run starts cold). */
-  readonly warm?: boolean
-  /** One email's critical path for the floor (default the pipeline's, `Fixtures.criticalPathMs`). */
-  readonly criticalPathMs?: number
-}
-
-export const runBatch = async (
-  ctx: BenchContext,
-  setup: { readonly world: RemoteWorld.RemoteWorld; readonly databaseUrl: string; readonly origin: string },
-  api: ReturnType<typeof spawnTs>,
-  concurrency: number,
-  build: WorkerBuild,
-  options: RunOptions = { rates: rates(providerRpm) }
-): Promise<BatchRun> => {
-  const { world, databaseUrl, origin } = setup
-  await world.reset()
-  const db = new Pg.Pool({ connectionString: databaseUrl, max: 1 })
-  if (options.warm !== true) await db.query("TRUNCATE author_cache").catch(() => undefined)
-  const worker = spawnTs(
-    "worker",
-    build.entry,
-    {
-      ...world.env,
-      DATABASE_URL: databaseUrl,
-      SCRIBE_WORKER_NAME: `bench-c${concurrency}`,
-      SCRIBE_WORKER_CONCURRENCY: String(concurrency),
-      ...Fixtures.scaledSettings(ctx.scale),
-      ...rateSettings(options.rates, ctx.scale),
-      ...options.env
-    },
-    build.nodeFlags
-  )
-  const client = httpClient(origin)
-  try {
-    await worker.waitFor(/Worker bench-c\d+ started with concurrency/)
-    const token = await Fixtures.tokenFor(`bench-batch-c${concurrency}-${Date.now()}`)
-    const cpuBefore = worker.cpu() ?? 0
-    const stopWorkerRss = worker.sampleRss()
-    const stopApiRss = api.sampleRss()
-    const startedAt = Date.now()
-    const created = await client.post("/api/queue/batch", token, {
-      email_template: Fixtures.template(`batch-c${concurrency}-${startedAt}`),
-      items: Fixtures.researchers
-        .slice(0, items)
-        .map((p) => ({ recipient_name: p.asTyped, recipient_interest: p.interest }))
-    })
-    if (created.status !== 201) throw new Error(`batch answered ${created.status}: ${created.body}`)
-    const ids = (JSON.parse(created.body) as { queue_item_ids: Array<string> }).queue_item_ids
-    const deadline = startedAt + 40 * items * Fixtures.criticalPathMs * ctx.scale + 60_000
-    let statuses: Record<string, number> = {}
-    for (;;) {
-      const { rows } = await db.query<{ status: string; n: string }>(
-        "SELECT status, count(*) AS n FROM queue_items WHERE id = ANY($1::uuid[]) GROUP BY status",
-        [ids]
-      )
-      statuses = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]))
-      if ((statuses.pending ?? 0) + (statuses.processing ?? 0) === 0) break
-      if (Date.now() > deadline) throw new Error(`the batch did not finish in time: ${JSON.stringify(statuses)}`)
-      await sleep(200)
-    }
-    const workerRss = stopWorkerRss()
-    const workerCpu = (worker.cpu() ?? 0) - cpuBefore
-    const apiRss = stopApiRss()
-    const { rows } = await db.query<{ finished: Date; retried: string; rate_limited: string }>(
-      `SELECT max(finished_at) AS finished,
-              count(*) FILTER (WHERE attempts > 1) AS retried,
-              count(*) FILTER (WHERE status = 'failed' AND error_type = 'RateLimited') AS rate_limited
-       FROM queue_items WHERE id = ANY($1::uuid[])`,
-      [ids]
-    )
-    const wallMs = rows[0]!.finished.getTime() - startedAt
-    const stats = await world.stats()
-    const floor = floorOf(stats, options.rates, ctx.scale, options.criticalPathMs ?? Fixtures.criticalPathMs)
-    const { rows: cited } = await db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM emails WHERE job_id = ANY($1::uuid[])
-       AND jsonb_array_length(COALESCE(metadata->'papers_used', '[]'::jsonb)) > 0`,
-      [ids]
-    )
-    return {
-      concurrency,
-      build,
-      wallMs,
-      floorMs: floor.ms,
-      floor,
-      withPapers: Number(cited[0]!.n),
-      stats,
-      statuses,
-      retried: Number(rows[0]!.retried),
-      rateLimitedFailures: Number(rows[0]!.rate_limited),
-      workerRss,
-      workerCpu,
-      apiRss
-    }
-  } finally {
-    client.close()
-    await db.end()
-    await worker.stop()
-  }
-}
 
 export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
   Effect.promise(async () => {
     const ours = ctx.concurrency ?? WorkerOptions.defaultConcurrency
-    const world = await RemoteWorld.start({ scale: ctx.scale, latencies: Fixtures.seed, rpm: providerRpm })
-    const database = await tempDatabase()
-    const port = await freePort()
-    const api = spawnTs("api", await apiEntry(), { DATABASE_URL: database.url, PORT: String(port) })
-    try {
-      await api.waitFor(/api ready/)
-      const setup = { world, databaseUrl: database.url, origin: `http://127.0.0.1:${port}` }
+    return withBatchStack(ctx, providerRpm, async (setup, api) => {
       // Built as `pnpm build:worker` builds it, started as `pnpm start:worker:prod` starts it: at 1 (the original's
       // setting), then at the default (the figures the issue asks about); then at the default under tsx.
       ctx.log("batch: building the worker (pnpm build:worker)")
@@ -233,7 +41,7 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
       for (const { concurrency, build } of settings) {
         const command = build.deployed ? `: node ${[...build.nodeFlags, build.entry].join(" ")}` : ""
         ctx.log(`batch: ${items} items at concurrency ${concurrency}, worker ${build.label}${command} (×${ctx.scale})`)
-        runs.push(await runBatch(ctx, setup, api, concurrency, build))
+        runs.push(await runBatch(ctx, setup, api, concurrency, build, { rates: rates(providerRpm) }))
       }
       const best = runs.find((r) => r.build.deployed && r.concurrency === ours)!
       const sequential = runs.find((r) => r.build.deployed && r.concurrency === 1)
@@ -362,9 +170,5 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
           }))
         }
       }
-    } finally {
-      await api.stop()
-      await world.stop()
-      await database.drop()
-    }
+    })
   })

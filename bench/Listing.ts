@@ -14,21 +14,10 @@ import * as Database from "@scribe/adapters/sql/Database"
 import * as QueueListing from "@scribe/adapters/sql/QueueListing"
 import { Effect, Layer } from "effect"
 import Pg from "pg"
-import { apiEntry } from "./ApiProcess"
+import { migrateWithApi, startApi } from "./ApiProcess"
 import * as Fixtures from "./Fixtures"
-import {
-  type BenchContext,
-  type BenchOutcome,
-  closedLoop,
-  freePort,
-  httpClient,
-  type Row,
-  round,
-  type Summary,
-  spawnTs,
-  summarize,
-  tempDatabase
-} from "./Harness"
+import { type BenchContext, type BenchOutcome, type Row, round, type Summary, summarize, tempDatabase } from "./Harness"
+import { closedLoop, httpClient } from "./Load"
 import * as Seed from "./Seed"
 
 interface Measured {
@@ -56,11 +45,9 @@ interface Endpoints {
 
 /** Measures both listings through the API process on `env`'s database. */
 const measureApi = async (env: Record<string, string>) => {
-  const port = await freePort()
-  const api = spawnTs("api", await apiEntry(), { ...env, PORT: String(port) })
-  const client = httpClient(`http://127.0.0.1:${port}`, { maxSockets: 16 })
+  const api = await startApi(env, 120_000)
+  const client = httpClient(api.origin, { maxSockets: 16 })
   try {
-    await api.waitFor(/api ready/, 120_000)
     const token = await Fixtures.tokenFor(Seed.caller)
     const check = await client.get("/api/queue/", token)
     const listed = JSON.parse(check.body) as Array<{ position: number | null }>
@@ -72,7 +59,7 @@ const measureApi = async (env: Record<string, string>) => {
     return { queue, emails, positions: [listed[0]?.position ?? null, listed.at(-1)?.position ?? null] }
   } finally {
     client.close()
-    await api.stop()
+    await api.process.stop()
   }
 }
 
@@ -82,10 +69,7 @@ const postgres = async (
   const database = await tempDatabase()
   try {
     // The API process migrates the new database; seed it once that is done, then restart the API on the seeded data.
-    const port = await freePort()
-    const migrate = spawnTs("api", await apiEntry(), { DATABASE_URL: database.url, PORT: String(port) })
-    await migrate.waitFor(/api ready/)
-    await migrate.stop()
+    await migrateWithApi({ DATABASE_URL: database.url })
     const pool = new Pg.Pool({ connectionString: database.url, max: 10 })
     try {
       ctx.log(`listing: seeding ${Seed.defaultRows} rows on Postgres`)

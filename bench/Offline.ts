@@ -5,7 +5,8 @@
  */
 import { Effect } from "effect"
 import * as Fixtures from "./Fixtures"
-import { type BenchContext, type BenchOutcome, httpClient, type Row, round } from "./Harness"
+import { type BenchContext, type BenchOutcome, type Row, round } from "./Harness"
+import { httpClient } from "./Load"
 import { completionTracer, inProcess } from "./Stack"
 
 const items = 100

@@ -10,19 +10,9 @@
 import * as Http from "node:http"
 import { Effect } from "effect"
 import Pg from "pg"
-import { apiEntry, apiForm } from "./ApiProcess"
+import { apiForm, migrateWithApi, startApi } from "./ApiProcess"
 import * as Fixtures from "./Fixtures"
-import {
-  type BenchContext,
-  type BenchOutcome,
-  freePort,
-  type Row,
-  round,
-  sleep,
-  spawnTs,
-  summarize,
-  tempDatabase
-} from "./Harness"
+import { type BenchContext, type BenchOutcome, type Row, round, sleep, summarize, tempDatabase } from "./Harness"
 import * as Seed from "./Seed"
 
 const pollers = 1000
@@ -47,18 +37,14 @@ const get = (agent: Http.Agent, port: number, path: string, token: string): Prom
 export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
   Effect.promise(async () => {
     const database = await tempDatabase()
-    const port = await freePort()
     try {
-      const migrate = spawnTs("api", await apiEntry(), { DATABASE_URL: database.url, PORT: String(port) })
-      await migrate.waitFor(/api ready/)
-      await migrate.stop()
+      await migrateWithApi({ DATABASE_URL: database.url })
       ctx.log(`pollers: seeding ${Seed.defaultRows} rows on Postgres`)
       const pool = new Pg.Pool({ connectionString: database.url, max: 2 })
       for (const statement of Seed.seedStatements(Seed.defaultRows)) await pool.query(statement)
       await pool.end()
-      const api = spawnTs("api", await apiEntry(), { DATABASE_URL: database.url, PORT: String(port) })
+      const { process: api, port } = await startApi({ DATABASE_URL: database.url })
       try {
-        await api.waitFor(/api ready/)
         const tasks = Seed.pollerTasks()
         const tokens = new Map<string, string>()
         for (const task of tasks) {

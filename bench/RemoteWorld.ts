@@ -1,6 +1,7 @@
 /** The simulated world running in its own process (`bench/processes/world.ts`), seen from the benchmark. */
 import type * as Fixtures from "./Fixtures"
-import { type Child, httpClient, spawnTs } from "./Harness"
+import { type Child, spawnTs } from "./Harness"
+import { httpClient } from "./Load"
 
 export interface WorldStats {
   readonly llm: {

@@ -12,16 +12,8 @@
  */
 import { Effect } from "effect"
 import * as Fixtures from "./Fixtures"
-import {
-  type BenchContext,
-  type BenchOutcome,
-  httpClient,
-  median,
-  type Row,
-  round,
-  sleep,
-  tempDatabase
-} from "./Harness"
+import { type BenchContext, type BenchOutcome, median, type Row, round, sleep, tempDatabase } from "./Harness"
+import { httpClient } from "./Load"
 import * as RemoteWorld from "./RemoteWorld"
 import { completionTracer, inProcess } from "./Stack"
 

@@ -8,14 +8,10 @@
 import * as WorkerOptions from "@scribe/core/jobs/WorkerOptions"
 import { Effect } from "effect"
 import { buildWorker } from "../scripts/build"
-import { apiEntry } from "./ApiProcess"
-import { type BatchRun, deployedWorker, rates, runBatch } from "./Batch"
-import * as Fixtures from "./Fixtures"
-import { type BenchContext, type BenchOutcome, freePort, type Row, round, spawnTs, tempDatabase } from "./Harness"
-import * as RemoteWorld from "./RemoteWorld"
+import { type BatchRun, deployedWorker, items, rates, runBatch, withBatchStack } from "./BatchRun"
+import { type BenchContext, type BenchOutcome, type Row, round } from "./Harness"
 
 const providerRpm = 500
-const items = 100
 /** A provider tier with room for the batch's tokens (2 M a minute, as OpenAI's second tier for small models). */
 const providerTpm = 2_000_000
 /** The concurrency before the scholarly sources (the worker's default then). */
@@ -28,13 +24,7 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
   Effect.promise(async () => {
     const ours = ctx.concurrency ?? WorkerOptions.defaultConcurrency
     const budget = rates(providerRpm, providerTpm)
-    const world = await RemoteWorld.start({ scale: ctx.scale, latencies: Fixtures.seed, rpm: providerRpm })
-    const database = await tempDatabase()
-    const port = await freePort()
-    const api = spawnTs("api", await apiEntry(), { DATABASE_URL: database.url, PORT: String(port) })
-    try {
-      await api.waitFor(/api ready/)
-      const setup = { world, databaseUrl: database.url, origin: `http://127.0.0.1:${port}` }
+    return withBatchStack(ctx, providerRpm, async (setup, api) => {
       ctx.log("throughput: building the worker (pnpm build:worker)")
       await buildWorker()
       const build = deployedWorker()
@@ -145,9 +135,5 @@ export const run = (ctx: BenchContext): Effect.Effect<BenchOutcome, unknown> =>
           warm: detail(warm)
         }
       }
-    } finally {
-      await api.stop()
-      await world.stop()
-      await database.drop()
-    }
+    })
   })

@@ -1,8 +1,8 @@
 /**
  * `pnpm build:worker` and `pnpm build:api`: the standalone worker (`packages/worker/dist/`) and the API with its
  * embedded worker (`packages/http/dist/`) as plain ES modules — `main.mjs` and the chunks it imports — run with
- * `pnpm start:worker:prod` and `pnpm start:prod`: `node` on the bundle, without tsx's loader. The benchmark
- * (`bench/Batch.ts`) and the tests build with these very functions and run those very scripts.
+ * `pnpm start:worker:prod` and `pnpm start:prod`: `node` on the bundle, without tsx's loader. The benchmarks
+ * (`bench/BatchRun.ts`) and the tests build with these very functions and run those very scripts.
  *
  * What keeps them small in memory: V8 holds every loaded module's source text, so the output is whitespace-minified
  * and ASCII only (one non-ASCII character, even in a comment, stores a whole file at two bytes a character), and
@@ -12,19 +12,16 @@
  * the standalone worker always has `DATABASE_URL`. Names are kept for readable stack traces; `.map` files are written
  * beside the bundle (used only under `node --enable-source-maps`).
  *
- * `pnpm build:console` builds the web console with Vite into `packages/console/dist`; `pnpm start` builds what is
- * stale (the console, then the API's bundle, which copies the console into its folder as `console/`, where the
- * server finds it beside the bundle) and runs the bundle.
+ * `pnpm build:console` builds the web console with Vite into `packages/console/dist` (`console-build.ts`);
+ * `pnpm start` builds what is stale (the console, then the API's bundle, which copies the console into its folder as
+ * `console/`, where the server finds it beside the bundle) and runs the bundle.
  */
 import { execFileSync } from "node:child_process"
-import { createHash } from "node:crypto"
 import {
-  closeSync,
   copyFileSync,
   cpSync,
   existsSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -36,6 +33,7 @@ import { createRequire } from "node:module"
 import { basename, dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { build, type Plugin } from "esbuild"
+import { consoleSourceHash, ensureConsole, isFresh, stampFile } from "./console-build"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 
@@ -122,87 +120,6 @@ export const buildBundle = async (target: Target, outdir: string = defaultOutdir
   if (target === "api") cpSync(ensureConsole(), join(outdir, "console"), { recursive: true })
   return entry
 }
-
-const consolePkg = join(root, "packages", "console")
-/** Where the built console is; the server looks here when it runs from the workspace. */
-export const consoleDist = join(consolePkg, "dist")
-const stampFile = ".build-stamp"
-
-const filesIn = (path: string): ReadonlyArray<string> => {
-  if (!existsSync(path)) return []
-  if (!statSync(path).isDirectory()) return [path]
-  return readdirSync(path, { withFileTypes: true })
-    .filter((e) => e.name !== "node_modules" && !e.name.startsWith("."))
-    .flatMap((e) => filesIn(join(path, e.name)))
-}
-
-/** A hash of everything the console's build reads: its sources, the client and core it imports, the lockfile. */
-export const consoleSourceHash = (): string => {
-  const inputs = [
-    ...["index.html", "vite.config.ts", "package.json", "tsconfig.json", "public", "src"].map((p) =>
-      join(consolePkg, p)
-    ),
-    join(root, "packages", "client", "src"),
-    join(root, "packages", "core", "src"),
-    join(root, "pnpm-lock.yaml")
-  ].flatMap(filesIn)
-  const hash = createHash("sha256").update("vite build, production\0")
-  for (const file of [...inputs].sort()) hash.update(file.slice(root.length)).update("\0").update(readFileSync(file))
-  return hash.digest("hex")
-}
-
-const isFresh = (hash: string) => {
-  try {
-    return readFileSync(join(consoleDist, stampFile), "utf8") === hash && existsSync(join(consoleDist, "index.html"))
-  } catch {
-    return false
-  }
-}
-
-/** Runs `f` holding a lock file, so that concurrent builds (parallel tests) take turns; a stale lock is broken. */
-const withLock = <A>(lock: string, f: () => A): A => {
-  const deadline = Date.now() + 180_000
-  for (;;) {
-    try {
-      closeSync(openSync(lock, "wx"))
-      break
-    } catch {
-      const age = existsSync(lock) ? Date.now() - statSync(lock).mtimeMs : 0
-      if (age > 300_000) rmSync(lock, { force: true })
-      if (Date.now() > deadline) throw new Error(`${lock} is held; remove it if no build is running`)
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250)
-    }
-  }
-  try {
-    return f()
-  } finally {
-    rmSync(lock, { force: true })
-  }
-}
-
-/**
- * Builds the console with Vite unless `packages/console/dist` already matches its sources (`force` builds anyway);
- * returns the dist's path. Built in a folder of its own, then swapped in, so a server never reads a half-written one.
- */
-export const ensureConsole = (force = false): string =>
-  withLock(join(consolePkg, ".build-lock"), () => {
-    const hash = consoleSourceHash()
-    if (!force && isFresh(hash)) return consoleDist
-    const tmp = join(consolePkg, `.dist-${process.pid}`)
-    const vite = join(consolePkg, "node_modules", "vite", "bin", "vite.js")
-    execFileSync(process.execPath, [vite, "build", "--outDir", tmp, "--emptyOutDir", "--logLevel", "warn"], {
-      cwd: consolePkg,
-      // Always the production build, whoever calls (vitest sets NODE_ENV=test, which Vite and React would honour).
-      env: { ...process.env, NODE_ENV: "production" },
-      stdio: ["ignore", "inherit", "inherit"]
-    })
-    writeFileSync(join(tmp, stampFile), hash)
-    const old = join(consolePkg, `.dist-old-${process.pid}`)
-    if (existsSync(consoleDist)) renameSync(consoleDist, old)
-    renameSync(tmp, consoleDist)
-    rmSync(old, { recursive: true, force: true })
-    return consoleDist
-  })
 
 /** Whether the API's bundle carries the console its sources build today (the copy keeps the build's stamp). */
 const carriesFreshConsole = (): boolean => {

@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { expect } from "@effect/vitest"
+import { expect, type Vitest } from "@effect/vitest"
 import { Effect, Option, TestClock } from "effect"
 import { Redis } from "ioredis"
 import * as RedisJobQueue from "../src/queue/RedisJobQueue"
@@ -35,6 +35,20 @@ const harnessIn = (order: JobLeases.QueueOrder, shared = false) =>
   })
 const harness = harnessIn("fifo")
 
+/** The heartbeat tests in `order`, each on a fresh database and a prefix its queues share. */
+const heartbeats = (it: Vitest.MethodsNonLive<SqlClient.SqlClient>, order: JobLeases.QueueOrder) =>
+  heartbeatTests(
+    it,
+    Effect.zipRight(
+      empty,
+      Effect.sync(() => {
+        sharedPrefix = undefined
+      })
+    ),
+    harnessIn(order, true),
+    JobLeases.makeWith(order)
+  )
+
 /** The members of the queue's three sets, by set. */
 const messages = (prefix: string) =>
   Effect.acquireUseRelease(
@@ -55,18 +69,7 @@ await describePostgres("JobQueue (Redis dispatch)", () =>
       layer: layerTempPostgres({ maxConnections: 16 }),
       order: "fair",
       fresh: harnessIn("fair"),
-      extra: (it) =>
-        heartbeatTests(
-          it,
-          Effect.zipRight(
-            empty,
-            Effect.sync(() => {
-              sharedPrefix = undefined
-            })
-          ),
-          harnessIn("fair", true),
-          JobLeases.makeWith("fair")
-        )
+      extra: (it) => heartbeats(it, "fair")
     })
 
     jobQueueContract("JobQueue (Redis dispatch, fifo order)", {
@@ -74,17 +77,7 @@ await describePostgres("JobQueue (Redis dispatch)", () =>
       order: "fifo",
       fresh: harness,
       extra: (it) => {
-        heartbeatTests(
-          it,
-          Effect.zipRight(
-            empty,
-            Effect.sync(() => {
-              sharedPrefix = undefined
-            })
-          ),
-          harnessIn("fifo", true),
-          JobLeases.makeWith("fifo")
-        )
+        heartbeats(it, "fifo")
 
         it.scoped("a flushed Redis loses no job: the reconciler re-offers what is claimable", () =>
           Effect.gen(function* () {

@@ -4,14 +4,13 @@
  * JSON shapes (full ids as URLs, `meta`, `abstract_inverted_index`), an API key required, a per-second rate limit
  * answered with 429 and `Retry-After`, and OpenAlex's 400s for unknown filters or fields.
  */
-import type * as Http from "node:http"
-import { Effect, type Scope } from "effect"
-import * as LocalServer from "./LocalServer"
-import type { Institution, Person } from "./People"
+import type { Effect, Scope } from "effect"
+import type { Institution } from "./People"
+import type { Answer } from "./ScholarlyServer"
+import * as ScholarlyServer from "./ScholarlyServer"
 import {
   type AuthorRecord,
   normalise,
-  rateWindow,
   records,
   type ScholarlyFake,
   stableNumber,
@@ -19,15 +18,11 @@ import {
   words
 } from "./ScholarRecords"
 
-export interface Options {
-  readonly people?: ReadonlyArray<Person>
-  /** The `api_key` every request must carry (default `testkit-openalex-key`). */
-  readonly apiKey?: string
-  /** Requests per (scaled) second before 429s (default 100, OpenAlex's limit with a key; 0: unlimited). */
-  readonly requestsPerSecond?: number
-  /** Latency of every answer (scaled). */
-  readonly latencyMs?: number
-}
+/**
+ * `apiKey` (default `testkit-openalex-key`) is required on every request as `api_key`; `requestsPerSecond` defaults to
+ * 100, OpenAlex's limit with a key.
+ */
+export type Options = ScholarlyServer.Options
 
 /** `url` is what `OPENALEX_API_URL` should be. */
 export type FakeOpenAlex = ScholarlyFake
@@ -153,8 +148,6 @@ const matchesSearch = (r: AuthorRecord, alternatives: ReadonlyArray<ReadonlyArra
   return alternatives.some((clause) => names.some((name) => clause.every((w) => name.has(w))))
 }
 
-type Answer = { readonly status: number; readonly body: unknown }
-
 const bad = (message: string): Answer => ({ status: 400, body: { error: "Invalid query parameters error.", message } })
 
 const select = (item: Record<string, unknown>, fields: ReadonlyArray<string> | null) =>
@@ -200,11 +193,6 @@ export const make = (options: Options = {}, scale = 1): Effect.Effect<FakeOpenAl
   const byKey = new Map(authors.map((a) => [a.person.key, a]))
   const works = new Map<string, WorkRecord>()
   for (const a of authors) for (const w of a.works) works.set(w.key, w)
-  const window = rateWindow(options.requestsPerSecond ?? 100, 1000 * scale)
-  let failure: number | null = null
-  const accepted: Array<LocalServer.LoggedRequest> = []
-  const throttled: Array<LocalServer.LoggedRequest> = []
-
   const authorsAnswer = (query: URLSearchParams): Answer => {
     const search = query.get("search")
     let found = [...authors]
@@ -246,57 +234,34 @@ export const make = (options: Options = {}, scale = 1): Effect.Effect<FakeOpenAl
     return page(query, json, Object.keys(workJson(placeholderWork, byKey)))
   }
 
-  return LocalServer.make(async (entry, response: Http.ServerResponse) => {
-    if (entry.query.get("api_key") !== apiKey) {
-      LocalServer.sendJson(response, 401, { error: "Unauthorized", message: "Invalid or missing API key." })
-      return
-    }
-    const admitted = window.admit(entry.at)
-    if (!admitted.ok) {
-      throttled.push(entry)
-      LocalServer.sendJson(
-        response,
-        429,
-        { error: "Rate limit exceeded", message: "Too many requests per second." },
-        { "retry-after": String(Math.max(1, Math.ceil(admitted.waitMs / 1000))) }
-      )
-      return
-    }
-    accepted.push(entry)
-    await LocalServer.delay((options.latencyMs ?? 0) * scale, response)
-    if (failure !== null) {
-      LocalServer.sendJson(response, failure, { error: "Server error", message: `error ${failure}` })
-      return
-    }
-    const answer =
-      entry.path === "/authors"
+  return ScholarlyServer.make({
+    apiKey,
+    requestsPerSecond: options.requestsPerSecond ?? 100,
+    latencyMs: options.latencyMs ?? 0,
+    scale,
+    url: (origin) => origin,
+    refuse: (entry) =>
+      entry.query.get("api_key") === apiKey
+        ? null
+        : { status: 401, body: { error: "Unauthorized", message: "Invalid or missing API key." } },
+    throttled: (waitMs) => ({
+      status: 429,
+      body: { error: "Rate limit exceeded", message: "Too many requests per second." },
+      headers: { "retry-after": String(Math.max(1, Math.ceil(waitMs / 1000))) }
+    }),
+    failed: (status) => ({ status, body: { error: "Server error", message: `error ${status}` } }),
+    route: (entry) => ({
+      ...(entry.path === "/authors"
         ? authorsAnswer(entry.query)
         : entry.path === "/works"
           ? worksAnswer(entry.query)
-          : { status: 404, body: { error: "Not found", message: `${entry.path} is not an endpoint` } }
-    LocalServer.sendJson(response, answer.status, answer.body, {
-      "x-ratelimit-limit": String(options.requestsPerSecond ?? 100),
-      "x-ratelimit-credits-used": entry.query.has("search") ? "10" : "1"
-    })
-  }).pipe(
-    Effect.map((server) => ({
-      ...server,
-      url: server.origin,
-      apiKey,
-      accepted: () => accepted,
-      throttled: () => throttled,
-      setFailure: (status: number | null) => {
-        failure = status
-      },
-      reset: () => {
-        failure = null
-        window.reset()
-        accepted.length = 0
-        throttled.length = 0
-        server.log.clear()
+          : { status: 404, body: { error: "Not found", message: `${entry.path} is not an endpoint` } }),
+      headers: {
+        "x-ratelimit-limit": String(options.requestsPerSecond ?? 100),
+        "x-ratelimit-credits-used": entry.query.has("search") ? "10" : "1"
       }
-    }))
-  )
+    })
+  })
 }
 
 /** Shapes of an empty world's records, for the list of fields `select` accepts. */

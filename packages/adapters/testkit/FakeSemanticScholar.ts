@@ -4,13 +4,11 @@
  * `ARXIV:…` or `DOI:…`), with `fields` selecting what comes back (`papers.year` and the like on authors), an optional
  * `x-api-key` (a wrong one is 403), and its 429 when requests come faster than allowed.
  */
-import type * as Http from "node:http"
-import { Effect, type Scope } from "effect"
-import * as LocalServer from "./LocalServer"
-import type { Person } from "./People"
+import type { Effect, Scope } from "effect"
+import type { Answer } from "./ScholarlyServer"
+import * as ScholarlyServer from "./ScholarlyServer"
 import {
   type AuthorRecord,
-  rateWindow,
   records,
   type ScholarlyFake,
   sha1,
@@ -19,19 +17,14 @@ import {
   words
 } from "./ScholarRecords"
 
-export interface Options {
-  readonly people?: ReadonlyArray<Person>
-  /** The key `x-api-key` must carry when sent (default `testkit-s2-key`); requests without one are served too. */
-  readonly apiKey?: string
-  /** Requests per (scaled) second before 429s (default 1, the rate of a key; 0: unlimited). */
-  readonly requestsPerSecond?: number
-  readonly latencyMs?: number
-}
+/**
+ * `apiKey` (default `testkit-s2-key`) is what `x-api-key` must carry when sent (requests without one are served too);
+ * `requestsPerSecond` defaults to 1, the rate of a key.
+ */
+export type Options = ScholarlyServer.Options
 
 /** `url` is what `SEMANTIC_SCHOLAR_API_URL` should be: `${origin}/graph/v1`. */
 export type FakeSemanticScholar = ScholarlyFake
-
-type Answer = { readonly status: number; readonly body: unknown }
 
 const paperId = (w: WorkRecord) => sha1(w.key)
 
@@ -127,11 +120,6 @@ export const make = (options: Options = {}, scale = 1): Effect.Effect<FakeSemant
       if (w.doi !== null) papers.set(`DOI:${w.doi}`, w)
     }
   }
-  const window = rateWindow(options.requestsPerSecond ?? 1, 1000 * scale)
-  let failure: number | null = null
-  const accepted: Array<LocalServer.LoggedRequest> = []
-  const throttled: Array<LocalServer.LoggedRequest> = []
-
   const search = (query: URLSearchParams): Answer => {
     const fields = parseFields(query, authorFields)
     if (typeof fields === "string") return { status: 400, body: { error: fields } }
@@ -173,31 +161,28 @@ export const make = (options: Options = {}, scale = 1): Effect.Effect<FakeSemant
     }
   }
 
-  return LocalServer.make(async (entry, response: Http.ServerResponse) => {
-    const key = entry.headers["x-api-key"]
-    if (key !== undefined && key !== apiKey) {
-      LocalServer.sendJson(response, 403, { message: "Forbidden" })
-      return
-    }
-    const admitted = window.admit(entry.at)
-    if (!admitted.ok) {
-      throttled.push(entry)
-      LocalServer.sendJson(response, 429, {
+  return ScholarlyServer.make({
+    apiKey,
+    requestsPerSecond: options.requestsPerSecond ?? 1,
+    latencyMs: options.latencyMs ?? 0,
+    scale,
+    url: (origin) => `${origin}/graph/v1`,
+    refuse: (entry) => {
+      const key = entry.headers["x-api-key"]
+      return key !== undefined && key !== apiKey ? { status: 403, body: { message: "Forbidden" } } : null
+    },
+    throttled: () => ({
+      status: 429,
+      body: {
         message:
           "Too Many Requests. Please wait and try again or apply for a key for higher rate limits. https://www.semanticscholar.org/product/api#api-key-form",
         code: "429"
-      })
-      return
-    }
-    accepted.push(entry)
-    await LocalServer.delay((options.latencyMs ?? 0) * scale, response)
-    if (failure !== null) {
-      LocalServer.sendJson(response, failure, { message: "Internal Server Error" })
-      return
-    }
-    const route = `${entry.method} ${entry.path}`
-    const answer: Answer =
-      route === "GET /graph/v1/author/search"
+      }
+    }),
+    failed: (status) => ({ status, body: { message: "Internal Server Error" } }),
+    route: (entry): Answer => {
+      const route = `${entry.method} ${entry.path}`
+      return route === "GET /graph/v1/author/search"
         ? search(entry.query)
         : route === "POST /graph/v1/author/batch"
           ? batch(
@@ -224,24 +209,6 @@ export const make = (options: Options = {}, scale = 1): Effect.Effect<FakeSemant
                 "paperId"
               )
             : { status: 404, body: { error: `${entry.method} ${entry.path} not found` } }
-    LocalServer.sendJson(response, answer.status, answer.body)
-  }).pipe(
-    Effect.map((server) => ({
-      ...server,
-      url: `${server.origin}/graph/v1`,
-      apiKey,
-      accepted: () => accepted,
-      throttled: () => throttled,
-      setFailure: (status: number | null) => {
-        failure = status
-      },
-      reset: () => {
-        failure = null
-        window.reset()
-        accepted.length = 0
-        throttled.length = 0
-        server.log.clear()
-      }
-    }))
-  )
+    }
+  })
 }

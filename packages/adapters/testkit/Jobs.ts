@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto"
 import { AuthUser } from "@scribe/core/auth/AuthUser"
-import { JobId, UserId } from "@scribe/core/Ids"
-import { NewJob } from "@scribe/core/jobs/Job"
+import { Email } from "@scribe/core/emails/Email"
+import { EmailId, JobId, UserId } from "@scribe/core/Ids"
+import { type Job, NewJob } from "@scribe/core/jobs/Job"
 import type { Repo } from "@scribe/core/store/Repo"
 import { type Context, Effect } from "effect"
 
@@ -45,4 +46,21 @@ export const insertJobsFor = (
   Effect.gen(function* () {
     yield* repo.upsertUser(owner, now)
     return yield* repo.insertJobs(names.map((name) => newJob(owner, now, name)))
+  })
+
+/** The email a stand-in worker writes for `job` at `createdAt` ("Dear <recipient>, …", a research email). */
+export const emailFor = (job: Job, createdAt: Date, fields: Partial<Pick<Email, "metadata" | "isConfident">> = {}) =>
+  new Email({
+    id: EmailId.make(randomUUID()),
+    userId: job.userId,
+    jobId: job.id,
+    recipientName: job.recipientName,
+    recipientInterest: job.recipientInterest,
+    emailMessage: `Dear ${job.recipientName}, …`,
+    templateType: "research",
+    metadata: {},
+    isConfident: false,
+    displayed: true,
+    createdAt,
+    ...fields
   })

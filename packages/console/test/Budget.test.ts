@@ -3,7 +3,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { describe, expect, it } from "vitest"
-import { consoleDist, ensureConsole } from "../../../scripts/build"
+import { consoleDist, ensureConsole } from "../../../scripts/console-build"
 
 /** Kilobytes of gzipped JavaScript a first visit downloads: the entry and the chunks index.html preloads. */
 export const firstLoadKb = (dist: string): { readonly kb: number; readonly files: ReadonlyArray<string> } => {

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from "node:fs"
 import type { Browser, Page } from "playwright-core"
-import { ensureConsole } from "../../../scripts/build"
+import { ensureConsole } from "../../../scripts/console-build"
 import { isolatedContext, launch, screenshots } from "./Browser"
 import { type Service, startService } from "./ServiceProcess"
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { disambiguate } from "@scribe/core/pipeline/AuthorDisambiguation"
 import { institutionsIn, noClues, orcidsIn, sameInstitution, webClues } from "@scribe/core/pipeline/WebClues"
-import { Paper, type PaperSource } from "@scribe/core/upstream/Paper"
-import { AuthorCandidate } from "@scribe/core/upstream/ScholarlySource"
+import { Paper } from "@scribe/core/upstream/Paper"
 import { Page } from "@scribe/core/upstream/Scraper"
 import { SearchHit } from "@scribe/core/upstream/WebSearch"
+import { author } from "./AuthorFixtures"
 
 const work = (title: string, authors: ReadonlyArray<string>, extra: Partial<Paper> = {}) =>
   new Paper({
@@ -15,25 +15,6 @@ const work = (title: string, authors: ReadonlyArray<string>, extra: Partial<Pape
     published: new Date("2024-02-01"),
     url: `https://example.org/${encodeURIComponent(title)}`,
     ...extra
-  })
-
-const author = (
-  source: PaperSource,
-  id: string,
-  name: string,
-  fields: Partial<Pick<AuthorCandidate, "affiliations" | "orcid" | "topics" | "works">> = {}
-) =>
-  new AuthorCandidate({
-    source,
-    id,
-    name,
-    alternativeNames: [],
-    affiliations: fields.affiliations ?? [],
-    orcid: fields.orcid ?? null,
-    url: null,
-    topics: fields.topics ?? [],
-    nameOnly: source === "arxiv",
-    works: fields.works ?? []
   })
 
 const engines = work("Symbolic Computation on the Analytical Engine", ["Ada Lovelace"], {

@@ -6,9 +6,9 @@ import type { GenerationMetadata } from "@scribe/core/pipeline/GenerationMetadat
 import { placeholders } from "@scribe/core/templates/Template"
 import { malformed } from "@scribe/core/testing/LlmScripted"
 import { Paper } from "@scribe/core/upstream/Paper"
-import { AuthorCandidate } from "@scribe/core/upstream/ScholarlySource"
 import { UpstreamError } from "@scribe/core/upstream/UpstreamError"
 import { Duration, Effect, Either, Fiber, Option, TestClock } from "effect"
+import { author } from "./AuthorFixtures"
 import {
   fabricatedEmail,
   fabricatedTitle,
@@ -216,16 +216,9 @@ describe("Pipeline (LLM composer)", () => {
 
 describe("Pipeline disambiguation", () => {
   const namesake = (id: string, affiliations: ReadonlyArray<string>, work: Paper) =>
-    new AuthorCandidate({
-      source: "openalex",
-      id,
-      name: "Ada Lovelace",
-      alternativeNames: [],
+    author("openalex", id, "Ada Lovelace", {
       affiliations,
-      orcid: null,
-      url: null,
       topics: ["Graph Neural Networks"],
-      nameOnly: false,
       works: [work, new Paper({ ...work, id: `${work.id}b`, title: `${work.title}, Extended`, doi: null })]
     })
   const ours = new Paper({ ...papers.sparse, id: "W1", source: "openalex", arxivId: null })
@@ -277,16 +270,7 @@ describe("Pipeline disambiguation", () => {
 
 describe("Pipeline author cache and batch look-ahead", () => {
   const person = (name: string, interest = "graph neural networks") =>
-    new AuthorCandidate({
-      source: "openalex",
-      id: `A-${name}`,
-      name,
-      alternativeNames: [],
-      affiliations: [],
-      orcid: null,
-      url: null,
-      topics: [],
-      nameOnly: false,
+    author("openalex", `A-${name}`, name, {
       works: [1, 2].map(
         (n) =>
           new Paper({

@@ -3,9 +3,10 @@ import * as GroupedCalls from "@scribe/core/pipeline/GroupedCalls"
 import { mergePapers } from "@scribe/core/pipeline/PaperMerge"
 import * as ScholarlyLookup from "@scribe/core/pipeline/ScholarlyLookup"
 import { Paper, type PaperSource } from "@scribe/core/upstream/Paper"
-import { AuthorCandidate, type AuthorQuery, type ScholarlySource } from "@scribe/core/upstream/ScholarlySource"
+import type { AuthorCandidate, AuthorQuery, ScholarlySource } from "@scribe/core/upstream/ScholarlySource"
 import { UpstreamError } from "@scribe/core/upstream/UpstreamError"
 import { Deferred, Effect, Fiber, Ref, TestClock } from "effect"
+import { author } from "./AuthorFixtures"
 
 const paper = (fields: Partial<Paper> & { readonly title: string }) =>
   new Paper({
@@ -109,16 +110,7 @@ describe("GroupedCalls", () => {
 })
 
 const candidate = (source: PaperSource, id: string, name: string, works: number) =>
-  new AuthorCandidate({
-    source,
-    id,
-    name,
-    alternativeNames: [],
-    affiliations: [],
-    orcid: null,
-    url: null,
-    topics: [],
-    nameOnly: source === "arxiv",
+  author(source, id, name, {
     works: Array.from({ length: works }, (_, i) =>
       paper({ title: `${name} paper number ${i} on engines`, id: `${id}-${i}`, authors: [name], source })
     )

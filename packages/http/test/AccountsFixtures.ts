@@ -1,8 +1,13 @@
+import * as StoreHealth from "@scribe/adapters/ops/StoreHealth"
+import * as JobLeases from "@scribe/adapters/sql/JobLeases"
+import * as SqlAdminQueries from "@scribe/adapters/sql/SqlAdminQueries"
+import * as SqlProfileRepo from "@scribe/adapters/sql/SqlProfileRepo"
+import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
+import * as SqlTemplateStore from "@scribe/adapters/sql/SqlTemplateStore"
+import { emailFor } from "@scribe/adapters/testkit/Jobs"
 import * as Resumes from "@scribe/adapters/testkit/Resumes"
 import * as World from "@scribe/adapters/testkit/World"
 import type { AdminQueries } from "@scribe/core/admin/AdminQueries"
-import { Email } from "@scribe/core/emails/Email"
-import { EmailId } from "@scribe/core/Ids"
 import type { Job } from "@scribe/core/jobs/Job"
 import type { HealthProbe } from "@scribe/core/ops/HealthProbe"
 import type { Repo } from "@scribe/core/store/Repo"
@@ -14,6 +19,16 @@ import { call, tokenFor } from "./TestServer"
 
 /** The stores the account routes run on: the Repo and the profile, template and admin stores over the same data. */
 export type AccountStores = Repo | HealthProbe | ProfileRepo | TemplateStore | AdminQueries | StoreLeases
+
+/** The SQL stores of `AccountStores`, on the database `SqlClient` names (PGlite or PostgreSQL). */
+export const sqlAccountStores = Layer.mergeAll(
+  SqlRepo.layer,
+  StoreHealth.layer,
+  SqlProfileRepo.layer,
+  SqlTemplateStore.layer,
+  SqlAdminQueries.layer,
+  Layer.effect(StoreLeases, JobLeases.make)
+)
 
 export const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
 export const newUser = () => crypto.randomUUID()
@@ -69,19 +84,7 @@ const settle = (job: Job, outcome: Outcome, workerId: string) =>
       })
     }
     return yield* leases.complete(lease, {
-      email: new Email({
-        id: EmailId.make(crypto.randomUUID()),
-        userId: job.userId,
-        jobId: job.id,
-        recipientName: job.recipientName,
-        recipientInterest: job.recipientInterest,
-        emailMessage: `Dear ${job.recipientName}, …`,
-        templateType: "research",
-        metadata: {},
-        isConfident: outcome.confident,
-        displayed: true,
-        createdAt: now
-      }),
+      email: emailFor(job, now, { isConfident: outcome.confident }),
       generationTime: 2.5,
       stepTimings: { template_parser: 0.1, email_composer: 2.4 },
       now

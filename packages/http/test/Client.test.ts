@@ -4,6 +4,7 @@ import * as StoreHealth from "@scribe/adapters/ops/StoreHealth"
 import * as Database from "@scribe/adapters/sql/Database"
 import * as JobLeases from "@scribe/adapters/sql/JobLeases"
 import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
+import { emailFor } from "@scribe/adapters/testkit/Jobs"
 import * as Polling from "@scribe/client/Polling"
 import {
   type CreateScribeClientOptions,
@@ -12,8 +13,6 @@ import {
   ScribeAborted
 } from "@scribe/client/PromiseClient"
 import * as ScribeClient from "@scribe/client/ScribeClient"
-import { Email } from "@scribe/core/emails/Email"
-import { EmailId } from "@scribe/core/Ids"
 import type { Job } from "@scribe/core/jobs/Job"
 import { Chunk, Clock, Effect, Layer, Option, type Scope, Stream } from "effect"
 import { layerServer, tokenFor } from "./TestServer"
@@ -185,19 +184,7 @@ const fakeWorker = Effect.gen(function* () {
         })
         return
       }
-      const email = new Email({
-        id: EmailId.make(crypto.randomUUID()),
-        userId: job.userId,
-        jobId: job.id,
-        recipientName: job.recipientName,
-        recipientInterest: job.recipientInterest,
-        emailMessage: `Dear ${job.recipientName}, …`,
-        templateType: "research",
-        metadata: { papers_used: [] },
-        isConfident: false,
-        displayed: true,
-        createdAt: now
-      })
+      const email = emailFor(job, now, { metadata: { papers_used: [] } })
       yield* leases.complete(lease, { email, generationTime: 1.5, stepTimings, now })
     })
   const loop = Effect.gen(function* () {

@@ -16,6 +16,7 @@ import {
 import { JobLeases } from "../sql/JobLeases"
 import * as Heartbeat from "./Heartbeat"
 import * as QueueConfig from "./QueueConfig"
+import * as Taking from "./Taking"
 import * as Wakeup from "./Wakeup"
 
 export interface Options extends QueueConfig.Options {
@@ -116,21 +117,18 @@ export const make = (
             yield* restore(Effect.raceFirst(armed, Effect.sleep(Duration.millis(handoverUntil - at))))
           }
           handoverUntil = 0
-          while (true) {
-            const armed = yield* wakeup.arm
-            const now = yield* Clock.currentTimeMillis
-            const leaseUntil = new Date(now + leaseMs)
-            const claimed = yield* leases.claimNext({ workerId, now: new Date(now), leaseUntil })
-            if (Option.isSome(claimed)) {
-              yield* Ref.update(known, (n) => n - 1)
-              handoverUntil = (yield* Clock.currentTimeMillis) + handoverMs
-              return { job: claimed.value, lease: { jobId: claimed.value.id, workerId }, leaseUntil }
-            }
-            yield* Ref.set(known, 0)
-            const next = yield* leases.nextDue(new Date(now))
-            const at = yield* Clock.currentTimeMillis
-            yield* restore(Wakeup.waitFor(armed, at, Option.getOrNull(Option.map(next, (d) => d.getTime())), poll))
-          }
+          return yield* Taking.untilClaimed(wakeup, poll, restore, (now) =>
+            Effect.gen(function* () {
+              const claim = yield* Taking.claimNext(leases, workerId, now, leaseMs)
+              if (Option.isSome(claim)) {
+                yield* Ref.update(known, (n) => n - 1)
+                handoverUntil = (yield* Clock.currentTimeMillis) + handoverMs
+                return Taking.claimed(claim.value)
+              }
+              yield* Ref.set(known, 0)
+              return Taking.waitUntil(yield* Taking.nextDue(leases, now))
+            })
+          )
         })
       ).pipe(taking.withPermits(1), Effect.withSpan("JobQueue.take"))
 

@@ -19,6 +19,7 @@ import { JobLeases, orderConfig, type QueueOrder } from "../sql/JobLeases"
 import * as Heartbeat from "./Heartbeat"
 import * as QueueConfig from "./QueueConfig"
 import { type Keys, withScripts } from "./RedisQueueScripts"
+import * as Taking from "./Taking"
 import * as Wakeup from "./Wakeup"
 
 export interface Options extends QueueConfig.Options {
@@ -157,48 +158,38 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<JobQue
     // Fair order: the database's claim, waiting (for a wake-up, the next due instant, or the poll) when none is due.
     const takeFair = (workerId: string): Effect.Effect<Claim, JobQueueError> =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function* () {
-          while (true) {
-            const armed = yield* wakeup.arm
-            const now = yield* Clock.currentTimeMillis
-            const leaseUntil = new Date(now + leaseMs)
-            const claimed = yield* leases.claimNext({ workerId, now: new Date(now), leaseUntil })
-            if (Option.isSome(claimed)) {
-              return { job: claimed.value, lease: { jobId: claimed.value.id, workerId }, leaseUntil }
-            }
-            const next = yield* leases.nextDue(new Date(now))
-            const at = yield* Clock.currentTimeMillis
-            yield* restore(Wakeup.waitFor(armed, at, Option.getOrNull(Option.map(next, (d) => d.getTime())), poll))
-          }
-        })
+        Taking.untilClaimed(wakeup, poll, restore, (now) =>
+          Effect.gen(function* () {
+            const claim = yield* Taking.claimNext(leases, workerId, now, leaseMs)
+            return Option.isSome(claim)
+              ? Taking.claimed(claim.value)
+              : Taking.waitUntil(yield* Taking.nextDue(leases, now))
+          })
+        )
       ).pipe(Effect.withSpan("JobQueue.take"))
 
     const takeMessage = (workerId: string): Effect.Effect<Claim, JobQueueError> =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function* () {
-          while (true) {
-            const armed = yield* wakeup.arm
-            const now = yield* Clock.currentTimeMillis
+        Taking.untilClaimed(wakeup, poll, restore, (now) =>
+          Effect.gen(function* () {
             const leaseUntil = new Date(now + leaseMs)
             const [id, next] = yield* command("take", () =>
               redis.scribeTake(...keys, String(now), String(leaseUntil.getTime()))
             )
-            if (id === "") {
-              const at = yield* Clock.currentTimeMillis
-              yield* restore(Wakeup.waitFor(armed, at, next < 0 ? null : next, poll))
-              continue
-            }
+            if (id === "") return Taking.waitUntil(next < 0 ? null : next)
             const jobId = id as JobId
             const claimed = yield* leases
               .claimById({ id: jobId, workerId, now: new Date(now), leaseUntil })
               .pipe(
                 Effect.tapError(() => command("requeue", () => redis.scribeRequeue(...keys, jobId)).pipe(Effect.ignore))
               )
-            if (Option.isSome(claimed)) return { job: claimed.value, lease: { jobId, workerId }, leaseUntil }
+            if (Option.isSome(claimed))
+              return Taking.claimed({ job: claimed.value, lease: { jobId, workerId }, leaseUntil })
             // Cancelled, finished, held by a live lease, or not due: the message is stale.
             yield* forget(jobId)
-          }
-        })
+            return Taking.again
+          })
+        )
       ).pipe(Effect.withSpan("JobQueue.take"))
 
     const take = fair ? takeFair : takeMessage

@@ -3,27 +3,14 @@ import { maxPdfBytes, PdfFetcher } from "@scribe/core/templates/PdfFetcher"
 import { looksLikePdf } from "@scribe/core/templates/PdfText"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
 import { type ConfigError, type Context, Duration, Effect, Layer } from "effect"
-import * as PlainHttp from "../upstream/PlainHttp"
+import type * as PlainHttp from "../upstream/PlainHttp"
 import * as AddressPolicy from "./AddressPolicy"
 import { connectTarget, done, follow, type Hop, isRedirect, redirect } from "./Redirects"
+import * as SafeFetch from "./SafeFetch"
 import { networkFailure } from "./SafeScraper"
 
-export interface Options {
-  /** Fetch loopback/private/link-local targets too (`SCRIBE_ALLOW_PRIVATE_FETCH`; tests only). */
-  readonly allowPrivate: boolean
-  /** Body size cap in bytes (default 10 MB, `maxPdfBytes`). */
-  readonly maxBytes?: number
-  /** Redirects followed at most (default 5); each hop is checked like the first. */
-  readonly maxRedirects?: number
-  /** Time to establish a connection (default 5 s). */
-  readonly connectTimeout?: Duration.DurationInput
-  /** Time for the whole fetch, redirects included (default 30 s). */
-  readonly totalTimeout?: Duration.DurationInput
-  /** Test seam: resolves a hostname to every address (default: the system resolver). */
-  readonly resolve?: AddressPolicy.Resolve
-  /** Test seam: where to really connect once an address has been vetted. */
-  readonly dial?: (address: string, port: number) => { readonly host: string; readonly port: number }
-}
+/** `maxBytes` defaults to 10 MB (`maxPdfBytes`), `totalTimeout` to 30 s. */
+export type Options = SafeFetch.Options
 
 /** What servers label PDFs with; anything else (HTML, text, images) is refused before its body is read. */
 const pdfContentTypes = new Set([
@@ -81,15 +68,11 @@ export const make = (options: Options): Effect.Effect<Context.Tag.Service<PdfFet
     const maxBytes = options.maxBytes ?? maxPdfBytes
     const megabytes = maxBytes / (1024 * 1024)
     const tooLarge = `the PDF is larger than ${Number.isInteger(megabytes) ? `${megabytes} MB` : `${maxBytes} bytes`}`
-    const maxRedirects = options.maxRedirects ?? 5
-    const connectTimeoutMs = Duration.toMillis(options.connectTimeout ?? "5 seconds")
-    const totalTimeout = Duration.decode(options.totalTimeout ?? "30 seconds")
-    const addressFor = AddressPolicy.make({
-      allowPrivate: options.allowPrivate,
-      wording,
-      ...(options.resolve !== undefined ? { resolve: options.resolve } : {})
+    const { maxRedirects, connectTimeoutMs, totalTimeout, addressFor, client } = SafeFetch.make(options, {
+      totalTimeout: "30 seconds",
+      idleConnectionMs,
+      wording
     })
-    const client = PlainHttp.make({ idleTimeoutMs: idleConnectionMs })
 
     const transportFailure = (error: PlainHttp.PlainHttpError, url: URL): UpstreamError => {
       switch (error.reason) {

@@ -2,33 +2,21 @@ import * as Metrics from "@scribe/core/ops/Metrics"
 import { Page, Scraper } from "@scribe/core/upstream/Scraper"
 import { UpstreamError, type UpstreamFailure } from "@scribe/core/upstream/UpstreamError"
 import { type ConfigError, type Context, Duration, Effect, Layer } from "effect"
-import * as PlainHttp from "../upstream/PlainHttp"
+import type * as PlainHttp from "../upstream/PlainHttp"
 import * as RetryAfter from "../upstream/RetryAfter"
 import * as AddressPolicy from "./AddressPolicy"
 import * as PageText from "./PageText"
 import { connectTarget, done, follow, type Hop, isRedirect, redirect } from "./Redirects"
+import * as SafeFetch from "./SafeFetch"
 
 /**
  * The `Scraper`: public http(s) pages only, each hop's address checked by `AddressPolicy` and connected to as checked,
  * bounded in redirects, size, content type and time (docs/scraping.md).
  */
 
-export interface Options {
-  /** Fetch loopback/private/link-local targets too (`SCRIBE_ALLOW_PRIVATE_FETCH`; tests only). */
-  readonly allowPrivate: boolean
-  /** Body size cap in bytes after decompression (default 2 MB). */
-  readonly maxBytes?: number
-  /** Redirects followed at most (default 5); each hop is checked like the first. */
-  readonly maxRedirects?: number
-  /** Time to establish a connection (default 5 s). */
-  readonly connectTimeout?: Duration.DurationInput
-  /** Time for the whole fetch, redirects included (default 20 s). */
-  readonly totalTimeout?: Duration.DurationInput
+/** `maxBytes` (after decompression) defaults to 2 MB, `totalTimeout` to 20 s. */
+export interface Options extends SafeFetch.Options {
   readonly userAgent?: string
-  /** Test seam: resolves a hostname to every address (default: the system resolver). */
-  readonly resolve?: AddressPolicy.Resolve
-  /** Test seam: where to really connect once an address has been checked. */
-  readonly dial?: (address: string, port: number) => { readonly host: string; readonly port: number }
 }
 
 const defaultMaxBytes = 2 * 1024 * 1024
@@ -93,15 +81,11 @@ const wanted = (head: PlainHttp.Head): boolean =>
 export const make = (options: Options): Effect.Effect<Context.Tag.Service<Scraper>> =>
   Effect.sync(() => {
     const maxBytes = options.maxBytes ?? defaultMaxBytes
-    const maxRedirects = options.maxRedirects ?? 5
-    const connectTimeoutMs = Duration.toMillis(options.connectTimeout ?? "5 seconds")
-    const totalTimeout = Duration.decode(options.totalTimeout ?? "20 seconds")
-    const userAgent = options.userAgent ?? "ScribeBot/1.0 (academic outreach research; respects robots)"
-    const addressFor = AddressPolicy.make({
-      allowPrivate: options.allowPrivate,
-      ...(options.resolve !== undefined ? { resolve: options.resolve } : {})
+    const { maxRedirects, connectTimeoutMs, totalTimeout, addressFor, client } = SafeFetch.make(options, {
+      totalTimeout: "20 seconds",
+      idleConnectionMs
     })
-    const client = PlainHttp.make({ idleTimeoutMs: idleConnectionMs })
+    const userAgent = options.userAgent ?? "ScribeBot/1.0 (academic outreach research; respects robots)"
 
     const hop = (url: URL, address: string): Effect.Effect<Hop<Page>, UpstreamError> =>
       Effect.gen(function* () {

@@ -34,6 +34,29 @@ const JobRow = Schema.Struct({
 })
 type JobRow = typeof JobRow.Type
 
+/** A `queue_items` row (`SELECT *`) as the driver returns it. */
+export type RawJobRow = typeof JobRow.Encoded
+
+/** The columns a `Job` holds as they are, under its names: all but the ids and `seq`, which readers decode. */
+export const jobColumns = (r: Omit<RawJobRow, "seq">) => ({
+  recipientName: r.recipient_name,
+  recipientInterest: r.recipient_interest,
+  emailTemplate: r.email_template,
+  status: r.status,
+  currentStep: r.current_step,
+  stepStatus: r.step_status,
+  stepTimings: r.step_timings,
+  attempts: r.attempts,
+  errorMessage: r.error_message,
+  errorType: r.error_type,
+  failedStep: r.failed_step,
+  generationTime: r.generation_time,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  traceParent: r.trace_parent
+})
+
 /** A `queue_items` row (`SELECT *`, `RETURNING *`) as a `Job`. */
 export const JobFromRow = Schema.transform(JobRow, Job, {
   strict: true,
@@ -42,23 +65,8 @@ export const JobFromRow = Schema.transform(JobRow, Job, {
     userId: r.user_id,
     batchId: r.batch_id,
     seq: r.seq,
-    recipientName: r.recipient_name,
-    recipientInterest: r.recipient_interest,
-    emailTemplate: r.email_template,
-    status: r.status,
-    currentStep: r.current_step,
-    stepStatus: r.step_status,
-    stepTimings: r.step_timings,
-    attempts: r.attempts,
-    errorMessage: r.error_message,
-    errorType: r.error_type,
-    failedStep: r.failed_step,
     emailId: r.email_id,
-    generationTime: r.generation_time,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    traceParent: r.trace_parent
+    ...jobColumns(r)
   }),
   encode: (j): JobRow => ({
     id: j.id,

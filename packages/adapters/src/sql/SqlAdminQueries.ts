@@ -1,45 +1,17 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { AdminQueries, type UserSummary } from "@scribe/core/admin/AdminQueries"
 import { BatchId, EmailId, JobId, UserId } from "@scribe/core/Ids"
-import { Job, type JobStatus } from "@scribe/core/jobs/Job"
-import type { PipelineStep, StepTimings } from "@scribe/core/pipeline/PipelineStep"
+import { Job } from "@scribe/core/jobs/Job"
 import { RepoError } from "@scribe/core/store/Repo"
 import { Effect, Layer, Option, Schema } from "effect"
-import { EmailFromRow, Int8 } from "./Rows"
+import { EmailFromRow, Int8, jobColumns, type RawJobRow } from "./Rows"
 
-/** int8 (count(*), seq): a number from PGlite, a string from node-postgres. */
-
-/** A `queue_items` row (`SELECT *`) as the driver returns it. */
-interface JobRow {
-  readonly id: string
-  readonly user_id: string
-  readonly batch_id: string | null
-  readonly seq: number | string
-  readonly recipient_name: string
-  readonly recipient_interest: string
-  readonly email_template: string
-  readonly status: JobStatus
-  readonly current_step: PipelineStep | null
-  readonly step_status: string | null
-  readonly step_timings: StepTimings
-  readonly attempts: number
-  readonly error_message: string | null
-  readonly error_type: string | null
-  readonly failed_step: PipelineStep | null
-  readonly email_id: string | null
-  readonly generation_time: number | null
-  readonly created_at: Date
-  readonly started_at: Date | null
-  readonly finished_at: Date | null
-  readonly trace_parent: string | null
-}
-
-interface FailedJobRow extends JobRow {
+interface FailedJobRow extends RawJobRow {
   readonly user_email: string | null
   readonly user_display_name: string | null
 }
 
-const isJobRow = (u: unknown): u is JobRow =>
+const isJobRow = (u: unknown): u is RawJobRow =>
   typeof u === "object" &&
   u !== null &&
   "id" in u &&
@@ -59,36 +31,21 @@ const isJobRow = (u: unknown): u is JobRow =>
  * jobs. Every row passed those rules when it was written and the table's constraints hold it to them, so only its
  * shape is checked (`isJobRow`).
  */
-const trustedJob = (r: JobRow): Job =>
+const trustedJob = (r: RawJobRow): Job =>
   new Job(
     {
       id: JobId.make(r.id, true),
       userId: UserId.make(r.user_id, true),
       batchId: r.batch_id === null ? null : BatchId.make(r.batch_id, true),
       seq: Number(r.seq),
-      recipientName: r.recipient_name,
-      recipientInterest: r.recipient_interest,
-      emailTemplate: r.email_template,
-      status: r.status,
-      currentStep: r.current_step,
-      stepStatus: r.step_status,
-      stepTimings: r.step_timings,
-      attempts: r.attempts,
-      errorMessage: r.error_message,
-      errorType: r.error_type,
-      failedStep: r.failed_step,
       emailId: r.email_id === null ? null : EmailId.make(r.email_id, true),
-      generationTime: r.generation_time,
-      createdAt: r.created_at,
-      startedAt: r.started_at,
-      finishedAt: r.finished_at,
-      traceParent: r.trace_parent
+      ...jobColumns(r)
     },
     true
   )
 
 /** `rows` as jobs, once each has a job row's shape. */
-const trustedJobs = <R extends JobRow>(operation: string, rows: ReadonlyArray<unknown>) =>
+const trustedJobs = <R extends RawJobRow>(operation: string, rows: ReadonlyArray<unknown>) =>
   rows.every(isJobRow)
     ? Effect.succeed(rows as ReadonlyArray<R>)
     : Effect.fail(new Error(`${operation}: a row of an unexpected shape`))
@@ -213,7 +170,7 @@ export const make = Effect.gen(function* () {
 
   const userJobs = ({ id, limit }: { readonly id: UserId; readonly limit: number }) =>
     sql<object>`SELECT * FROM queue_items WHERE user_id = ${id} ORDER BY created_at DESC, seq DESC LIMIT ${limit}`.pipe(
-      Effect.flatMap((rows) => trustedJobs<JobRow>("adminUserJobs", rows)),
+      Effect.flatMap((rows) => trustedJobs<RawJobRow>("adminUserJobs", rows)),
       Effect.map((rows) => rows.map(trustedJob))
     )
 

@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query"
 import { useState } from "react"
 import { Link, Route, Switch } from "wouter"
 import { useScribe } from "../api/Scribe"
+import { DataTable } from "../components/DataTable"
 import { Empty, ErrorBox, Loading } from "../components/States"
 import { seconds } from "../lib/Evidence"
 import { features } from "../lib/Features"
@@ -85,33 +86,23 @@ const OverviewView = () => {
         ) : users.isError ? (
           <ErrorBox error={users.error} />
         ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Emails</th>
-                  <th scope="col">Jobs</th>
-                  <th scope="col">Failed</th>
-                  <th scope="col">Since</th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.map((u) => (
-                  <tr key={u.id}>
-                    <td>
-                      <Link href={`/users/${u.id}`}>{u.display_name ?? u.email ?? u.id}</Link>
-                      {u.display_name !== null && u.email !== null && <div className="muted small">{u.email}</div>}
-                    </td>
-                    <td>{u.generation_count}</td>
-                    <td>{u.queue_submissions}</td>
-                    <td>{u.failed_count}</td>
-                    <td>{u.created_at.toLocaleDateString()}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={["User", "Emails", "Jobs", "Failed", "Since"]}
+            items={users.data}
+            rowKey={(u) => u.id}
+            cells={(u) => (
+              <>
+                <td>
+                  <Link href={`/users/${u.id}`}>{u.display_name ?? u.email ?? u.id}</Link>
+                  {u.display_name !== null && u.email !== null && <div className="muted small">{u.email}</div>}
+                </td>
+                <td>{u.generation_count}</td>
+                <td>{u.queue_submissions}</td>
+                <td>{u.failed_count}</td>
+                <td>{u.created_at.toLocaleDateString()}</td>
+              </>
+            )}
+          />
         )}
       </section>
       <section className="card" aria-labelledby="errors-title">

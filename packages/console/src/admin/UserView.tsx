@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query"
 import { useState } from "react"
 import { Link } from "wouter"
 import { useScribe } from "../api/Scribe"
+import { DataTable } from "../components/DataTable"
 import { Empty, ErrorBox, Loading } from "../components/States"
 import type { AdminJob, AdminTemplate, AdminUser, EmailPage } from "./AdminTypes"
 import { isForbidden, Restricted } from "./Restricted"
@@ -117,31 +118,22 @@ export const UserView = ({ userId }: { readonly userId: string }) => {
         ) : jobs.data.length === 0 ? (
           <Empty title="No jobs" />
         ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Recipient</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Submitted</th>
-                </tr>
-              </thead>
-              <tbody>
-                {jobs.data.map((j) => (
-                  <tr key={j.id}>
-                    <td>
-                      {j.recipient_name}
-                      {j.error_message !== null && <div className="error-text small">{j.error_message}</div>}
-                    </td>
-                    <td>{j.status}</td>
-                    <td>{j.attempts}</td>
-                    <td>{j.created_at.toLocaleString()}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={["Recipient", "Status", "Attempts", "Submitted"]}
+            items={jobs.data}
+            rowKey={(j) => j.id}
+            cells={(j) => (
+              <>
+                <td>
+                  {j.recipient_name}
+                  {j.error_message !== null && <div className="error-text small">{j.error_message}</div>}
+                </td>
+                <td>{j.status}</td>
+                <td>{j.attempts}</td>
+                <td>{j.created_at.toLocaleString()}</td>
+              </>
+            )}
+          />
         )}
       </section>
       <section className="card" aria-labelledby="user-templates-title">

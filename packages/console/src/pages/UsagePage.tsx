@@ -1,6 +1,7 @@
 import type { UsageResponse } from "@scribe/client/UsageApi"
 import { useQuery } from "@tanstack/react-query"
 import { useScribe } from "../api/Scribe"
+import { DataTable } from "../components/DataTable"
 import { ErrorBox, Loading } from "../components/States"
 import { usd } from "../lib/Evidence"
 
@@ -29,30 +30,20 @@ const Figures = ({ title, period }: { readonly title: string; readonly period: P
       </div>
     </dl>
     {period.models.length > 0 && (
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Model</th>
-              <th scope="col">Calls</th>
-              <th scope="col">Prompt</th>
-              <th scope="col">Completion</th>
-              <th scope="col">Cost</th>
-            </tr>
-          </thead>
-          <tbody>
-            {period.models.map((m) => (
-              <tr key={m.model}>
-                <td>{m.model}</td>
-                <td>{m.calls}</td>
-                <td>{m.prompt_tokens.toLocaleString()}</td>
-                <td>{m.completion_tokens.toLocaleString()}</td>
-                <td>{usd(m.cost_usd)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        columns={["Model", "Calls", "Prompt", "Completion", "Cost"]}
+        items={period.models}
+        rowKey={(m) => m.model}
+        cells={(m) => (
+          <>
+            <td>{m.model}</td>
+            <td>{m.calls}</td>
+            <td>{m.prompt_tokens.toLocaleString()}</td>
+            <td>{m.completion_tokens.toLocaleString()}</td>
+            <td>{usd(m.cost_usd)}</td>
+          </>
+        )}
+      />
     )}
   </section>
 )
