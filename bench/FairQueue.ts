@@ -19,14 +19,11 @@ import * as SqlRepo from "@scribe/adapters/sql/SqlRepo"
 import type { JobId, UserId } from "@scribe/core/Ids"
 import type { Claim, JobQueue } from "@scribe/core/jobs/JobQueue"
 import { type Context, Deferred, Duration, Effect, Fiber, Layer } from "effect"
-import { apiEntry } from "./ApiProcess"
+import { startApi } from "./ApiProcess"
 import * as Fixtures from "./Fixtures"
 import {
   type BenchContext,
   type BenchOutcome,
-  closedLoop,
-  freePort,
-  httpClient,
   median,
   percentile,
   type Row,
@@ -36,6 +33,7 @@ import {
   summarize,
   tempDatabase
 } from "./Harness"
+import { closedLoop, httpClient } from "./Load"
 import { md5Uuid } from "./Seed"
 
 const SLOTS = 8
@@ -164,11 +162,9 @@ const seedListing = Effect.gen(function* () {
  */
 const listingThroughApi = (url: string) =>
   Effect.promise(async () => {
-    const port = await freePort()
-    const api = spawnTs("api", await apiEntry(), { DATABASE_URL: url, PORT: String(port) })
-    const client = httpClient(`http://127.0.0.1:${port}`, { maxSockets: 1 })
+    const api = await startApi({ DATABASE_URL: url }, 120_000)
+    const client = httpClient(api.origin, { maxSockets: 1 })
     try {
-      await api.waitFor(/api ready/, 120_000)
       const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => Fixtures.tokenFor(listingUser(i * 10))))
       for (const token of tokens) {
         const first = await client.get("/api/queue/", token)
@@ -186,7 +182,7 @@ const listingThroughApi = (url: string) =>
       return { p50: latency.p50, p99: latency.p99, errors: measured.errors }
     } finally {
       client.close()
-      await api.stop()
+      await api.process.stop()
     }
   })
 
