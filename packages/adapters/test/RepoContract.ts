@@ -5,29 +5,18 @@ import { AuthUser } from "@scribe/core/auth/AuthUser"
 import { Email, type EmailPage } from "@scribe/core/emails/Email"
 import { BatchId, EmailId, JobId } from "@scribe/core/Ids"
 import { type Job, queueWindowStart } from "@scribe/core/jobs/Job"
-import type { Completion, Failure, Lease } from "@scribe/core/jobs/JobQueue"
+import type { Lease } from "@scribe/core/jobs/JobQueue"
 import { currentDate } from "@scribe/core/Now"
 import type { Repo } from "@scribe/core/store/Repo"
 import { type Context, Duration, Effect, type Layer, Option, TestClock } from "effect"
 import * as JobLeases from "../src/sql/JobLeases"
 import * as SqlRepo from "../src/sql/SqlRepo"
-import { freshUser, newJob } from "../testkit/Jobs"
+import { freshUser, newJob, type StoreLeases } from "../testkit/Jobs"
 
 export type RepoService = Context.Tag.Service<Repo>
 
-/**
- * The store's lease side (the SQL adapters' `JobLeases`, the memory store's `MemoryLeases`): how these tests move a job
- * through a claim to its end, to see what the Repo then shows. Its own guarantees are the job queue's contract.
- */
-export interface Leases {
-  readonly claimNext: (request: {
-    readonly workerId: string
-    readonly now: Date
-    readonly leaseUntil: Date
-  }) => Effect.Effect<Option.Option<Job>, unknown>
-  readonly complete: (lease: Lease, completion: Completion) => Effect.Effect<boolean, unknown>
-  readonly fail: (lease: Lease, failure: Failure) => Effect.Effect<boolean, unknown>
-}
+/** The store's lease side: how these tests move a job through a claim to its end (the job queue's contract has its guarantees). */
+export type Leases = StoreLeases
 
 /** The store under test: its Repo, and its lease side over the same jobs. */
 export interface Store {

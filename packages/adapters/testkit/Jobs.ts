@@ -3,10 +3,25 @@ import { AuthUser } from "@scribe/core/auth/AuthUser"
 import { Email } from "@scribe/core/emails/Email"
 import { EmailId, JobId, UserId } from "@scribe/core/Ids"
 import { type Job, NewJob } from "@scribe/core/jobs/Job"
+import type { Completion, Failure, Lease } from "@scribe/core/jobs/JobQueue"
 import type { Repo } from "@scribe/core/store/Repo"
-import { type Context, Effect } from "effect"
+import { type Context, Effect, type Option } from "effect"
 
 /** Test data for the queue: users and the jobs they submit. */
+
+/**
+ * A store's lease side (the SQL adapters' `JobLeases`, the memory store's `MemoryLeases`), as tests use it to play the
+ * worker that takes and ends jobs and then look at what the store shows.
+ */
+export interface StoreLeases {
+  readonly claimNext: (request: {
+    readonly workerId: string
+    readonly now: Date
+    readonly leaseUntil: Date
+  }) => Effect.Effect<Option.Option<Job>, unknown>
+  readonly complete: (lease: Lease, completion: Completion) => Effect.Effect<boolean, unknown>
+  readonly fail: (lease: Lease, failure: Failure) => Effect.Effect<boolean, unknown>
+}
 
 export const template = "Dear {{name}}, I enjoyed your work on {{research}}. Best, Sam"
 

@@ -1,8 +1,7 @@
 import type { HttpClient } from "@effect/platform"
 import { describe, expect, layer } from "@effect/vitest"
+import type * as Jobs from "@scribe/adapters/testkit/Jobs"
 import { openApiDocument } from "@scribe/client/ScribeApi"
-import type { Job } from "@scribe/core/jobs/Job"
-import type { Completion, Failure, Lease } from "@scribe/core/jobs/JobQueue"
 import { HealthProbe } from "@scribe/core/ops/HealthProbe"
 import { Repo } from "@scribe/core/store/Repo"
 import { Context, Duration, Effect, Layer, Option, TestClock, TestContext } from "effect"
@@ -22,18 +21,7 @@ const signIn = Effect.suspend(() => tokenFor(newUser()))
  * The stores' lease side (`JobLeases` on SQL, `MemoryLeases` in memory), through which these tests play the worker
  * that takes and ends jobs.
  */
-export class StoreLeases extends Context.Tag("test/ApiSuite/StoreLeases")<
-  StoreLeases,
-  {
-    readonly claimNext: (request: {
-      readonly workerId: string
-      readonly now: Date
-      readonly leaseUntil: Date
-    }) => Effect.Effect<Option.Option<Job>, unknown>
-    readonly complete: (lease: Lease, completion: Completion) => Effect.Effect<boolean, unknown>
-    readonly fail: (lease: Lease, failure: Failure) => Effect.Effect<boolean, unknown>
-  }
->() {}
+export class StoreLeases extends Context.Tag("test/ApiSuite/StoreLeases")<StoreLeases, Jobs.StoreLeases>() {}
 
 /** Moves the first job in line to `processing`, as a worker would. */
 const claimNext = Effect.gen(function* () {
