@@ -5,7 +5,8 @@ import { type Harness, settled, submit } from "./JobQueueContract"
 
 /**
  * Crash recovery by heartbeat, for the dispatches shared by several processes. `fresh` builds a queue (with quick
- * heartbeats) in the scope given, over tables emptied when `empty` runs. The test clock stands still throughout: no
+ * heartbeats) in the scope given, one process's, over the tables as they are (it must not empty them: another
+ * process's queue may be using them); each test first empties them with `empty`. The test clock stands still throughout: no
  * lease can expire, so a job handed back can only have been handed back by the heartbeat.
  */
 export const heartbeatTests = <R>(
@@ -60,8 +61,7 @@ export const heartbeatTests = <R>(
   it.scoped("a worker restarted under its name takes back at once what its earlier process left leased", () =>
     Effect.gen(function* () {
       yield* empty
-      // The later process's queue is made first (making one empties the tables); it takes nothing until the earlier
-      // one is gone.
+      // The later process's queue exists from the start; it takes nothing until the earlier one is gone.
       const restarted = yield* fresh
       const earlierScope = yield* Scope.make()
       const earlier = yield* Scope.extend(fresh, earlierScope)

@@ -21,15 +21,16 @@ const empty = Effect.flatMap(
     sql`TRUNCATE usage_daily_models, usage_daily, idempotency_keys, emails, queue_items, resume_templates, author_cache, users, queue_workers`
 )
 
-const freshIn = (order: JobLeases.QueueOrder) =>
+/** A queue (a process's) over the tables as they are: several can share them, none emptying what another uses. */
+const queueIn = (order: JobLeases.QueueOrder) =>
   Effect.gen(function* () {
-    yield* empty
     const repo = yield* SqlRepo.make
     const queue = yield* PgJobQueue.makeListening({ ...settings, heartbeat: quickHeartbeat }).pipe(
       Effect.provideServiceEffect(JobLeases.JobLeases, JobLeases.makeWith(order))
     )
     return { repo, queue }
   })
+const freshIn = (order: JobLeases.QueueOrder) => Effect.zipRight(empty, queueIn(order))
 const fresh = freshIn("fair")
 
 await describePostgres("JobQueue (Postgres, LISTEN/NOTIFY)", () => {
@@ -45,7 +46,8 @@ await describePostgres("JobQueue (Postgres, LISTEN/NOTIFY)", () => {
     order: "fair",
     fresh,
     extra: (it) => {
-      heartbeatTests(it, empty, fresh, JobLeases.makeWith("fair"))
+      // Emptied once per test, by the test: a second process's queue must not truncate under the first one's heartbeat.
+      heartbeatTests(it, empty, queueIn("fair"), JobLeases.makeWith("fair"))
 
       it.scoped("20 concurrent claims over 10 jobs take each job exactly once", () =>
         Effect.gen(function* () {
