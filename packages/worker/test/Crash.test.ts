@@ -73,13 +73,16 @@ const crashScenario = (redis: boolean) =>
     const killed: Array<string> = []
     const killedAt = new Map<string, number>()
     for (let k = 0; k < KILLS; k++) {
+      // Claimed in the last 120 ms of a 400 ms job: the kill lands mid-job even on a loaded machine (the step shown
+      // alone can lag, as the first progress write is deferred).
       let victim: { readonly id: string; readonly worker: string } | undefined
       yield* waitUntil(
         `a job early in its first attempt on a live worker (kill ${k + 1})`,
         Effect.gen(function* () {
           const rows = yield* look.sql<{ readonly id: string; readonly lease_owner: string }>`
             SELECT id, lease_owner FROM queue_items
-            WHERE status = 'processing' AND attempts = 1 AND current_step IN ('template_parser', 'web_scraper')`
+            WHERE status = 'processing' AND attempts = 1 AND current_step IN ('template_parser', 'web_scraper')
+              AND claimed_at > now() - interval '120 milliseconds'`
           const row = rows.find((r) => live.has(r.lease_owner.split("/")[0] ?? ""))
           victim = row === undefined ? undefined : { id: row.id, worker: row.lease_owner.split("/")[0]! }
           return victim !== undefined
