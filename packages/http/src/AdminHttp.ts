@@ -43,7 +43,7 @@ const adminUser = (u: UserSummary): typeof AdminUser.Type => ({
 
 /**
  * An operator's view of a user in its wire encoding, as `Schema.encode(AdminUser)` writes it: the users list answers
- * every user at once, and the schema's encoder cost more than the query (see `encodeQueueItem`).
+ * every user at once, and the schema's encoder cost more than the query (see `encodeQueueEntry`).
  */
 export const encodeAdminUser = (user: typeof AdminUser.Type): typeof AdminUser.Encoded => ({
   ...user,

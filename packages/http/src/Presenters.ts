@@ -38,28 +38,34 @@ export const queueItem = ({ job, position }: QueueEntry): typeof QueueItem.Type 
   current_step: currentStepOf(job)
 })
 
+const instant = (value: Date | null) => (value === null ? null : value.toISOString())
+
 /**
- * A queue item in its wire encoding, as `Schema.encode(QueueItem)` writes it (timestamps as ISO 8601 strings), without
- * walking the schema: `GET /api/queue/` answers up to a day of jobs on every request, and the schema's encoder cost
- * more than the query's own client-side work (see docs/benchmarks.md). `Presenters.test.ts` checks both agree.
+ * A queue entry in the contract's wire encoding, exactly as `Schema.encode(QueueItem)(queueItem(entry))` writes it
+ * (timestamps as ISO 8601 strings, the schema's key order), in one object: `GET /api/queue/` answers up to a day of jobs
+ * on every poll, and walking the schema, or building the domain-shaped item first, cost more than the query's own
+ * client-side work (see docs/benchmarks.md). `Presenters.test.ts` checks both agree.
  */
-export const encodeQueueItem = (item: typeof QueueItem.Type): typeof QueueItem.Encoded => ({
-  id: item.id,
-  batch_id: item.batch_id,
-  recipient_name: item.recipient_name,
-  recipient_interest: item.recipient_interest,
-  status: item.status,
-  position: item.position,
-  current_step: item.current_step,
-  email_id: item.email_id,
-  error_message: item.error_message,
-  attempts: item.attempts,
-  created_at: item.created_at.toISOString(),
-  started_at: item.started_at === null ? null : item.started_at.toISOString(),
-  completed_at: item.completed_at === null ? null : item.completed_at.toISOString()
+export const encodeQueueEntry = ({ job, position }: QueueEntry): typeof QueueItem.Encoded => ({
+  id: job.id,
+  batch_id: job.batchId,
+  recipient_name: job.recipientName,
+  recipient_interest: job.recipientInterest,
+  status: job.status,
+  position,
+  current_step: currentStepOf(job),
+  email_id: job.emailId,
+  error_message: job.errorMessage,
+  attempts: job.attempts,
+  created_at: job.createdAt.toISOString(),
+  started_at: instant(job.startedAt),
+  completed_at: instant(job.finishedAt)
 })
 
-/** An email in its wire encoding, as `Schema.encode(EmailResponse)` writes it; see `encodeQueueItem`. */
+/**
+ * An email in its wire encoding, as `Schema.encode(EmailResponse)` writes it, without walking the schema (the email
+ * listings answer a page of emails, metadata included, on every request).
+ */
 export const encodeEmailResponse = (email: typeof EmailResponse.Type): typeof EmailResponse.Encoded => ({
   ...email,
   created_at: email.created_at.toISOString()

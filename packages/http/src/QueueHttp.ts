@@ -4,7 +4,7 @@ import { ScribeApi } from "@scribe/client/ScribeApi"
 import * as Queue from "@scribe/core/jobs/QueueUseCases"
 import { Effect } from "effect"
 import { orInternal } from "./Internal"
-import { encodeQueueItem, queueItem } from "./Presenters"
+import { encodeQueueEntry } from "./Presenters"
 import { withRetryAfter } from "./RetryAfter"
 
 export const QueueHttpLive = HttpApiBuilder.group(ScribeApi, "queue", (handlers) =>
@@ -36,8 +36,8 @@ export const QueueHttpLive = HttpApiBuilder.group(ScribeApi, "queue", (handlers)
       .handle("list", () =>
         CurrentUser.pipe(
           Effect.flatMap((user) => Queue.list(user)),
-          // Already in its wire encoding (see `encodeQueueItem`): HttpApi sends a response as it is.
-          Effect.map((entries) => HttpServerResponse.unsafeJson(entries.map((e) => encodeQueueItem(queueItem(e))))),
+          // Already in its wire encoding (see `encodeQueueEntry`): HttpApi sends a response as it is.
+          Effect.map((entries) => HttpServerResponse.unsafeJson(entries.map(encodeQueueEntry))),
           orInternal
         )
       )

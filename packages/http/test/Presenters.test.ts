@@ -1,43 +1,84 @@
 import { describe, expect, it } from "@effect/vitest"
 import { AdminQueueItem, AdminUser, FailedJobItem } from "@scribe/client/AdminApi"
 import { EmailResponse, QueueItem } from "@scribe/client/Wire"
+import { BatchId, EmailId, JobId } from "@scribe/core/Ids"
+import type { QueueEntry } from "@scribe/core/jobs/Job"
 // The fast-check that effect's `Arbitrary` builds on (its `Unknown` arbitrary needs that same version's runner).
 import { Arbitrary, FastCheck as fc, Schema } from "effect"
 import { encodeAdminQueueItem, encodeAdminUser, encodeFailedJobItem } from "../src/AdminHttp"
-import { encodeEmailResponse, encodeQueueItem } from "../src/Presenters"
+import { encodeEmailResponse, encodeQueueEntry, queueItem } from "../src/Presenters"
 
-describe("encodeQueueItem", () => {
+describe("encodeQueueEntry", () => {
+  const encode = Schema.encodeSync(QueueItem)
+  const schemaText = (entries: ReadonlyArray<QueueEntry>) => JSON.stringify(entries.map((e) => encode(queueItem(e))))
+  // Listed jobs drawn through the wire shape, ids unchecked (its arbitrary is quick; the core `Job`'s refinements make
+  // its own slow).
+  const entry = Arbitrary.make(QueueItem).map(
+    (item): QueueEntry => ({
+      job: {
+        id: JobId.make(item.id, true),
+        batchId: item.batch_id === null ? null : BatchId.make(item.batch_id, true),
+        seq: 1,
+        recipientName: item.recipient_name,
+        recipientInterest: item.recipient_interest,
+        status: item.status,
+        currentStep: item.current_step,
+        attempts: item.attempts,
+        errorMessage: item.error_message,
+        emailId: item.email_id === null ? null : EmailId.make(item.email_id, true),
+        createdAt: item.created_at,
+        startedAt: item.started_at,
+        finishedAt: item.completed_at
+      },
+      position: item.position
+    })
+  )
+
   it("writes exactly what the contract's schema encodes, key order included", () => {
-    const encode = Schema.encodeSync(QueueItem)
     fc.assert(
-      fc.property(Arbitrary.make(QueueItem), (item) => {
-        expect(JSON.stringify(encodeQueueItem(item))).toBe(JSON.stringify(encode(item)))
+      fc.property(fc.array(entry, { maxLength: 5 }), (entries) => {
+        expect(JSON.stringify(entries.map(encodeQueueEntry))).toBe(schemaText(entries))
       }),
-      { numRuns: 500 }
+      { numRuns: 300 }
     )
   })
 
-  it("keeps null timestamps null and writes instants in UTC with milliseconds", () => {
-    const item = {
-      id: "7d8f3c52-6a8e-4a53-9d38-0d0f3b8f6d11",
-      batch_id: null,
-      recipient_name: "Dr. Grace Hopper",
-      recipient_interest: "compilers",
-      status: "pending",
-      position: 3,
-      current_step: null,
-      email_id: null,
-      error_message: null,
-      attempts: 0,
-      created_at: new Date(Date.UTC(2026, 10, 22, 9, 30, 0, 5)),
-      started_at: null,
-      completed_at: null
+  it("keeps null timestamps null, writes instants in UTC with milliseconds and a processing job's step", () => {
+    const job = {
+      id: JobId.make("7d8f3c52-6a8e-4a53-9d38-0d0f3b8f6d11"),
+      batchId: null,
+      seq: 1,
+      recipientName: "Dr. Grace Hopper",
+      recipientInterest: "compilers",
+      status: "processing",
+      currentStep: null,
+      attempts: 1,
+      errorMessage: null,
+      emailId: null,
+      createdAt: new Date(Date.UTC(2026, 10, 22, 9, 30, 0, 5)),
+      startedAt: null,
+      finishedAt: null
     } as const
-    expect(encodeQueueItem(item)).toMatchObject({
-      created_at: "2026-11-22T09:30:00.005Z",
-      started_at: null,
-      completed_at: null
-    })
+    const written = JSON.stringify([encodeQueueEntry({ job, position: null })])
+    expect(JSON.parse(written)).toEqual([
+      {
+        id: job.id,
+        batch_id: null,
+        recipient_name: "Dr. Grace Hopper",
+        recipient_interest: "compilers",
+        status: "processing",
+        position: null,
+        // A processing job that has not reported a step yet is at the first one.
+        current_step: "template_parser",
+        email_id: null,
+        error_message: null,
+        attempts: 1,
+        created_at: "2026-11-22T09:30:00.005Z",
+        started_at: null,
+        completed_at: null
+      }
+    ])
+    expect(written).toBe(schemaText([{ job, position: null }]))
   })
 })
 

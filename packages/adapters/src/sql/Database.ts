@@ -5,6 +5,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Config, type ConfigError, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import Pg from "pg"
 import * as Migrations from "./Migrations"
+import * as PgTimestamps from "./PgTimestamps"
 import * as PreparedStatements from "./PreparedStatements"
 
 export type DatabaseError = SqlError.SqlError | MigrationError
@@ -30,7 +31,7 @@ const connectTimeout = Duration.seconds(5)
 
 /**
  * One node-postgres pool for `@effect/sql-pg`'s client and for the prepared statements: opened with a first query
- * (within 5 s) so a wrong URL fails at startup, ended with the scope.
+ * (within 5 s) so a wrong URL fails at startup, ended with the scope. Timestamps are read by `PgTimestamps`.
  */
 const pgPool = (url: Redacted.Redacted, maxConnections: number | undefined) =>
   Effect.acquireRelease(
@@ -39,6 +40,7 @@ const pgPool = (url: Redacted.Redacted, maxConnections: number | undefined) =>
         connectionString: Redacted.value(url),
         connectionTimeoutMillis: Duration.toMillis(connectTimeout),
         application_name: "scribe",
+        types: PgTimestamps.types,
         ...(maxConnections === undefined ? {} : { max: maxConnections })
       })
       // An idle connection's error (a database restart) is the next query's to report.
