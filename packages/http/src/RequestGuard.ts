@@ -92,7 +92,9 @@ export const requestGuard =
       const declared = request.headers["content-length"]
       if (declared !== undefined && Number(declared) > limit) return tooLarge
       const limited = HttpIncomingMessage.withMaxBodySize(app, Option.some(limit))
-      if (route === undefined || !bodyMethods.has(request.method)) return yield* limited
+      // A request without a body has nothing to bound: the polled reads skip setting the limit.
+      if (route === undefined || !bodyMethods.has(request.method))
+        return yield* hasBody(request.headers) ? limited : app
 
       // The platform's multipart parser waits for good on an empty body.
       if (uploading) return hasBody(request.headers) ? yield* limited : emptyUpload
