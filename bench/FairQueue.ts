@@ -158,7 +158,8 @@ const seedListing = Effect.gen(function* () {
 
 /**
  * `GET /api/queue/` through the API process (fair order, no embedded worker) on the seeded listing database: p50/p99
- * one call at a time over 4 s after 1 s of warm-up, cycling through 100 of the 1 000 users.
+ * one call at a time over 4 s after 3 s of warm-up (as in the listing benchmark), cycling through 100 of the 1 000
+ * users.
  */
 const listingThroughApi = (url: string) =>
   Effect.promise(async () => {
@@ -176,7 +177,7 @@ const listingThroughApi = (url: string) =>
       let n = 0
       const measured = await closedLoop(
         async () => (await client.get("/api/queue/", tokens[n++ % tokens.length]!)).status === 200,
-        { concurrency: 1, durationMs: 4000, warmupMs: 1000 }
+        { concurrency: 1, durationMs: 4000, warmupMs: 3000 }
       )
       const latency = summarize(measured.latencies)
       return { p50: latency.p50, p99: latency.p99, errors: measured.errors }
