@@ -33,7 +33,8 @@ import {
   summarize,
   tempDatabase
 } from "./Harness"
-import { closedLoop, httpClient } from "./Load"
+import { httpClient } from "./Load"
+import { closedLoopElsewhere } from "./LoadProcess"
 import { md5Uuid } from "./Seed"
 
 const SLOTS = 8
@@ -158,8 +159,8 @@ const seedListing = Effect.gen(function* () {
 
 /**
  * `GET /api/queue/` through the API process (fair order, no embedded worker) on the seeded listing database: p50/p99
- * one call at a time over 4 s after 3 s of warm-up (as in the listing benchmark), cycling through 100 of the 1 000
- * users.
+ * one call at a time over 4 s after 3 s of warm-up, from a load process of its own (as in the listing benchmark),
+ * cycling through 100 of the 1 000 users.
  */
 const listingThroughApi = (url: string) =>
   Effect.promise(async () => {
@@ -174,11 +175,14 @@ const listingThroughApi = (url: string) =>
           throw new Error(`GET /api/queue/ answered ${first.status} with ${listed.length} items`)
         }
       }
-      let n = 0
-      const measured = await closedLoop(
-        async () => (await client.get("/api/queue/", tokens[n++ % tokens.length]!)).status === 200,
-        { concurrency: 1, durationMs: 4000, warmupMs: 3000 }
-      )
+      const measured = await closedLoopElsewhere({
+        origin: api.origin,
+        paths: ["/api/queue/"],
+        tokens,
+        concurrency: 1,
+        durationMs: 4000,
+        warmupMs: 3000
+      })
       const latency = summarize(measured.latencies)
       return { p50: latency.p50, p99: latency.p99, errors: measured.errors }
     } finally {

@@ -2,7 +2,8 @@
  * Benchmark 3: `GET /api/queue/` and `GET /api/email/` with 100 000 rows in the tables and 100 active jobs for the
  * caller (`Seed.ts`), against the same SQL run bare (`pg` on Postgres, PGlite's own `query` on PGlite). Latency is
  * measured with one request at a time (p50/p99 over 4 s, after 3 s of warm-up: a new API process is still compiling
- * its hot paths in its first seconds, and a deployed one serves for hours), throughput with 16 at once (3 s).
+ * its hot paths in its first seconds, and a deployed one serves for hours), throughput with 16 at once (3 s); the API
+ * from a load process of its own (`LoadProcess`), the bare SQL from this one.
  * The API runs alone in a process of its own (`bench/processes/api.ts`), as it would be deployed.
  */
 
@@ -19,6 +20,7 @@ import { migrateWithApi, startApi } from "./ApiProcess"
 import * as Fixtures from "./Fixtures"
 import { type BenchContext, type BenchOutcome, type Row, round, type Summary, summarize, tempDatabase } from "./Harness"
 import { closedLoop, httpClient } from "./Load"
+import { closedLoopElsewhere } from "./LoadProcess"
 import * as Seed from "./Seed"
 
 interface Measured {
@@ -44,10 +46,22 @@ interface Endpoints {
   readonly emails: { readonly api: Measured; readonly bare: Measured }
 }
 
+/** `path` through the API process, as `measure` does, from a load process of its own (`LoadProcess`). */
+const measureElsewhere = async (origin: string, path: string, token: string): Promise<Measured> => {
+  const plan = { origin, paths: [path], tokens: [token], maxSockets: 16 }
+  const sequential = await closedLoopElsewhere({ ...plan, concurrency: 1, durationMs: 4000, warmupMs: 3000 })
+  const parallel = await closedLoopElsewhere({ ...plan, concurrency: 16, durationMs: 3000, warmupMs: 500 })
+  return {
+    latency: summarize(sequential.latencies),
+    throughput: parallel.throughput,
+    errors: sequential.errors + parallel.errors
+  }
+}
+
 /** Measures both listings through the API process on `env`'s database. */
 const measureApi = async (env: Record<string, string>) => {
   const api = await startApi(env, 120_000)
-  const client = httpClient(api.origin, { maxSockets: 16 })
+  const client = httpClient(api.origin, { maxSockets: 1 })
   try {
     const token = await Fixtures.tokenFor(Seed.caller)
     const check = await client.get("/api/queue/", token)
@@ -55,8 +69,8 @@ const measureApi = async (env: Record<string, string>) => {
     if (check.status !== 200 || listed.length !== 100) {
       throw new Error(`GET /api/queue/ answered ${check.status} with ${listed.length} items`)
     }
-    const queue = await measure(async () => (await client.get("/api/queue/", token)).status === 200)
-    const emails = await measure(async () => (await client.get("/api/email/?limit=20&offset=0", token)).status === 200)
+    const queue = await measureElsewhere(api.origin, "/api/queue/", token)
+    const emails = await measureElsewhere(api.origin, "/api/email/?limit=20&offset=0", token)
     return { queue, emails, positions: [listed[0]?.position ?? null, listed.at(-1)?.position ?? null] }
   } finally {
     client.close()
